@@ -1,0 +1,60 @@
+"""Model aliases: what a requested model name means on Bedrock and what that model can do."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class ModelAlias(models.Model):
+    class Kind(models.TextChoices):
+        CHAT = "chat", "Chat (Converse)"
+        EMBEDDING = "embedding", "Embedding (InvokeModel)"
+
+    class Profile(models.TextChoices):
+        REQUIRED = "required", "Needs a cross-region inference profile"
+        OPTIONAL = "optional", "Base model id works on demand"
+
+    class Sampling(models.TextChoices):
+        BOTH = "both", "temperature and top_p"
+        ONE = "one", "temperature or top_p, not both"
+        NONE = "none", "no sampling parameters"
+
+    class Reasoning(models.TextChoices):
+        NONE = "none", "No reasoning"
+        BUDGET = "budget", "Thinking with a token budget"
+        ADAPTIVE = "adaptive", "Adaptive thinking with effort"
+
+    name = models.CharField(max_length=100, unique=True, help_text="What clients send as `model`.")
+    alias_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="aliases",
+                                 help_text="Make this name an alias of another one (e.g. gpt-4o -> claude-4-sonnet).")
+    bedrock_model_id = models.CharField(max_length=300, blank=True,
+                                        help_text="Base Bedrock model id, e.g. anthropic.claude-sonnet-4-20250514-v1:0")
+    profile = models.CharField(max_length=10, choices=Profile.choices, default=Profile.REQUIRED)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHAT)
+    owned_by = models.CharField(max_length=50, default="anthropic")
+    supports_tools = models.BooleanField(default=True)
+    supports_streaming_tools = models.BooleanField(default=True)
+    supports_images = models.BooleanField(default=True)
+    sampling = models.CharField(max_length=5, choices=Sampling.choices, default=Sampling.BOTH)
+    reasoning = models.CharField(max_length=10, choices=Reasoning.choices, default=Reasoning.NONE)
+    prompt_caching = models.BooleanField(default=False, help_text="Add cache points automatically.")
+    context_window = models.PositiveIntegerField(default=200_000)
+    max_output_tokens = models.PositiveIntegerField(default=8192)
+    is_enabled = models.BooleanField(default=True)
+    is_listed = models.BooleanField(default=True, help_text="Shown in /v1/models.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "model alias"
+        verbose_name_plural = "model aliases"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.alias_of_id and self.alias_of_id == self.pk:
+            raise ValidationError({"alias_of": "A name cannot be an alias of itself."})
+        if not self.alias_of_id and not self.bedrock_model_id:
+            raise ValidationError({"bedrock_model_id": "Give a Bedrock model id or make this an alias."})

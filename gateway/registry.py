@@ -1,0 +1,133 @@
+"""The one place that knows models: resolves a requested name to what Bedrock needs and what it can do.
+
+`resolve` is pure over a table of `ModelSpec`s; `model_table()` loads that table from the
+`ModelAlias` rows and caches it per process for MODEL_CACHE_SECONDS (a save in the admin clears
+this process's copy at once), so an added alias needs no redeploy and costs no query per request.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+from gateway.errors import InvalidRequest, ModelNotFound
+
+# Region prefix -> cross-region inference profile geography.
+GEOGRAPHY_BY_REGION = (
+    ("us-gov-", "us-gov"),
+    ("us-", "us"),
+    ("ca-", "us"),
+    ("eu-", "eu"),
+    ("ap-northeast-1", "jp"),
+    ("ap-southeast-2", "au"),
+    ("ap-", "apac"),
+)
+PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "global.", "us-gov.", "ca.", "in.")
+MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+\-]{0,2047}$")
+MAX_ALIAS_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    base_model_id: str
+    profile: str = "optional"           # "required": call through the region's inference profile
+    kind: str = "chat"
+    owned_by: str = "bedrock"
+    supports_tools: bool = True
+    supports_streaming_tools: bool = True
+    supports_images: bool = True
+    sampling: str = "both"              # "both", "one" (temperature xor top_p), "none"
+    reasoning: str = "none"             # "none", "budget", "adaptive"
+    prompt_caching: bool = False
+    context_window: int = 200_000
+    max_output_tokens: int = 8192
+    listed: bool = True
+    created: int = 0
+    alias_of: str | None = None
+    passthrough: bool = False
+
+    @property
+    def provider(self) -> str:
+        """The model's maker as Bedrock names it: `anthropic`, `meta`, `mistral`, `amazon`, ..."""
+        return strip_profile(self.base_model_id).split(".", 1)[0] if "." in self.base_model_id else ""
+
+    def model_id_for(self, region: str, geography: str = "") -> str:
+        """The id to call in `region`: the inference profile where the model needs one."""
+        if self.profile != "required" or self.base_model_id.startswith(PROFILE_PREFIXES) \
+                or self.base_model_id.startswith("arn:"):
+            return self.base_model_id
+        return f"{geography or geography_for(region)}.{self.base_model_id}"
+
+
+@dataclass(frozen=True)
+class ModelTable:
+    specs: dict[str, ModelSpec] = field(default_factory=dict)
+    by_base_id: dict[str, ModelSpec] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, specs: list[ModelSpec]) -> "ModelTable":
+        return cls({s.name: s for s in specs}, {s.base_model_id: s for s in specs if not s.alias_of})
+
+
+def geography_for(region: str) -> str:
+    for prefix, geography in GEOGRAPHY_BY_REGION:
+        if region.startswith(prefix):
+            return geography
+    return "us"
+
+
+def strip_profile(model_id: str) -> str:
+    for prefix in PROFILE_PREFIXES:
+        if model_id.startswith(prefix):
+            return model_id[len(prefix):]
+    return model_id
+
+
+def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
+    """The spec for `name`: an alias, or an unknown name passed through to Bedrock as a model id."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidRequest("`model` must be a non-empty string", param="model")
+    spec = table.specs.get(name)
+    if spec is None:
+        if not MODEL_ID_RE.match(name):
+            raise ModelNotFound(f"The model `{name}` does not exist", param="model")
+        known = table.by_base_id.get(strip_profile(name))
+        base = known or ModelSpec(name=name, base_model_id=name, kind=kind)
+        return replace(base, name=name, base_model_id=name, profile="optional", passthrough=True, listed=False)
+    if spec.kind != kind:
+        raise InvalidRequest(f"The model `{name}` is a {spec.kind} model and cannot be used here", param="model")
+    return spec
+
+
+_cache_lock = threading.Lock()
+_cached: tuple[float, ModelTable] | None = None
+
+
+def model_table_forget() -> None:
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
+def model_table() -> ModelTable:
+    """The current alias table, at most MODEL_CACHE_SECONDS old."""
+    global _cached
+    from django.conf import settings
+
+    cached = _cached
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    from gateway.selectors import model_specs_load
+
+    table = ModelTable.of(model_specs_load())
+    with _cache_lock:
+        _cached = (time.monotonic() + settings.MODEL_CACHE_SECONDS, table)
+    return table
+
+
+def resolve_model(name: str | None, *, kind: str = "chat") -> ModelSpec:
+    from django.conf import settings
+
+    return resolve(name if name is not None else settings.DEFAULT_MODEL, model_table(), kind=kind)

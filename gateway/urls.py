@@ -1,0 +1,4 @@
+"""Routes of the OpenAI-compatible API."""
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,217 @@
+"""Every setting of the gateway, read once from the environment with django-environ.
+
+A bad value stops start-up with a message naming the variable. Every variable is listed in
+`.env.example` with a one-line comment.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if os.environ.get("SBC_READ_DOT_ENV", "1") == "1" and (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.str(name, default=default).strip().lower()
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number: {exc}") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _positive_float(name: str, default: float) -> float:
+    try:
+        value = env.float(name, default=default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number: {exc}") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be greater than zero, got {value}")
+    return value
+
+
+# --- Django core -------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+RUNNING_ON_LAMBDA = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if DEBUG or env.bool("SBC_ALLOW_INSECURE_KEY", default=False):
+        SECRET_KEY = "insecure-local-development-key-change-me-0123456789abcdef"
+    else:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (or DJANGO_DEBUG=true for local use)")
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "gateway",
+    "tokens",
+    "usage",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sbcproject.urls"
+WSGI_APPLICATION = "sbcproject.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite locally, PostgreSQL in production (DATABASE_URL) ---------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let several gunicorn threads write usage records without "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+         "transaction_mode": "IMMEDIATE"}
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and shared counters ------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth, i18n, static files -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = env.str("STATIC_URL", default="/static/")
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Django REST framework: the /v1 API --------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_PARSER_CLASSES": ["gateway.http.JSONBodyParser"],
+    "DEFAULT_RENDERER_CLASSES": ["gateway.http.FastJSONRenderer"],
+    "EXCEPTION_HANDLER": "gateway.http.openai_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Simple Bedrock Connector",
+    "DESCRIPTION": "OpenAI-compatible API for AWS Bedrock models.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Bedrock -------------------------------------------------------------------------------------
+AWS_REGION = env.str("AWS_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1"))
+BEDROCK_REGIONS = env.list("BEDROCK_REGIONS", default=[AWS_REGION])
+if not BEDROCK_REGIONS or any(not r.strip() for r in BEDROCK_REGIONS):
+    raise ImproperlyConfigured("BEDROCK_REGIONS must list at least one region, e.g. us-east-1,us-west-2")
+BEDROCK_CONNECT_TIMEOUT = _positive_float("BEDROCK_CONNECT_TIMEOUT", 3.0)
+BEDROCK_READ_TIMEOUT = _positive_float("BEDROCK_READ_TIMEOUT", 120.0)
+BEDROCK_MAX_POOL_CONNECTIONS = _positive_int("BEDROCK_MAX_POOL_CONNECTIONS", 256)
+BEDROCK_INFERENCE_GEOGRAPHY = env.str("BEDROCK_INFERENCE_GEOGRAPHY", default="")
+DEFAULT_MODEL = env.str("DEFAULT_MODEL", default="claude-4-sonnet")
+MODEL_CACHE_SECONDS = _positive_int("MODEL_CACHE_SECONDS", 30)
+
+# --- Request limits ------------------------------------------------------------------------------
+MAX_REQUEST_BYTES = _positive_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+MAX_MESSAGES = _positive_int("MAX_MESSAGES", 5000)
+MAX_OUTPUT_TOKENS = _positive_int("MAX_OUTPUT_TOKENS", 200_000)
+
+# --- Tokens and the Secrets Manager mirror -------------------------------------------------------
+TOKEN_MAX_TTL = env.str("TOKEN_MAX_TTL", default="365d")
+TOKEN_DEFAULT_TTL = env.str("TOKEN_DEFAULT_TTL", default="30d")
+TOKEN_CACHE_SECONDS = _positive_int("TOKEN_CACHE_SECONDS", 5)
+SECRETS_MIRROR = _choice("SECRETS_MIRROR", "off", ("on", "off"))
+SECRET_PREFIX = env.str("SECRET_PREFIX", default="sbc/tokens/")
+
+# --- Usage logging -------------------------------------------------------------------------------
+CLOUDWATCH_LOG_GROUP = env.str("CLOUDWATCH_LOG_GROUP", default="")
+CLOUDWATCH_LOG_STREAM = env.str("CLOUDWATCH_LOG_STREAM", default="{machine_name}-{logger_name}")
+LOG_PROMPTS = env.bool("LOG_PROMPTS", default=False)
+LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "sbc.events": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        "sbc": {"handlers": ["stdout"], "level": LOG_LEVEL.upper(), "propagate": False},
+    },
+    "root": {"handlers": ["stdout"], "level": "WARNING"},
+}
+
+# --- Production hardening (off under DEBUG) -----------------------------------------------------
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True

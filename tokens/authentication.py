@@ -1,0 +1,115 @@
+"""Bearer-token authentication for the /v1 API: `Authorization: Bearer <token>` and nothing else.
+
+A malformed token or a bad checksum is rejected before any database query. Successful lookups are
+cached in-process for TOKEN_CACHE_SECONDS, which bounds how long a revoked token can keep working
+in another worker; a revoke in this process forgets the entry at once.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication
+
+from gateway.errors import AuthenticationFailed, InvalidToken
+from tokens import keyformat
+from tokens.models import ApiToken
+
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: what the rest of the request needs to know about the token's identity."""
+
+    token_pk: int
+    token_id: str
+    identity_id: int
+    identity_name: str
+    expires_at: datetime
+
+    is_authenticated = True
+
+
+_cache: dict[str, tuple[float, Caller]] = {}
+_last_used_written: dict[int, datetime] = {}
+_lock = threading.Lock()
+
+
+def token_cache_forget(digest: str | None = None) -> None:
+    with _lock:
+        if digest is None:
+            _cache.clear()
+        else:
+            _cache.pop(digest, None)
+
+
+def _lookup(parsed: keyformat.ParsedToken) -> Caller | None:
+    now = timezone.now()
+    row = (ApiToken.objects.filter(digest=parsed.digest, token_id=parsed.token_id, revoked_at__isnull=True,
+                                   expires_at__gt=now, identity__is_active=True)
+           .values_list("pk", "identity_id", "identity__name", "expires_at", "last_used_at").first())
+    if row is None:
+        return None
+    pk, identity_id, identity_name, expires_at, last_used_at = row
+    if last_used_at is not None:
+        _last_used_written[pk] = last_used_at
+    return Caller(pk, parsed.token_id, identity_id, identity_name, expires_at)
+
+
+def _touch_last_used(caller: Caller) -> None:
+    now = timezone.now()
+    previous = _last_used_written.get(caller.token_pk)
+    if previous is not None and now - previous < LAST_USED_GRANULARITY:
+        return
+    _last_used_written[caller.token_pk] = now
+    ApiToken.objects.filter(pk=caller.token_pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
+    ).update(last_used_at=now)
+
+
+def token_authenticate(raw: str) -> Caller:
+    """The caller behind a raw bearer token, or InvalidToken."""
+    parsed = keyformat.parse(raw)
+    if parsed is None:
+        raise InvalidToken()
+    now_mono = time.monotonic()
+    cached = _cache.get(parsed.digest)
+    if cached and cached[0] > now_mono and cached[1].expires_at > timezone.now():
+        caller = cached[1]
+    else:
+        caller = _lookup(parsed)
+        if caller is None:
+            token_cache_forget(parsed.digest)
+            raise InvalidToken()
+        with _lock:
+            if len(_cache) > 50_000:
+                _cache.clear()
+            _cache[parsed.digest] = (now_mono + settings.TOKEN_CACHE_SECONDS, caller)
+    _touch_last_used(caller)
+    return caller
+
+
+def bearer_token(authorization: str) -> str:
+    """The token in an Authorization header value, or AuthenticationFailed."""
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed()
+    return token.strip()
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            raise AuthenticationFailed()
+        caller = token_authenticate(bearer_token(header))
+        return caller, caller.token_id
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="sbc"'

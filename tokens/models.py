@@ -1,0 +1,58 @@
+"""Identities (people and pipelines) and their API tokens; only a token's SHA-256 digest is stored."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Identity(models.Model):
+    name = models.CharField(max_length=200, unique=True, help_text="e.g. jane.doe@dev or ci-pipeline")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="identity", help_text="Django user who manages this identity's keys")
+    is_active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    class MirrorState(models.TextChoices):
+        DISABLED = "disabled", "Mirror off"
+        PENDING = "pending", "Pending"
+        SYNCED = "synced", "In Secrets Manager"
+        FAILED = "failed", "Failed (retried by sync_secrets)"
+        DELETED = "deleted", "Secret deleted"
+
+    token_id = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    mirror_state = models.CharField(max_length=10, choices=MirrorState.choices, default=MirrorState.DISABLED)
+    mirror_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["identity", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} ({self.identity.name})"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

@@ -1,0 +1,1 @@
+"""Usage records, quotas and prices."""
