@@ -95,7 +95,10 @@ def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
             raise ModelNotFound(f"The model `{name}` does not exist", param="model")
         known = table.by_base_id.get(strip_profile(name))
         base = known or ModelSpec(name=name, base_model_id=name, kind=kind)
-        return replace(base, name=name, base_model_id=name, profile="optional", passthrough=True, listed=False)
+        # A known base id keeps its profile rule, so `anthropic.claude-…` works as the README promises.
+        profile = known.profile if known is not None and name == strip_profile(name) else "optional"
+        return replace(base, name=name, base_model_id=name, profile=profile, passthrough=True, listed=False,
+                       alias_of=None)
     if spec.kind != kind:
         raise InvalidRequest(f"The model `{name}` is a {spec.kind} model and cannot be used here", param="model")
     return spec
