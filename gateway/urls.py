@@ -1,4 +1,15 @@
 """Routes of the OpenAI-compatible API."""
-from django.urls import path
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from gateway.http import api_not_found
+from gateway.views.chat import ChatCompletions
+from gateway.views.health import healthz
+from gateway.views.models import ModelDetail, ModelList
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("v1/chat/completions", ChatCompletions.as_view(), name="chat-completions"),
+    path("v1/models", ModelList.as_view(), name="models"),
+    path("v1/models/<path:model_id>", ModelDetail.as_view(), name="model-detail"),
+    re_path(r"^v1/.*$", api_not_found),
+]

@@ -106,6 +106,8 @@ TEMPLATES = [
 # --- Database: SQLite locally, PostgreSQL in production (DATABASE_URL) ---------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that the live servers the end-to-end tests start can share it.
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_SQLITE_PATH", default=str(BASE_DIR / ".run" / "test.sqlite3"))}
     # WAL and a busy timeout let several gunicorn threads write usage records without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -148,6 +150,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["gateway.http.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["gateway.http.FastJSONRenderer"],
     "EXCEPTION_HANDLER": "gateway.http.openai_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gateway.http.FirstRendererNegotiation",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

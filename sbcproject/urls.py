@@ -6,3 +6,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("gateway.urls")),
 ]
+
+handler404 = "sbcproject.errors.not_found"
+handler500 = "sbcproject.errors.server_error"

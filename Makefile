@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` serves the gateway, `make test` passes the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres bench soak install clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,deploy]"
+	rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m sbcproject.devrun
+
+# SQLite always; PostgreSQL as well when DATABASE_URL points at one (CI sets it).
+test: $(STAMP)
+	$(MAKE) --no-print-directory test-sqlite
+	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "DATABASE_URL is not PostgreSQL: skipped the PostgreSQL run"; fi
+
+test-sqlite: $(STAMP)
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+soak: $(STAMP)
+	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .run staticfiles db.sqlite3* .pytest_cache .hypothesis

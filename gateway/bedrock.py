@@ -1,0 +1,209 @@
+"""The Bedrock adapter: the only gateway module that imports boto3.
+
+One client per region per process (created lazily, reused, with explicit timeouts and a
+connection pool), regional failover for errors that happen before any byte reaches the client,
+and the single table that maps Bedrock and botocore errors to the gateway's errors.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                 EndpointConnectionError, ParamValidationError, ReadTimeoutError)
+from django.conf import settings
+
+from gateway.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
+                            RateLimited, ServiceUnavailable, UpstreamError)
+from gateway.registry import ModelSpec
+
+log = logging.getLogger("sbc.bedrock")
+
+# Bedrock error code (lower-cased: stream exceptions arrive lowerCamel) -> gateway error and message.
+# None as message means: pass Bedrock's own message through.
+ERRORS: dict[str, tuple[type[ApiError], str | None]] = {
+    "validationexception": (InvalidRequest, None),
+    "accessdeniedexception": (UpstreamError, "Bedrock denied access to this model: model access is not enabled "
+                              "for the gateway's AWS account in this region (enable it in the Bedrock console)."),
+    "resourcenotfoundexception": (ModelNotFound, None),
+    "throttlingexception": (RateLimited, "Bedrock is throttling requests for this model; retry after a pause."),
+    "servicequotaexceededexception": (RateLimited, "Bedrock's service quota for this model is exhausted."),
+    "modelnotreadyexception": (ServiceUnavailable, "The model is not ready yet; retry shortly."),
+    "modeltimeoutexception": (GatewayTimeout, "The model took too long to answer."),
+    "modelerrorexception": (UpstreamError, None),
+    "modelstreamerrorexception": (UpstreamError, None),
+    "internalserverexception": (ServiceUnavailable, "Bedrock had an internal error; retry shortly."),
+    "serviceunavailableexception": (ServiceUnavailable, "Bedrock is unavailable; retry shortly."),
+}
+# ValidationException messages that mean something more specific to OpenAI clients.
+VALIDATION_REFINEMENTS: tuple[tuple[tuple[str, ...], type[ApiError], str], ...] = (
+    (("too long", "too many input tokens", "prompt is too long", "input is too long", "context window",
+      "maximum context length"), ContextLengthExceeded, "context_length_exceeded"),
+    (("model identifier is invalid",), ModelNotFound, "model_not_found"),
+)
+# Errors after which another region may succeed (nothing has reached the client yet).
+FAILOVER_CODES = {"throttlingexception", "servicequotaexceededexception", "internalserverexception",
+                  "serviceunavailableexception", "modelnotreadyexception", "modeltimeoutexception"}
+RETRY_AFTER_SECONDS = {"throttlingexception": 2, "servicequotaexceededexception": 10, "modelnotreadyexception": 5,
+                       "serviceunavailableexception": 2, "internalserverexception": 2}
+
+
+def error_from_client_error(exc: ClientError) -> ApiError:
+    error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
+    code = str(error.get("Code") or "").lower()
+    message = str(error.get("Message") or "Bedrock returned an error.")
+    error_class, fixed_message = ERRORS.get(code, (UpstreamError, None))
+    if code == "validationexception":
+        lowered = message.lower()
+        for needles, refined, api_code in VALIDATION_REFINEMENTS:
+            if any(n in lowered for n in needles):
+                return refined(message, code=api_code, param="messages" if refined is ContextLengthExceeded
+                               else "model")
+    if error_class is UpstreamError and not code:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return ServiceUnavailable("Bedrock is unavailable; retry shortly.") if status >= 500 else \
+            UpstreamError(f"Bedrock returned an unexpected error: {message}")
+    result = error_class(fixed_message or message)
+    if code in RETRY_AFTER_SECONDS:
+        result.headers["Retry-After"] = str(RETRY_AFTER_SECONDS[code])
+    return result
+
+
+def to_api_error(exc: Exception) -> ApiError:
+    """The gateway error for anything boto3 raised while talking to Bedrock."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ClientError):
+        return error_from_client_error(exc)
+    if isinstance(exc, ParamValidationError):
+        return InvalidRequest(f"The request could not be sent to Bedrock: {exc}")
+    if isinstance(exc, ReadTimeoutError):
+        return GatewayTimeout("Bedrock did not answer in time.")
+    if isinstance(exc, (ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError)):
+        return ServiceUnavailable("The gateway could not reach Bedrock; retry shortly.")
+    if isinstance(exc, BotoCoreError):
+        return ServiceUnavailable(f"Bedrock request failed: {type(exc).__name__}")
+    return UpstreamError(f"Bedrock request failed: {type(exc).__name__}")
+
+
+def _may_fail_over(exc: Exception) -> bool:
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code") or "").lower()
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in FAILOVER_CODES or status >= 500
+    return isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError))
+
+
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(region: str):
+    """This process's bedrock-runtime client for `region` (endpoint from AWS_ENDPOINT_URL_BEDROCK_RUNTIME)."""
+    client = _clients.get(region)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(region)
+            if client is None:
+                config = Config(region_name=region, connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
+                                read_timeout=settings.BEDROCK_READ_TIMEOUT, retries={"total_max_attempts": 1},
+                                max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS, tcp_keepalive=True)
+                client = boto3.session.Session().client("bedrock-runtime", config=config)
+                _clients[region] = client
+    return client
+
+
+class RegionHealth:
+    """Skips a region for a while after it failed several times in a row."""
+
+    def __init__(self, failures_to_trip: int = 3, cooldown_seconds: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.failures_to_trip = failures_to_trip
+        self.cooldown_seconds = cooldown_seconds
+        self.clock = clock
+        self._failures: dict[str, int] = {}
+        self._skip_until: dict[str, float] = {}
+
+    def order(self, regions: list[str]) -> list[str]:
+        now = self.clock()
+        healthy = [r for r in regions if self._skip_until.get(r, 0) <= now]
+        return healthy + [r for r in regions if r not in healthy]
+
+    def failed(self, region: str) -> None:
+        self._failures[region] = self._failures.get(region, 0) + 1
+        if self._failures[region] >= self.failures_to_trip:
+            self._skip_until[region] = self.clock() + self.cooldown_seconds
+            self._failures[region] = 0
+
+    def succeeded(self, region: str) -> None:
+        self._failures.pop(region, None)
+        self._skip_until.pop(region, None)
+
+
+region_health = RegionHealth()
+
+
+@dataclass
+class BedrockResult:
+    region: str
+    model_id: str
+    response: dict
+
+
+def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
+    regions = region_health.order(list(settings.BEDROCK_REGIONS))
+    last_exc: Exception | None = None
+    for attempt, region in enumerate(regions):
+        if attempt:
+            time.sleep(random.uniform(0.02, 0.1) * attempt)
+        model_id = spec.model_id_for(region, settings.BEDROCK_INFERENCE_GEOGRAPHY)
+        try:
+            response = getattr(client_for(region), operation)(modelId=model_id, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure is mapped below
+            last_exc = exc
+            if not _may_fail_over(exc) or attempt == len(regions) - 1:
+                break
+            region_health.failed(region)
+            log.warning("bedrock %s failed in %s (%s); trying the next region", operation, region,
+                        type(exc).__name__)
+            continue
+        region_health.succeeded(region)
+        return BedrockResult(region=region, model_id=model_id, response=response)
+    raise to_api_error(last_exc) from last_exc
+
+
+def converse(spec: ModelSpec, kwargs: dict) -> BedrockResult:
+    return _call("converse", spec, kwargs)
+
+
+def converse_stream(spec: ModelSpec, kwargs: dict) -> BedrockResult:
+    """Starts a stream; errors before the first event fail over, later ones surface while iterating."""
+    return _call("converse_stream", spec, kwargs)
+
+
+def stream_events(result: BedrockResult) -> Iterator[dict]:
+    """The stream's events; a failure while streaming is raised as an ApiError."""
+    stream = result.response["stream"]
+    try:
+        for event in stream:
+            yield event
+    except Exception as exc:  # noqa: BLE001 - every failure is mapped
+        raise to_api_error(exc) from exc
+
+
+def stream_close(result: BedrockResult) -> None:
+    try:
+        result.response["stream"].close()
+    except Exception:  # noqa: BLE001 - closing an already broken stream must not mask the real outcome
+        pass
+
+
+def invoke_model(spec: ModelSpec, body: bytes) -> BedrockResult:
+    return _call("invoke_model", spec, {"body": body, "contentType": "application/json",
+                                        "accept": "application/json"})

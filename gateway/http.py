@@ -1,0 +1,128 @@
+"""HTTP plumbing for the /v1 API: body parsing, JSON rendering, and the one place errors become responses.
+
+Every error below a view — ours, DRF's, the database's — leaves here as OpenAI's
+`{"error": {"message", "type", "param", "code"}}` with the right status; never an HTML page.
+"""
+from __future__ import annotations
+
+import logging
+
+import orjson
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from rest_framework import exceptions as drf
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+
+from gateway.errors import (ApiError, AuthenticationFailed, InvalidRequest, MethodNotAllowed, NotFound,
+                            PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType)
+
+log = logging.getLogger("sbc.http")
+
+
+def json_bytes(data) -> bytes:
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
+def error_response(error: ApiError) -> HttpResponse:
+    response = HttpResponse(json_bytes(error.body()), status=error.status, content_type="application/json")
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def body_parse(raw: bytes):
+    """A request body as JSON, or InvalidRequest that says what is wrong with it."""
+    if not raw.strip():
+        raise InvalidRequest("The request body is empty; send a JSON object.")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        detail = "invalid UTF-8" if "utf-8" in str(exc).lower() else str(exc).split(":")[0]
+        raise InvalidRequest(f"We could not parse the JSON body of your request ({detail}).") from None
+
+
+class JSONBodyParser(BaseParser):
+    """JSON bodies only, read within MAX_REQUEST_BYTES (413 above it), parsed with orjson."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.MAX_REQUEST_BYTES
+        request = parser_context["request"] if parser_context else None
+        length = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if length and length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
+        return body_parse(raw)
+
+
+class FastJSONRenderer(BaseRenderer):
+    media_type = "application/json"
+    format = "json"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return b"" if data is None else json_bytes(data)
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """The API always answers JSON (or SSE), whatever `Accept` says: SDKs send all sorts."""
+
+    def select_parser(self, request, parsers):
+        content_type = request.content_type.split(";")[0].strip().lower()
+        for parser in parsers:
+            if content_type == parser.media_type or content_type.endswith("+json"):
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+_DRF_ERRORS = {
+    drf.NotAuthenticated: lambda exc: AuthenticationFailed(),
+    drf.AuthenticationFailed: lambda exc: AuthenticationFailed(),
+    drf.UnsupportedMediaType: lambda exc: UnsupportedMediaType(
+        "Unsupported Content-Type: send the body as application/json."),
+    drf.ParseError: lambda exc: InvalidRequest(f"We could not parse the JSON body of your request ({exc.detail})."),
+    drf.MethodNotAllowed: lambda exc: MethodNotAllowed(str(exc.detail)),
+    drf.NotFound: lambda exc: NotFound(str(exc.detail)),
+}
+
+
+def to_api_error(exc: Exception) -> ApiError | None:
+    if isinstance(exc, ApiError):
+        return exc
+    for drf_class, convert in _DRF_ERRORS.items():
+        if isinstance(exc, drf_class):
+            return convert(exc)
+    if isinstance(exc, drf.APIException):
+        error = InvalidRequest(str(exc.detail))
+        error.status = exc.status_code
+        return error
+    if isinstance(exc, (OperationalError, InterfaceError, DatabaseError)):
+        log.error("database unavailable: %s", type(exc).__name__)
+        return ServiceUnavailable("The gateway's database is unavailable; try again shortly.",
+                                  headers={"Retry-After": "5"})
+    return None
+
+
+def openai_exception_handler(exc, context):
+    error = to_api_error(exc)
+    if error is None:
+        log.exception("unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
+        error = ApiError("The gateway hit an internal error; it has been logged.")
+    return error_response(error)
+
+
+def api_not_found(request, exception=None):
+    return error_response(NotFound(f"Unknown endpoint: {request.method} {request.path}", code="unknown_url"))
+
+
+def api_server_error(request):
+    return error_response(ApiError("The gateway hit an internal error; it has been logged."))

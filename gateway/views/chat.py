@@ -1,0 +1,49 @@
+"""POST /v1/chat/completions: OpenAI Chat Completions on Bedrock Converse / ConverseStream."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.conf import settings
+from rest_framework.response import Response
+
+from gateway import bedrock
+from gateway.errors import ApiError
+from gateway.registry import resolve_model
+from gateway.streaming import chat_events, sse_response
+from gateway.translate.chat_request import to_converse_request, validate_chat_request
+from gateway.translate.chat_response import to_chat_completion
+from gateway.translate.chat_stream import ChatStreamTranslator
+from gateway.views.base import ApiView
+from usage.metering import meter_start
+
+
+class ChatCompletions(ApiView):
+    def post(self, request):
+        chat = validate_chat_request(request.data, max_messages=settings.MAX_MESSAGES)
+        spec = resolve_model(chat.model)
+        call = to_converse_request(chat, spec)
+        requested = chat.model or settings.DEFAULT_MODEL
+        meter = meter_start(request=request, caller=request.user, endpoint="chat.completions",
+                            model_requested=requested, model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
+                            message_count=call.message_count, streamed=chat.stream,
+                            metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata)
+        completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
+        try:
+            if chat.stream:
+                result = bedrock.converse_stream(spec, call.kwargs)
+            else:
+                result = bedrock.converse(spec, call.kwargs)
+            meter.upstream(region=result.region, model_id=result.model_id)
+        except ApiError as error:
+            meter.settle(status=error.status, error_code=error.code)
+            raise
+        if chat.stream:
+            translator = ChatStreamTranslator(completion_id=completion_id, created=created, model=requested,
+                                              include_usage=chat.include_usage, tool_names=call.tool_names)
+            prompt_estimate = int(request.META.get("CONTENT_LENGTH") or 0) // 4
+            return sse_response(chat_events(result, translator, meter, prompt_estimate), meter.response_headers())
+        completion = to_chat_completion(result.response, completion_id=completion_id, created=created,
+                                        model=requested, tool_names=call.tool_names)
+        meter.settle(status=200, usage=completion["usage"], finish_reason=completion["choices"][0]["finish_reason"])
+        return Response(completion, headers=meter.response_headers())

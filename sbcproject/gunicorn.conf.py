@@ -1,0 +1,24 @@
+"""gunicorn configuration used by `make run`, the benchmark and the container image.
+
+gthread workers: each streamed answer holds a thread, not a process, so hundreds of streams stay
+open at once while the per-request cost stays that of plain WSGI. Tune with the variables below.
+"""
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "128"))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
+# The access log never includes request headers, so no bearer token can reach it.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
+wsgi_app = "sbcproject.wsgi:application"
