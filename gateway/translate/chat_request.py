@@ -1,0 +1,421 @@
+"""Validates an OpenAI chat-completions request body and builds the Converse request it stands for.
+
+Every top-level field has exactly one rule in `FIELD_RULES`: a handler that checks the value and
+returns the `ChatRequest` fields it sets. A field Bedrock cannot honour is either rejected with a 400
+that names it, or, where dropping it cannot change the answer the client relies on, accepted and
+ignored (`_ignored`). Unknown fields are rejected, so a typo never passes silently.
+
+Choices documented here because clients notice them:
+
+* `temperature` is accepted on OpenAI's 0..2 scale and clamped to Bedrock's maximum of 1.0: a value
+  above 1 asks for "more random than usual", and the closest Bedrock offers is its maximum.
+* `tool_choice: "none"` sends no tools. Bedrock has no "none", and it refuses a conversation holding
+  toolUse/toolResult blocks without a `toolConfig`, so when the history has tool blocks a minimal
+  config naming only the tools used in that history (schema `{"type": "object"}`) is sent instead.
+* `user` and `metadata` are kept on the ChatRequest for our own logs and are not forwarded.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from gateway.errors import InvalidRequest
+from gateway.registry import ModelSpec
+from gateway.translate.messages import Conversation, convert_messages
+from gateway.translate.tool_names import bedrock_tool_name
+
+DEFAULT_MAX_MESSAGES = 5000
+MAX_STOP_SEQUENCES = 4
+MAX_METADATA_PAIRS, MAX_METADATA_KEY, MAX_METADATA_VALUE = 16, 64, 512
+BEDROCK_MAX_TEMPERATURE = 1.0
+TOOL_CHOICES = {"auto": {"auto": {}}, "required": {"any": {}}}
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    messages: list[dict]
+    model: str | None = None
+    stream: bool = False
+    include_usage: bool = False
+    max_tokens: int | None = None
+    max_tokens_param: str = "max_tokens"      # which field the client used, for error messages
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: list[str] = field(default_factory=list)
+    tools: list[dict] = field(default_factory=list)
+    tool_choice: str | dict | None = None
+    parallel_tool_calls: bool | None = None
+    user: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    # The converted conversation, cached by validate_chat_request so images are decoded once.
+    conversation: Conversation | None = field(default=None, init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ConverseCall:
+    kwargs: dict                               # for converse()/converse_stream(), without modelId
+    tool_names: dict[str, str]                 # bedrock tool name -> client tool name
+    message_count: int                         # Converse messages after merging
+
+
+@dataclass(frozen=True)
+class _Context:
+    body: dict
+    max_messages: int
+
+
+Rule = Callable[[str, object, _Context], dict]
+
+
+# ---- value checks -------------------------------------------------------------------------------
+
+def _bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"`{name}` must be a boolean", param=name)
+    return value
+
+
+def _number(name: str, value: object, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not low <= value <= high:
+        raise InvalidRequest(f"`{name}` must be a number between {low:g} and {high:g}", param=name)
+    return float(value)
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequest(f"`{name}` must be a positive integer", param=name)
+    return value
+
+
+# ---- field rules --------------------------------------------------------------------------------
+
+def _ignored(name: str, value: object, ctx: _Context) -> dict:
+    return {}
+
+
+def _rejected(reason: str) -> Rule:
+    def rule(name: str, value: object, ctx: _Context) -> dict:
+        raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
+    return rule
+
+
+def _not_yet(name: str, value: object, ctx: _Context) -> dict:
+    raise InvalidRequest(f"`{name}` is not supported yet", param=name)
+
+
+def _model(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, str):
+        raise InvalidRequest("`model` must be a string", param=name)
+    return {"model": value}
+
+
+def _messages(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest("`messages` must be a non-empty list of message objects", param=name)
+    if len(value) > ctx.max_messages:
+        raise InvalidRequest(f"Too many messages: {len(value)}; at most {ctx.max_messages} are allowed", param=name)
+    return {"messages": value, "conversation": convert_messages(value)}
+
+
+def _flag(target: str) -> Rule:
+    return lambda name, value, ctx: {target: _bool(name, value)}
+
+
+def _max_tokens(name: str, value: object, ctx: _Context) -> dict:
+    tokens = _positive_int(name, value)
+    if name == "max_tokens" and ctx.body.get("max_completion_tokens") is not None:
+        return {}       # max_completion_tokens is the current name and wins
+    return {"max_tokens": tokens, "max_tokens_param": name}
+
+
+def _temperature(name: str, value: object, ctx: _Context) -> dict:
+    return {"temperature": min(_number(name, value, 0, 2), BEDROCK_MAX_TEMPERATURE)}
+
+
+def _top_p(name: str, value: object, ctx: _Context) -> dict:
+    return {"top_p": _number(name, value, 0, 1)}
+
+
+def _stop(name: str, value: object, ctx: _Context) -> dict:
+    stops = [value] if isinstance(value, str) else value
+    if not isinstance(stops, list) or len(stops) > MAX_STOP_SEQUENCES \
+            or not all(isinstance(s, str) and s for s in stops):
+        raise InvalidRequest(f"`stop` must be a non-empty string or a list of up to {MAX_STOP_SEQUENCES} "
+                             "non-empty strings", param=name)
+    return {"stop": list(stops)}
+
+
+def _n(name: str, value: object, ctx: _Context) -> dict:
+    if _positive_int(name, value) != 1:
+        raise InvalidRequest("`n` greater than 1 is not supported: Bedrock returns one choice per request",
+                             param=name)
+    return {}
+
+
+STREAM_OPTIONS = {"include_usage": "include_usage", "include_obfuscation": None}
+
+
+def _stream_options(name: str, value: object, ctx: _Context) -> dict:
+    if ctx.body.get("stream") is not True:
+        raise InvalidRequest("`stream_options` is only allowed when `stream` is true", param=name)
+    if not isinstance(value, dict):
+        raise InvalidRequest("`stream_options` must be an object", param=name)
+    fields = {}
+    for key, option in value.items():
+        if key not in STREAM_OPTIONS:
+            raise InvalidRequest(f"Unrecognized stream option: {key}", param=f"{name}.{key}")
+        flag = _bool(f"{name}.{key}", option) if option is not None else None
+        if STREAM_OPTIONS[key] and flag is not None:
+            fields[STREAM_OPTIONS[key]] = flag
+    return fields
+
+
+def _logprobs(name: str, value: object, ctx: _Context) -> dict:
+    if _bool(name, value):
+        raise InvalidRequest("`logprobs` is not supported: Bedrock does not return token log probabilities",
+                             param=name)
+    return {}
+
+
+def _modalities(name: str, value: object, ctx: _Context) -> dict:
+    if value != ["text"]:
+        raise InvalidRequest('`modalities` is not supported except ["text"]: this gateway returns text only',
+                             param=name)
+    return {}
+
+
+RESPONSE_FORMATS = {"text": None, "json_object": "not supported yet", "json_schema": "not supported yet"}
+
+
+def _response_format(name: str, value: object, ctx: _Context) -> dict:
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in RESPONSE_FORMATS:
+        raise InvalidRequest("`response_format.type` must be one of: text, json_object, json_schema",
+                             param=f"{name}.type")
+    if RESPONSE_FORMATS[kind]:
+        raise InvalidRequest(f"`response_format` of type `{kind}` is {RESPONSE_FORMATS[kind]}", param=name)
+    return {}
+
+
+def _user(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, str):
+        raise InvalidRequest("`user` must be a string", param=name)
+    return {"user": value}
+
+
+def _metadata(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, dict) or len(value) > MAX_METADATA_PAIRS:
+        raise InvalidRequest(f"`metadata` must be an object with at most {MAX_METADATA_PAIRS} pairs", param=name)
+    for key, item in value.items():
+        if not isinstance(key, str) or len(key) > MAX_METADATA_KEY or not isinstance(item, str) or len(item) > MAX_METADATA_VALUE:
+            raise InvalidRequest(f"`metadata` keys must be at most {MAX_METADATA_KEY} characters and values "
+                                 f"strings of at most {MAX_METADATA_VALUE}", param=f"{name}.{key}")
+    return {"metadata": dict(value)}
+
+
+TOOL_FUNCTION_FIELDS = (("description", str, "a string"), ("parameters", dict, "a JSON Schema object"),
+                        ("strict", bool, "a boolean"))
+
+
+def _tool(tool: object, param: str) -> dict:
+    if not isinstance(tool, dict) or tool.get("type") != "function":
+        raise InvalidRequest("Only tools of type `function` are supported", param=f"{param}.type")
+    function = tool.get("function")
+    if not isinstance(function, dict):
+        raise InvalidRequest(f"`{param}.function` must be an object", param=f"{param}.function")
+    if not isinstance(function.get("name"), str) or not function["name"]:
+        raise InvalidRequest(f"`{param}.function.name` must be a non-empty string", param=f"{param}.function.name")
+    for key, kind, described in TOOL_FUNCTION_FIELDS:
+        if function.get(key) is not None and not isinstance(function[key], kind):
+            raise InvalidRequest(f"`{param}.function.{key}` must be {described}", param=f"{param}.function.{key}")
+    return tool
+
+
+def _tools(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, list):
+        raise InvalidRequest("`tools` must be a list", param=name)
+    tools = [_tool(tool, f"{name}[{i}]") for i, tool in enumerate(value)]
+    names = [tool["function"]["name"] for tool in tools]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidRequest(f"Tool names must be unique; repeated: {', '.join(duplicates)}", param=name)
+    return {"tools": tools}
+
+
+def _tool_choice(name: str, value: object, ctx: _Context) -> dict:
+    if value in ("none", "auto", "required"):
+        return {"tool_choice": value}
+    if isinstance(value, dict) and value.get("type") == "function":
+        function = value.get("function")
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            return {"tool_choice": value}
+        raise InvalidRequest("`tool_choice.function.name` must be a string", param=f"{name}.function.name")
+    raise InvalidRequest('`tool_choice` must be "none", "auto", "required" or {"type": "function", '
+                         '"function": {"name": ...}}', param=name)
+
+
+_UNSUPPORTED_OUTPUT = "this gateway returns text only"
+FIELD_RULES: dict[str, Rule] = {
+    "model": _model,
+    "messages": _messages,
+    "stream": _flag("stream"),
+    "stream_options": _stream_options,
+    "max_completion_tokens": _max_tokens,
+    "max_tokens": _max_tokens,
+    "temperature": _temperature,
+    "top_p": _top_p,
+    "stop": _stop,
+    "n": _n,
+    "tools": _tools,
+    "tool_choice": _tool_choice,
+    "parallel_tool_calls": _flag("parallel_tool_calls"),
+    "user": _user,
+    "metadata": _metadata,
+    "response_format": _response_format,
+    "reasoning_effort": _not_yet,
+    "logprobs": _logprobs,
+    "modalities": _modalities,
+    "top_logprobs": _rejected("Bedrock does not return token log probabilities"),
+    "audio": _rejected(_UNSUPPORTED_OUTPUT),
+    "prediction": _rejected("Bedrock has no predicted outputs"),
+    "web_search_options": _rejected("this gateway has no web search"),
+    "functions": _rejected("the deprecated `functions` field is not accepted; use `tools`"),
+    "function_call": _rejected("the deprecated `function_call` field is not accepted; use `tool_choice`"),
+    # Accepted and ignored: Converse has no equivalent, and dropping them never changes what a
+    # client can rely on in the answer (sampling hints, storage and routing preferences, cache keys).
+    "seed": _ignored,
+    "frequency_penalty": _ignored,
+    "presence_penalty": _ignored,
+    "logit_bias": _ignored,
+    "store": _ignored,
+    "service_tier": _ignored,
+    "prompt_cache_key": _ignored,
+    "safety_identifier": _ignored,
+    "verbosity": _ignored,
+}
+
+
+def _check_tool_choice(fields: dict) -> None:
+    choice, tools = fields.get("tool_choice"), fields.get("tools") or []
+    if choice in (None, "none", "auto"):
+        return
+    if not tools:
+        raise InvalidRequest("`tool_choice` requires `tools`", param="tool_choice")
+    if isinstance(choice, dict) and choice["function"]["name"] not in {t["function"]["name"] for t in tools}:
+        raise InvalidRequest(f"`tool_choice` names the unknown tool `{choice['function']['name']}`",
+                             param="tool_choice.function.name")
+
+
+def validate_chat_request(body: object, *, max_messages: int = DEFAULT_MAX_MESSAGES) -> ChatRequest:
+    """The validated request; raises InvalidRequest naming the first offending parameter."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object", param=None)
+    ctx = _Context(body=body, max_messages=max_messages)
+    fields: dict = {}
+    for name, value in body.items():
+        rule = FIELD_RULES.get(name)
+        if rule is None:
+            raise InvalidRequest(f"Unrecognized request argument supplied: {name}", param=name)
+        if value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
+            fields.update(rule(name, value, ctx))
+    if "messages" not in fields:
+        raise InvalidRequest("`messages` is required", param="messages")
+    _check_tool_choice(fields)
+    conversation = fields.pop("conversation")
+    chat = ChatRequest(**fields)
+    object.__setattr__(chat, "conversation", conversation)
+    return chat
+
+
+# ---- Converse request -----------------------------------------------------------------------------
+
+def _sampling_both(chat: ChatRequest) -> dict:
+    return {key: value for key, value in (("temperature", chat.temperature), ("topP", chat.top_p))
+            if value is not None}
+
+
+def _sampling_one(chat: ChatRequest) -> dict:
+    # These models reject temperature and top_p together; temperature is the one clients tune.
+    sampling = _sampling_both(chat)
+    if "temperature" in sampling:
+        sampling.pop("topP", None)
+    return sampling
+
+
+SAMPLING_RULES: dict[str, Callable[[ChatRequest], dict]] = {
+    "both": _sampling_both,
+    "one": _sampling_one,
+    "none": lambda chat: {},
+}
+
+
+def _inference_config(chat: ChatRequest, spec: ModelSpec) -> dict:
+    config: dict = {}
+    if chat.max_tokens is not None:
+        if 0 < spec.max_output_tokens < chat.max_tokens:
+            raise InvalidRequest(f"max_tokens is too large: {chat.max_tokens}. This model supports at most "
+                                 f"{spec.max_output_tokens} completion tokens", param=chat.max_tokens_param)
+        config["maxTokens"] = chat.max_tokens
+    config.update(SAMPLING_RULES.get(spec.sampling, _sampling_both)(chat))
+    if chat.stop:
+        config["stopSequences"] = list(chat.stop)
+    return config
+
+
+def _tool_spec(tool: dict, tool_names: dict[str, str]) -> dict:
+    function = tool["function"]
+    name = bedrock_tool_name(function["name"])
+    if name != function["name"]:
+        tool_names[name] = function["name"]
+    params = function.get("parameters")
+    spec: dict = {"name": name, "inputSchema": {"json": params if params is not None
+                                                   else {"type": "object", "properties": {}}}}
+    if function.get("description"):         # Bedrock rejects an empty or null description
+        spec["description"] = function["description"]
+    if function.get("strict") is not None:
+        spec["strict"] = function["strict"]
+    return {"toolSpec": spec}
+
+
+def _tool_choice_block(choice: str | dict | None) -> dict | None:
+    if isinstance(choice, dict):
+        return {"tool": {"name": bedrock_tool_name(choice["function"]["name"])}}
+    return TOOL_CHOICES.get(choice) if choice is not None else None
+
+
+def _tool_fields(chat: ChatRequest, spec: ModelSpec, conversation: Conversation,
+                 tool_names: dict[str, str]) -> dict:
+    if chat.tools and chat.tool_choice != "none":
+        if not spec.supports_tools:
+            raise InvalidRequest(f"The model `{spec.name}` does not support tools", param="tools")
+        config: dict = {"tools": [_tool_spec(tool, tool_names) for tool in chat.tools]}
+        choice = _tool_choice_block(chat.tool_choice)
+        if choice is not None:
+            config["toolChoice"] = choice
+        fields: dict = {"toolConfig": config}
+        if chat.parallel_tool_calls is False and spec.provider == "anthropic" and chat.tool_choice in (None, "auto"):
+            fields["additionalModelRequestFields"] = {"tool_choice": {"type": "auto",
+                                                                      "disable_parallel_tool_use": True}}
+        return fields
+    if conversation.has_tool_blocks and conversation.history_tools:
+        return {"toolConfig": {"tools": [{"toolSpec": {"name": name, "inputSchema": {"json": {"type": "object"}}}}
+                                         for name in conversation.history_tools]}}
+    return {}
+
+
+def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
+    """The Converse call for `chat` on the model `spec`, shared by the streaming and non-streaming paths."""
+    conversation = chat.conversation or convert_messages(chat.messages)
+    if conversation.image_params and not spec.supports_images:
+        raise InvalidRequest(f"The model `{spec.name}` does not accept images", param=conversation.image_params[0])
+    tool_names = dict(conversation.tool_names)
+    kwargs: dict = {"messages": conversation.messages}
+    if conversation.system:
+        kwargs["system"] = conversation.system
+    inference = _inference_config(chat, spec)
+    if inference:
+        kwargs["inferenceConfig"] = inference
+    kwargs.update(_tool_fields(chat, spec, conversation, tool_names))
+    return ConverseCall(kwargs=kwargs, tool_names=tool_names, message_count=len(conversation.messages))
