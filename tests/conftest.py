@@ -1,0 +1,95 @@
+"""Shared fixtures: the Bedrock emulator, the gateway under gunicorn, tokens and SDK clients."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from tests.live import ROOT, server_env, start_gunicorn
+from tests.servers import start_emulator
+
+ARTIFACTS = ROOT / "artifacts"
+
+
+def pytest_configure(config):
+    (ROOT / ".run").mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    server = start_emulator()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, check=True,
+                   env=server_env(STATIC_ROOT=str(root), DATABASE_URL="sqlite:///:memory:"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def gateway(django_db_setup, django_db_blocker, emulator, static_root):
+    """The gateway under gunicorn (2 gthread workers) on the test database, calling the emulator."""
+    env = server_env(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root))
+    server = start_gunicorn(env, log_path=ARTIFACTS / "gateway.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def issue(django_db_blocker):
+    """Issue a real token, committed so the live server sees it: issue("alice@test") -> raw token."""
+    from tokens.services import identity_get_or_create, token_issue
+
+    def _issue(identity: str = "alice@test", ttl: str = "1d", name: str = "") -> str:
+        with django_db_blocker.unblock():
+            return token_issue(identity=identity_get_or_create(name=identity), ttl=ttl, name=name).token
+
+    return _issue
+
+
+@pytest.fixture
+def token(issue) -> str:
+    return issue()
+
+
+@pytest.fixture
+def client(gateway, token) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=token, max_retries=0, timeout=30)
+
+
+@pytest.fixture
+def emulator_log(emulator):
+    """What the gateway sent to Bedrock: emulator_log() -> the emulator's recent requests, oldest first."""
+    httpx.delete(f"{emulator.url}/_emulator/log")
+
+    def _log() -> list[dict]:
+        return httpx.get(f"{emulator.url}/_emulator/log").json()
+
+    return _log
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    from tests.aws import start_moto
+
+    server = start_moto()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """A clean moto, with this process's boto3 pointed at it through the standard variables."""
+    moto_server.reset()
+    for name, value in moto_server.env().items():
+        monkeypatch.setenv(name, value)
+    return moto_server

@@ -1,0 +1,16 @@
+"""Test defaults for the environment, then the real settings: the suite reads settings like production does."""
+import os
+
+os.environ["SBC_READ_DOT_ENV"] = "0"
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_REGION", "us-east-1")
+# No test may reach AWS: anything not pointed at a local server fails to connect.
+for service in ("BEDROCK_RUNTIME", "SECRETS_MANAGER", "STS", "CLOUDWATCH_LOGS"):
+    os.environ.setdefault(f"AWS_ENDPOINT_URL_{service}", "http://127.0.0.1:9")
+
+from sbcproject.settings import *  # noqa: E402,F401,F403
