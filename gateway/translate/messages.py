@@ -75,6 +75,7 @@ def _refusal_part(part: dict, param: str, acc: _Collector) -> dict:
 def _image_part(part: dict, param: str, acc: _Collector) -> dict:
     param = f"{param}.image_url"
     image_url = part.get("image_url")
+    # Some clients send the URL itself instead of {"url": ...}; both mean the same image.
     url = image_url.get("url") if isinstance(image_url, dict) else image_url
     if not isinstance(url, str):
         raise InvalidRequest(f"`{param}` must be an object with a string `url`", param=param)

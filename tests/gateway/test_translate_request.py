@@ -133,6 +133,17 @@ def test_it_sends_data_url_images_as_raw_bytes(mime, expected_format):
         {"text": "what is this?"}, {"image": {"format": expected_format, "source": {"bytes": PNG}}}]
 
 
+def test_it_accepts_an_image_url_given_as_a_bare_string():
+    kwargs = converse(body(user([{"type": "image_url", "image_url": data_url("image/gif")}])))
+    assert kwargs["messages"][0]["content"] == [{"image": {"format": "gif", "source": {"bytes": PNG}}}]
+
+
+@pytest.mark.parametrize("image_url", [None, {"detail": "high"}, {"url": 5}, 7])
+def test_it_rejects_an_image_part_without_a_url(image_url):
+    error = rejected(body(user([{"type": "image_url", "image_url": image_url}])))
+    assert error.param == "messages[0].content[0].image_url"
+
+
 def test_it_accepts_base64_with_line_breaks():
     encoded = base64.encodebytes(PNG * 20).decode()
     kwargs = converse(body(user([image(f"data:image/png;base64,{encoded}")])))
@@ -211,6 +222,11 @@ def test_it_rejects_tool_call_arguments_that_are_not_a_json_object(arguments, fr
 ])
 def test_it_rejects_malformed_tool_calls(bad_call, param):
     assert rejected(body(user("go"), assistant(None, bad_call))).param == param
+
+
+def test_it_sends_an_assistant_refusal_field_as_text():
+    kwargs = converse(body(user("a"), {"role": "assistant", "content": None, "refusal": "No."}, user("b")))
+    assert kwargs["messages"][1] == {"role": "assistant", "content": [{"text": "No."}]}
 
 
 def test_it_sends_refusals_as_assistant_text():
