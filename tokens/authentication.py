@@ -1,8 +1,10 @@
 """Bearer-token authentication for the /v1 API: `Authorization: Bearer <token>` and nothing else.
 
 A malformed token or a bad checksum is rejected before any database query. Successful lookups are
-cached in-process for TOKEN_CACHE_SECONDS, which bounds how long a revoked token can keep working
-in another worker; a revoke in this process forgets the entry at once.
+cached in-process for TOKEN_CACHE_SECONDS. Every revoke (and identity deactivation) bumps a shared
+revocation generation in the database; each process reads it at most once per
+REVOCATION_CHECK_SECONDS and ignores cached lookups made under an older generation, so a revoke takes
+effect in every worker within about a second. If that read fails, TOKEN_CACHE_SECONDS is the bound.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
@@ -19,8 +22,10 @@ from rest_framework.authentication import BaseAuthentication
 from gateway.errors import AuthenticationFailed, InvalidToken
 from tokens import keyformat
 from tokens.models import ApiToken
+from tokens.revocation import revocation_generation_get
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+REVOCATION_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +41,25 @@ class Caller:
     is_authenticated = True
 
 
-_cache: dict[str, tuple[float, Caller]] = {}
+_cache: dict[str, tuple[float, int, Caller]] = {}   # digest -> (deadline, generation, caller)
 _last_used_written: dict[int, datetime] = {}
 _lock = threading.Lock()
+_generation = {"value": 0, "checked_at": float("-inf")}
+
+
+def _current_generation(now_mono: float) -> int:
+    """The revocation generation, read from the database at most once per REVOCATION_CHECK_SECONDS."""
+    if now_mono - _generation["checked_at"] < REVOCATION_CHECK_SECONDS:
+        return _generation["value"]
+    try:
+        value = revocation_generation_get()
+    except DatabaseError:
+        return _generation["value"]
+    with _lock:
+        if value != _generation["value"]:
+            _cache.clear()
+        _generation.update(value=value, checked_at=now_mono)
+    return value
 
 
 def token_cache_forget(digest: str | None = None) -> None:
@@ -67,6 +88,8 @@ def _touch_last_used(caller: Caller) -> None:
     previous = _last_used_written.get(caller.token_pk)
     if previous is not None and now - previous < LAST_USED_GRANULARITY:
         return
+    if len(_last_used_written) > 50_000:
+        _last_used_written.clear()
     _last_used_written[caller.token_pk] = now
     ApiToken.objects.filter(pk=caller.token_pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
@@ -79,9 +102,10 @@ def token_authenticate(raw: str) -> Caller:
     if parsed is None:
         raise InvalidToken()
     now_mono = time.monotonic()
+    generation = _current_generation(now_mono)
     cached = _cache.get(parsed.digest)
-    if cached and cached[0] > now_mono and cached[1].expires_at > timezone.now():
-        caller = cached[1]
+    if cached and cached[0] > now_mono and cached[1] == generation and cached[2].expires_at > timezone.now():
+        caller = cached[2]
     else:
         caller = _lookup(parsed)
         if caller is None:
@@ -90,7 +114,7 @@ def token_authenticate(raw: str) -> Caller:
         with _lock:
             if len(_cache) > 50_000:
                 _cache.clear()
-            _cache[parsed.digest] = (now_mono + settings.TOKEN_CACHE_SECONDS, caller)
+            _cache[parsed.digest] = (now_mono + settings.TOKEN_CACHE_SECONDS, generation, caller)
     _touch_last_used(caller)
     return caller
 

@@ -38,6 +38,7 @@ class ApiToken(models.Model):
     created_by = models.CharField(max_length=200, blank=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=200, blank=True, help_text="who or what revoked the token")
     last_used_at = models.DateTimeField(null=True, blank=True)
     mirror_state = models.CharField(max_length=10, choices=MirrorState.choices, default=MirrorState.DISABLED)
     mirror_error = models.TextField(blank=True)
@@ -56,3 +57,20 @@ class ApiToken(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class RevocationGeneration(models.Model):
+    """One row whose `value` grows with every revoke or deactivation.
+
+    Every worker polls it (about once a second) and drops its cached token lookups when it moves, so a
+    revoke made in any process takes effect everywhere without waiting for the lookup cache to expire.
+    """
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
+    value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"revocation generation {self.value}"

@@ -1,0 +1,29 @@
+"""The shared revocation generation: how a revoke in one process reaches every worker's token cache."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tokens.models import RevocationGeneration
+
+
+def revocation_generation_get() -> int:
+    """The current generation (one indexed single-row read)."""
+    value = (RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON)
+             .values_list("value", flat=True).first())
+    return value or 0
+
+
+def revocation_generation_bump() -> None:
+    """Tell every worker that tokens may have stopped being valid; part of the caller's transaction."""
+    updated = RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON).update(
+        value=F("value") + 1, changed_at=timezone.now())
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            RevocationGeneration.objects.create(pk=RevocationGeneration.SINGLETON, value=1)
+    except IntegrityError:  # another process created it first
+        RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON).update(
+            value=F("value") + 1, changed_at=timezone.now())
