@@ -1,6 +1,11 @@
-"""Writes for identities and tokens: issuing and revoking. Reads live in `tokens.selectors`."""
+"""Writes for identities and tokens: issuing, revoking, (de)activating. Reads live in `tokens.selectors`.
+
+The database is the source of truth; Secrets Manager is updated after the commit (`tokens.mirroring`),
+and a failure there is recorded on the token for `sync_secrets` to finish.
+"""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,14 +14,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from tokens import keyformat
+from tokens.mirror import get_mirror
 from tokens.models import ApiToken, Identity
+from tokens.revocation import revocation_generation_bump
 from tokens.ttl import BadTTL, format_ttl, parse_ttl
+
+log = logging.getLogger("sbc.tokens")
 
 
 @dataclass(frozen=True)
 class IssuedToken:
     token: str          # shown exactly once, never stored
     record: ApiToken
+
+    def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
+        return f"IssuedToken(token_id={self.record.token_id!r})"
 
     @property
     def token_id(self) -> str:
@@ -42,25 +54,61 @@ def identity_get_or_create(*, name: str) -> Identity:
 
 
 @transaction.atomic
+def identity_set_active(*, identity: Identity, active: bool) -> None:
+    """Activate or deactivate; a deactivated identity's tokens stop working on the next request."""
+    Identity.objects.filter(pk=identity.pk).update(is_active=active)
+    identity.is_active = active
+    if not active:
+        revocation_generation_bump()
+
+
 def token_issue(*, identity: Identity, ttl: str, name: str = "", created_by: str = "") -> IssuedToken:
+    """A new token for `identity`; its secret is created in Secrets Manager once the row is committed."""
+    from tokens.mirroring import token_mirror_push
+
     lifetime = ttl_validate(ttl)
     token, parsed = keyformat.generate()
-    record = ApiToken.objects.create(
-        token_id=parsed.token_id,
-        digest=parsed.digest,
-        identity=identity,
-        name=name[:100],
-        created_by=created_by[:200],
-        expires_at=timezone.now() + lifetime,
-    )
+    state = ApiToken.MirrorState.PENDING if get_mirror().enabled else ApiToken.MirrorState.DISABLED
+    with transaction.atomic():
+        record = ApiToken.objects.create(
+            token_id=parsed.token_id,
+            digest=parsed.digest,
+            identity=identity,
+            name=name.strip()[:100],
+            created_by=created_by[:200],
+            expires_at=timezone.now() + lifetime,
+            mirror_state=state,
+        )
+        if state == ApiToken.MirrorState.PENDING:
+            transaction.on_commit(lambda: token_mirror_push(token=record))
+    log.info("token issued", extra={"token_id": record.token_id, "identity": identity.name})
     return IssuedToken(token=token, record=record)
 
 
-def token_revoke(*, token: ApiToken) -> bool:
-    """Revoke `token`; False when it was already revoked."""
-    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    token.refresh_from_db(fields=["revoked_at"])
-    from tokens.authentication import token_cache_forget
+def token_revoke(*, token: ApiToken, revoked_by: str = "") -> bool:
+    """Revoke `token` everywhere on the next request; False when it was already revoked.
 
+    Its secret is deleted after the commit; if Secrets Manager is down the token stays revoked and
+    `sync_secrets` deletes the secret later.
+    """
+    from tokens.authentication import token_cache_forget
+    from tokens.mirroring import token_mirror_delete
+
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=revoked_by[:200])
+        if updated:
+            revocation_generation_bump()
+            if token.mirror_state != ApiToken.MirrorState.DISABLED:
+                transaction.on_commit(lambda: token_mirror_delete(token=token))
+    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
     token_cache_forget(token.digest)
+    if updated:
+        log.info("token revoked", extra={"token_id": token.token_id, "revoked_by": revoked_by})
     return bool(updated)
+
+
+def identity_revoke_all(*, identity: Identity, revoked_by: str = "") -> int:
+    """Revoke every unrevoked token of `identity`; how many were revoked."""
+    tokens = list(ApiToken.objects.select_related("identity").filter(identity=identity, revoked_at__isnull=True))
+    return sum(token_revoke(token=token, revoked_by=revoked_by) for token in tokens)
