@@ -1,12 +1,14 @@
-"""`manage.py issue_token --identity NAME --ttl 30d [--name LABEL] [--json]`: issue a bearer token."""
+"""`manage.py issue_token --identity NAME --ttl 30d [--name LABEL] [--json] [--create-identity]`."""
 from __future__ import annotations
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.models import Identity
-from tokens.services import identity_get_or_create, token_issue
+from tokens.mirror import MirrorError, get_mirror, secret_name
+from tokens.models import ApiToken
+from tokens.selectors import identity_get
+from tokens.services import identity_get_or_create, token_issue, ttl_validate
 from tokens.ttl import BadTTL
 
 RULE = "─" * 60
@@ -17,38 +19,60 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--identity", required=True, help="e.g. jane.doe@dev or ci-pipeline")
-        parser.add_argument("--ttl", default="30d", help="lifetime such as 12h, 30d, 90d (default 30d)")
+        parser.add_argument("--ttl", default=None, help="lifetime such as 12h, 30d, 90d (default TOKEN_DEFAULT_TTL)")
         parser.add_argument("--name", default="", help="a label for the token, e.g. 'laptop'")
         parser.add_argument("--create-identity", action="store_true",
                             help="create the identity if it does not exist yet")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     def handle(self, *args, **options):
-        name = options["identity"].strip()
-        if not name:
-            raise CommandError("--identity must not be empty")
-        if options["create_identity"]:
-            identity = identity_get_or_create(name=name)
-        else:
-            identity = Identity.objects.filter(name=name).first()
-            if identity is None:
-                raise CommandError(f"Unknown identity {name!r}: create it in the admin or pass --create-identity")
-        if not identity.is_active:
-            raise CommandError(f"Identity {name!r} is deactivated")
+        from django.conf import settings
+
+        ttl = options["ttl"] or settings.TOKEN_DEFAULT_TTL
         try:
-            issued = token_issue(identity=identity, ttl=options["ttl"], name=options["name"],
-                                 created_by="cli")
+            ttl_validate(ttl)
         except BadTTL as exc:
             raise CommandError(str(exc)) from None
+        identity = self._identity(options["identity"], create=options["create_identity"])
+        mirror = get_mirror()
+        try:
+            caller = mirror.caller_arn()
+        except MirrorError as exc:
+            raise CommandError(f"{exc}. No token was issued: check your AWS credentials "
+                               "(aws configure, AWS_PROFILE) or set SECRETS_MIRROR=off.") from None
+        issued = token_issue(identity=identity, ttl=ttl, name=options["name"],
+                             created_by=f"cli:{caller}" if caller else "cli")
+        record = issued.record
+        record.refresh_from_db(fields=["mirror_state", "mirror_error"])
+        stored = record.mirror_state == ApiToken.MirrorState.SYNCED
         expires = issued.expires_at.isoformat(timespec="seconds")
         if options["json"]:
-            self.stdout.write(json.dumps({"token": issued.token, "token_id": issued.token_id,
-                                          "identity": identity.name, "expires_at": expires}))
-            return
-        self.stdout.write(f"✓ Token generated for identity: {identity.name}")
-        self.stdout.write(f"✓ Expires: {expires}")
-        self.stdout.write("")
-        self.stdout.write(RULE)
-        self.stdout.write(f"  Bearer Token: {issued.token}")
-        self.stdout.write(RULE)
-        self.stdout.write("Copy it now: it is not stored and cannot be shown again.")
+            self.stdout.write(json.dumps({
+                "token": issued.token, "token_id": issued.token_id, "identity": identity.name, "expires_at": expires,
+                "secret_name": secret_name(issued.token_id) if mirror.enabled else None,
+                "mirror_state": record.mirror_state}))
+        else:
+            if caller:
+                self.stdout.write(f"✓ Authenticated as: {caller}")
+            self.stdout.write(f"✓ Token generated for identity: {identity.name}")
+            if stored:
+                self.stdout.write(f"✓ Stored in Secrets Manager: {secret_name(issued.token_id)}")
+            self.stdout.write(f"✓ Expires: {expires}")
+            self.stdout.write("")
+            self.stdout.write(RULE)
+            self.stdout.write(f"  Bearer Token: {issued.token}")
+            self.stdout.write(RULE)
+        if mirror.enabled and not stored:
+            self.stderr.write(f"! The token works, but it is not in Secrets Manager yet: {record.mirror_error}\n"
+                              f"  Run `manage.py sync_secrets` once Secrets Manager is reachable.")
+
+    def _identity(self, name: str, *, create: bool):
+        name = name.strip()
+        if not name:
+            raise CommandError("--identity must not be empty")
+        identity = identity_get_or_create(name=name) if create else identity_get(name=name)
+        if identity is None:
+            raise CommandError(f"Unknown identity {name!r}: create it in the admin or pass --create-identity")
+        if not identity.is_active:
+            raise CommandError(f"Identity {name!r} is deactivated: reactivate it in the admin first")
+        return identity
