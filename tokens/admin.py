@@ -1,0 +1,174 @@
+"""Django admin for identities and tokens: list, filter, issue (shown once), revoke.
+
+A token's value exists only in the response to the issuing POST: never in messages, the session,
+a URL or a LogEntry; the digest is never displayed.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+
+from tokens.mirror import get_mirror, secret_name
+from tokens.models import ApiToken, Identity
+from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
+from tokens.ttl import BadTTL
+
+TTL_CHOICES = ("1d", "7d", "30d", "90d", "180d", "365d")
+TOKEN_FIELDS = ("token_id", "identity", "name", "status", "created_at", "created_by", "expires_at", "revoked_at",
+                "revoked_by", "last_used_at", "mirror_state", "mirror_error")
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return (("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked"))
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+def _ttl_choices() -> list[tuple[str, str]]:
+    allowed = []
+    for ttl in dict.fromkeys((*TTL_CHOICES, settings.TOKEN_DEFAULT_TTL)):
+        try:
+            allowed.append((ttl_validate(ttl), ttl))
+        except BadTTL:
+            continue
+    return [(ttl, ttl) for _, ttl in sorted(allowed)]
+
+
+class IssueTokenForm(forms.Form):
+    identity = forms.ModelChoiceField(queryset=Identity.objects.filter(is_active=True))
+    name = forms.CharField(max_length=100, required=False, help_text="a label, e.g. 'laptop' or 'ci'")
+    ttl = forms.ChoiceField(label="Lifetime", choices=_ttl_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ttl"].initial = settings.TOKEN_DEFAULT_TTL
+
+
+def _who(request: HttpRequest) -> str:
+    return f"admin:{request.user.get_username()}"
+
+
+class TokenInline(admin.TabularInline):
+    model = ApiToken
+    fields = ("token_id", "name", "status", "expires_at", "last_used_at", "mirror_state")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "is_active", "active_tokens", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "user__username", "notes")
+    readonly_fields = ("created_at",)
+    inlines = [TokenInline]
+    actions = ["revoke_all_tokens"]
+
+    def get_queryset(self, request):
+        live = Q(tokens__revoked_at__isnull=True, tokens__expires_at__gt=timezone.now())
+        return super().get_queryset(request).annotate(live_tokens=Count("tokens", filter=live))
+
+    @admin.display(description="active tokens", ordering="live_tokens")
+    def active_tokens(self, obj: Identity) -> int:
+        return obj.live_tokens
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would erase the tokens' audit trail; deactivate the identity instead.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            identity_set_active(identity=obj, active=False)
+
+    @admin.action(description="Revoke all tokens of selected identities", permissions=["change"])
+    def revoke_all_tokens(self, request, queryset):
+        total = 0
+        for identity in queryset:
+            count = identity_revoke_all(identity=identity, revoked_by=_who(request))
+            if count:
+                self.log_change(request, identity, f"Revoked all {count} token(s)")
+            total += count
+        self.message_user(request, f"Revoked {total} token(s) of {queryset.count()} identities.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("token_id", "identity", "name", "status", "expires_at", "last_used_at", "mirror_state")
+    list_filter = (StatusFilter, "mirror_state", "identity")
+    list_select_related = ("identity",)
+    search_fields = ("token_id", "name", "identity__name")
+    fields = TOKEN_FIELDS
+    readonly_fields = tuple(f for f in TOKEN_FIELDS if f != "name")
+    actions = ["revoke_selected"]
+    change_list_template = "admin/tokens/apitoken/change_list.html"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the row is the audit trail
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_urls(self):
+        issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="tokens_apitoken_issue")
+        return [issue, *super().get_urls()]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:tokens_apitoken_issue"))
+
+    def issue_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IssueTokenForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Issue token",
+                   "form": form, "media": self.media + form.media}
+        if request.method == "POST" and form.is_valid():
+            issued = token_issue(identity=form.cleaned_data["identity"], ttl=form.cleaned_data["ttl"],
+                                 name=form.cleaned_data["name"], created_by=_who(request))
+            record = issued.record
+            record.refresh_from_db(fields=["mirror_state", "mirror_error"])
+            self.log_addition(request, record, [{"added": {}}])
+            context.update(title="Token issued", issued=issued, record=record, mirror=get_mirror().enabled,
+                           secret_name=secret_name(record.token_id))
+            response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
+        else:
+            response = TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        revoked = 0
+        for token in queryset.select_related("identity"):
+            if token_revoke(token=token, revoked_by=_who(request)):
+                self.log_change(request, token, "Revoked")
+                revoked += 1
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
