@@ -10,7 +10,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -28,20 +28,17 @@ def free_port() -> int:
 
 @dataclass
 class RunningServer:
-    """A server subprocess; its combined output is kept in a file to explain a failed start."""
+    """A server subprocess. When `output` is given it holds the server's output, to explain a failed start."""
 
-    name: str
+    url: str
     port: int
     process: subprocess.Popen
-    output: IO[bytes]
-    host: str = "127.0.0.1"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    name: str = "server"
+    output: IO[bytes] | None = None
 
     def output_tail(self, limit: int = 4000) -> str:
+        if self.output is None:
+            return ""
         self.output.flush()
         return Path(self.output.name).read_text(errors="replace")[-limit:]
 
@@ -53,8 +50,9 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.output.close()
-        Path(self.output.name).unlink(missing_ok=True)
+        if self.output is not None and not self.output.closed:
+            self.output.close()
+            Path(self.output.name).unlink(missing_ok=True)
 
 
 ServerT = TypeVar("ServerT", bound=RunningServer)
@@ -66,7 +64,7 @@ def wait_until_ready(url: str, timeout: float = READY_TIMEOUT_SECONDS,
     deadline = time.monotonic() + timeout
     while True:
         if server is not None and server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{server.output_tail()}")
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode}\n{server.output_tail()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if 200 <= response.status < 300:
@@ -86,7 +84,7 @@ def start_process(name: str, argv: list[str], *, port: int, health_path: str,
     output = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
     process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=output, stderr=subprocess.STDOUT)
-    server = server_class(name=name, port=port, process=process, output=output)
+    server = server_class(url=f"http://127.0.0.1:{port}", port=port, process=process, name=name, output=output)
     try:
         wait_until_ready(server.url + health_path, timeout, server)
     except BaseException:
