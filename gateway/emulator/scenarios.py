@@ -69,8 +69,8 @@ def default_text(body: dict[str, Any], knobs: Knobs) -> str:
                  *_media_sentences(messages)]
     text = " ".join(sentences)
     if knobs.large_answer_kb:
-        # Filler words average seven characters with their space.
-        text += " " + filler(max(0, knobs.large_answer_kb * 1024 - len(text)) // 7)
+        # Filler words average 6.5 characters with their space.
+        text += " " + filler(max(0, knobs.large_answer_kb * 1024 - len(text)) * 2 // 13)
     return text
 
 

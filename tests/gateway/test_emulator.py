@@ -15,6 +15,8 @@ from tests.servers import EmulatorServer
 
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
+pytestmark = pytest.mark.e2e
+
 GREETING = "This is a synthetic answer from the Bedrock emulator."
 WEATHER = {"toolSpec": {"name": "get_weather", "description": "Weather for a city.", "inputSchema": {"json": {
     "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"},
