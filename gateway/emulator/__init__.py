@@ -3,4 +3,20 @@
 boto3 talks to it through `endpoint_url` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`), so the gateway's real
 serializer, parser and error paths run in development, tests and benchmarks without AWS. Start it with
 `python manage.py bedrock_emulator`; the modules here do not import Django.
+
+Model routes: POST /model/{modelId}/converse | converse-stream | invoke (Titan v1/v2, Cohere v3 embeddings).
+
+Directives, written anywhere in the last user message's text (for invoke: in inputText/texts):
+  [[sbc:error=ThrottlingException]]   HTTP error before any answer (any name in errors.ERRORS, or `context`)
+  [[sbc:stream-error=throttlingException]]  messageStart + two deltas, then that exception frame
+  [[sbc:hang=5000]]                   wait this many ms before answering
+  [[sbc:pace=20x50]]                  stream 20 text deltas, 50 ms apart
+  [[sbc:gate=KEY]]                    stream: hold after the first delta until the gate is released
+                                      (converse: hold before answering)
+  [[sbc:long=300]]                    answer with 300 words
+  [[sbc:thinking]]                    reasoningContent block first (also additionalModelRequestFields.thinking)
+
+Control API (see control.py): GET /_emulator/health; GET|DELETE /_emulator/log; GET|POST|DELETE
+/_emulator/faults; GET /_emulator/gates/{key}; POST /_emulator/gates/{key}/release; DELETE /_emulator/gates;
+DELETE /_emulator/cache; POST /_emulator/reset.
 """

@@ -219,6 +219,9 @@ async def model_route(request: web.Request) -> web.StreamResponse:
     except asyncio.CancelledError:
         entry["client_disconnected"] = True   # the client hung up while we waited
         raise
+    except Exception as error:  # noqa: BLE001 - a request the emulator cannot model must still parse in boto3
+        entry["status"] = 500
+        return error_response(BedrockError("InternalServerException", f"Emulator failure: {error!r}"), request_id)
 
 
 def build_app(knobs: Knobs | None = None) -> web.Application:
