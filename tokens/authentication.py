@@ -22,7 +22,7 @@ from rest_framework.authentication import BaseAuthentication
 from gateway.errors import AuthenticationFailed, InvalidToken
 from tokens import keyformat
 from tokens.models import ApiToken
-from tokens.revocation import revocation_generation_get
+from tokens.revocation import Generation, revocation_generation_get
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 REVOCATION_CHECK_SECONDS = 1.0
@@ -41,13 +41,13 @@ class Caller:
     is_authenticated = True
 
 
-_cache: dict[str, tuple[float, int, Caller]] = {}   # digest -> (deadline, generation, caller)
+_cache: dict[str, tuple[float, Generation, Caller]] = {}   # digest -> (deadline, generation, caller)
 _last_used_written: dict[int, datetime] = {}
 _lock = threading.Lock()
-_generation = {"value": 0, "checked_at": float("-inf")}
+_generation: dict = {"value": (0, None), "checked_at": float("-inf")}
 
 
-def _current_generation(now_mono: float) -> int:
+def _current_generation(now_mono: float) -> Generation:
     """The revocation generation, read from the database at most once per REVOCATION_CHECK_SECONDS."""
     if now_mono - _generation["checked_at"] < REVOCATION_CHECK_SECONDS:
         return _generation["value"]

@@ -8,11 +8,18 @@ from django.utils import timezone
 from tokens.models import RevocationGeneration
 
 
-def revocation_generation_get() -> int:
-    """The current generation (one indexed single-row read)."""
-    value = (RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON)
-             .values_list("value", flat=True).first())
-    return value or 0
+Generation = tuple
+
+
+def revocation_generation_get() -> Generation:
+    """The current generation, compared for equality only (one primary-key read).
+
+    The time of the last bump is part of it, so a restored or rolled-back counter that reaches the
+    same number again still counts as a change.
+    """
+    row = (RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON)
+           .values_list("value", "changed_at").first())
+    return tuple(row) if row else (0, None)
 
 
 def revocation_generation_bump() -> None:

@@ -1,0 +1,64 @@
+"""Fixtures for the token tests: the mirror switched on against moto, and a boto3 view of what it holds."""
+from __future__ import annotations
+
+import json
+import os
+
+import boto3
+import pytest
+
+DEAD_ENDPOINT = "http://127.0.0.1:9"
+APP_FILTER = [{"Key": "tag-key", "Values": ["app"]}, {"Key": "tag-value", "Values": ["simple-bedrock-connector"]}]
+
+
+class SecretsView:
+    """What an operator sees with the aws CLI: list by the app tag, read values, delete by hand."""
+
+    def __init__(self):
+        self.client = boto3.client("secretsmanager", region_name="us-east-1",
+                                   endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
+
+    def listed(self) -> dict[str, dict[str, str]]:
+        secrets = self.client.list_secrets(Filters=APP_FILTER)["SecretList"]
+        return {s["Name"]: {t["Key"]: t["Value"] for t in s.get("Tags", [])} for s in secrets}
+
+    def value(self, name: str) -> dict:
+        return json.loads(self.client.get_secret_value(SecretId=name)["SecretString"])
+
+    def delete_by_hand(self, name: str) -> None:
+        self.client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
+@pytest.fixture
+def mirror_on(aws, settings):
+    """SECRETS_MIRROR=on with Secrets Manager and STS served by a fresh moto."""
+    settings.SECRETS_MIRROR = "on"
+    return aws
+
+
+@pytest.fixture
+def secrets_view(mirror_on) -> SecretsView:
+    return SecretsView()
+
+
+@pytest.fixture
+def outage(monkeypatch):
+    """Secrets Manager unreachable until the returned function is called."""
+    good = os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER", "")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", DEAD_ENDPOINT)
+
+    def _restore() -> None:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", good)
+
+    return _restore
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """Each test starts like a new worker: no cached lookups, no remembered last-used writes."""
+    from tokens import authentication
+
+    authentication.token_cache_forget()
+    authentication._last_used_written.clear()
+    yield
+    authentication.token_cache_forget()
