@@ -21,6 +21,21 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """Always create the test database: end-to-end tests use it through the live server, unmarked."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                 keepdb=django_db_keepdb, aliases={"default"})
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(scope="session")
 def emulator():
     server = start_emulator()
     yield server
@@ -45,7 +60,7 @@ def gateway(django_db_setup, django_db_blocker, emulator, static_root):
 
 
 @pytest.fixture
-def issue(django_db_blocker):
+def issue(django_db_setup, django_db_blocker):
     """Issue a real token, committed so the live server sees it: issue("alice@test") -> raw token."""
     from tokens.services import identity_get_or_create, token_issue
 
