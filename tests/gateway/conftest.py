@@ -1,20 +1,11 @@
-"""Fixtures for gateway tests: the Bedrock emulator running as a real server, and a boto3 client for it."""
+"""Fixtures for gateway tests: a boto3 client for the Bedrock emulator (the `emulator` fixture is shared)."""
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from tests.servers import EmulatorServer, start_emulator
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[EmulatorServer]:
-    server = start_emulator()
-    yield server
-    server.stop()
+from tests.servers import EmulatorServer
 
 
 @pytest.fixture
