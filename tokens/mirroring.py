@@ -39,7 +39,7 @@ def token_mirror_push(*, token: ApiToken) -> bool:
         mirror.put(_payload(token))
     except MirrorError as exc:
         _record(token, State.FAILED, str(exc))
-        log.warning("secret not stored", extra={"token_id": token.token_id, "error": str(exc)})
+        log.warning("secret not stored: token_id=%s error=%s", token.token_id, exc)
         return False
     _record(token, State.SYNCED)
     return True
@@ -54,7 +54,7 @@ def token_mirror_delete(*, token: ApiToken) -> bool:
         mirror.delete(token.token_id)
     except MirrorError as exc:
         _record(token, token.mirror_state, str(exc))
-        log.warning("secret not deleted", extra={"token_id": token.token_id, "error": str(exc)})
+        log.warning("secret not deleted: token_id=%s error=%s", token.token_id, exc)
         return False
     _record(token, State.DELETED)
     return True
@@ -112,6 +112,6 @@ def secrets_sync() -> SyncReport:
             _record(token, State.DELETED)
         if token_id in listed:
             report.deleted.append(secret_name(token_id))
-    log.info("secrets synced", extra={"created": len(report.created), "revoked": len(report.revoked),
-                                      "deleted": len(report.deleted), "errors": len(report.errors)})
+    log.info("secrets synced: created=%d revoked=%d deleted=%d errors=%d", len(report.created),
+             len(report.revoked), len(report.deleted), len(report.errors))
     return report

@@ -81,7 +81,7 @@ def token_issue(*, identity: Identity, ttl: str, name: str = "", created_by: str
         )
         if state == ApiToken.MirrorState.PENDING:
             transaction.on_commit(lambda: token_mirror_push(token=record))
-    log.info("token issued", extra={"token_id": record.token_id, "identity": identity.name})
+    log.info("token issued: token_id=%s identity=%s by=%s", record.token_id, identity.name, created_by)
     return IssuedToken(token=token, record=record)
 
 
@@ -104,7 +104,7 @@ def token_revoke(*, token: ApiToken, revoked_by: str = "") -> bool:
     token.refresh_from_db(fields=["revoked_at", "revoked_by"])
     token_cache_forget(token.digest)
     if updated:
-        log.info("token revoked", extra={"token_id": token.token_id, "revoked_by": revoked_by})
+        log.info("token revoked: token_id=%s by=%s", token.token_id, revoked_by)
     return bool(updated)
 
 

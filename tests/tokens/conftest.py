@@ -1,6 +1,7 @@
 """Fixtures for the token tests: the mirror switched on against moto, and a boto3 view of what it holds."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -43,14 +44,19 @@ def secrets_view(mirror_on) -> SecretsView:
 
 @pytest.fixture
 def outage(monkeypatch):
-    """Secrets Manager unreachable until the returned function is called."""
-    good = os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER", "")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", DEAD_ENDPOINT)
+    """`with outage(): ...` makes Secrets Manager (or STS with service="STS") unreachable inside the block."""
 
-    def _restore() -> None:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", good)
+    @contextlib.contextmanager
+    def _outage(service: str = "SECRETS_MANAGER"):
+        variable = f"AWS_ENDPOINT_URL_{service}"
+        good = os.environ.get(variable, "")
+        monkeypatch.setenv(variable, DEAD_ENDPOINT)
+        try:
+            yield
+        finally:
+            monkeypatch.setenv(variable, good)
 
-    return _restore
+    return _outage
 
 
 @pytest.fixture(autouse=True)
