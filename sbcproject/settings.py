@@ -193,6 +193,25 @@ CLOUDWATCH_LOG_GROUP = env.str("CLOUDWATCH_LOG_GROUP", default="")
 CLOUDWATCH_LOG_STREAM = env.str("CLOUDWATCH_LOG_STREAM", default="{machine_name}-{logger_name}")
 LOG_PROMPTS = env.bool("LOG_PROMPTS", default=False)
 LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+CLOUDWATCH_SEND_INTERVAL = _positive_float("CLOUDWATCH_SEND_INTERVAL", 10.0)
+
+# --- Quotas, rate limits and prices (0 or empty = unlimited) ----------------------------------------
+QUOTA_DEFAULT_TOKENS_PER_DAY = _positive_int("QUOTA_DEFAULT_TOKENS_PER_DAY", 0)
+QUOTA_DEFAULT_TOKENS_PER_MONTH = _positive_int("QUOTA_DEFAULT_TOKENS_PER_MONTH", 0)
+QUOTA_DEFAULT_USD_PER_MONTH = env.str("QUOTA_DEFAULT_USD_PER_MONTH", default="").strip()
+QUOTA_DEFAULT_REQUESTS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_REQUESTS_PER_MINUTE", 0)
+QUOTA_DEFAULT_TOKENS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_TOKENS_PER_MINUTE", 0)
+QUOTA_DEFAULT_CONCURRENT_STREAMS = _positive_int("QUOTA_DEFAULT_CONCURRENT_STREAMS", 0)
+QUOTA_DEFAULT_ALLOWED_MODELS = env.list("QUOTA_DEFAULT_ALLOWED_MODELS", default=[])
+try:
+    if QUOTA_DEFAULT_USD_PER_MONTH and float(QUOTA_DEFAULT_USD_PER_MONTH) < 0:
+        raise ValueError("negative")
+except ValueError:
+    raise ImproperlyConfigured(f"QUOTA_DEFAULT_USD_PER_MONTH must be a dollar amount, got {QUOTA_DEFAULT_USD_PER_MONTH!r}")
+QUOTA_CACHE_SECONDS = _positive_int("QUOTA_CACHE_SECONDS", 5)
+QUOTA_RESERVE_OUTPUT_TOKENS = _positive_int("QUOTA_RESERVE_OUTPUT_TOKENS", 4096)
+QUOTA_LEASE_SECONDS = _positive_int("QUOTA_LEASE_SECONDS", 900)
+PRICE_CACHE_SECONDS = _positive_int("PRICE_CACHE_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

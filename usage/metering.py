@@ -1,17 +1,29 @@
 """The life of one metered API request: admission, the `request` event, and exactly one settlement.
 
-Views call `meter_start` once they know who calls and which model (it may refuse the request),
-and every path out — success, Bedrock error, client disconnect — ends in `Meter.settle`, which
-runs once and emits the `response` event.
+Views call `meter_start` once they know who calls and which model: it checks the identity's model
+allow-list and reserves the request's estimate against its quotas and rate limits (refusing with
+403 or 429, which is recorded too). Every path out — success, Bedrock error, client disconnect —
+ends in `Meter.settle`, which runs once: it prices the usage, writes the usage record in one
+statement, settles the reservation and emits the `response` event.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from gateway.errors import ApiError, PermissionDenied
+from gateway.registry import strip_profile
+from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
+from usage.limits import limits_for
+from usage.pricing import cost_usd, estimate_cost_micros, price_for
+from usage.records import usage_record_create
+
+log = logging.getLogger("sbc.usage")
 
 CLIENT_MARKERS = (  # User-Agent fragment -> client name, most specific first
     ("cursor", "Cursor"), ("cline", "Cline"), ("roo", "Roo Code"), ("continue", "Continue"), ("aider", "aider"),
@@ -20,6 +32,7 @@ CLIENT_MARKERS = (  # User-Agent fragment -> client name, most specific first
     ("anthropic/js", "anthropic-node"), ("curl", "curl"), ("python-requests", "python-requests"),
     ("httpx", "httpx"), ("boto", "boto3"),
 )
+MAX_PROMPT_ESTIMATE = 200_000
 
 
 def client_from_user_agent(user_agent: str) -> str:
@@ -32,6 +45,15 @@ def client_from_user_agent(user_agent: str) -> str:
 
 def new_request_id() -> str:
     return "req_" + uuid.uuid4().hex
+
+
+def prompt_estimate(request) -> int:
+    """An upper-bound-ish token count from the body size (about 4 bytes per token)."""
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    return min(size // 4 + 1, MAX_PROMPT_ESTIMATE)
 
 
 @dataclass
@@ -50,6 +72,7 @@ class Meter:
     started: float = field(default_factory=time.monotonic)
     region: str = ""
     settled: bool = False
+    reservation: Reservation | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def upstream(self, *, region: str, model_id: str) -> None:
@@ -60,7 +83,10 @@ class Meter:
         return int((time.monotonic() - self.started) * 1000)
 
     def response_headers(self) -> dict[str, str]:
-        return {"x-request-id": self.request_id}
+        headers = {"x-request-id": self.request_id}
+        if self.reservation is not None:
+            headers.update(self.reservation.headers)
+        return headers
 
     def settle(self, *, status: int, usage: dict | None = None, finish_reason: str | None = None,
                error_code: str | None = None, disconnected: bool = False) -> bool:
@@ -70,20 +96,42 @@ class Meter:
                 return False
             self.settled = True
         usage = usage or {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        latency = self.latency_ms()
+        total = int(usage.get("total_tokens") or 0)
+        try:
+            cost = cost_usd(price_for(self.model_requested, self.model_resolved), usage) if total else Decimal(0)
+        except Exception:
+            log.exception("Could not price %s", self.request_id)
+            cost = Decimal(0)
+        usage_record_create(request_id=self.request_id, identity_id=self.identity_id, identity_name=self.identity,
+                            token_id=self.token_id, endpoint=self.endpoint, model_requested=self.model_requested,
+                            model_resolved=self.model_resolved, region=self.region, usage=usage, cost_usd=cost,
+                            latency_ms=latency, streamed=self.streamed, status=status, finish_reason=finish_reason,
+                            error_code=error_code, client=self.client, disconnected=disconnected)
+        if self.reservation is not None:
+            try:
+                quota_settle(self.reservation, tokens=total, cost_micros=int(cost * 1_000_000))
+            except Exception:
+                log.exception("Could not settle the quota reservation of %s", self.request_id)
+        details = usage.get("prompt_tokens_details") or {}
         event_emit("response", request_id=self.request_id, identity=self.identity, token_id=self.token_id,
                    endpoint=self.endpoint, model=self.model_requested, model_resolved=self.model_resolved,
                    region=self.region, stream=self.streamed, status=status, finish_reason=finish_reason,
-                   error_code=error_code, disconnected=disconnected, latency_ms=self.latency_ms(),
+                   error_code=error_code, disconnected=disconnected, latency_ms=latency,
                    usage={"prompt_tokens": usage.get("prompt_tokens", 0),
                           "completion_tokens": usage.get("completion_tokens", 0),
-                          "total_tokens": usage.get("total_tokens", 0)},
+                          "total_tokens": usage.get("total_tokens", 0),
+                          "cached_tokens": details.get("cached_tokens", 0),
+                          "cache_write_tokens": details.get("cache_write_tokens", 0)},
+                   usage_estimated=bool(usage.get("estimated")), cost_usd=float(cost),
                    client=self.client, timestamp=iso_now())
         return True
 
 
 def meter_start(*, request, caller, endpoint: str, model_requested: str, model_resolved: str,
-                message_count: int, streamed: bool, metadata: dict | None = None) -> Meter:
-    """Admit the request (quotas and rate limits) and emit its `request` event."""
+                message_count: int, streamed: bool, metadata: dict | None = None,
+                max_tokens: int | None = None) -> Meter:
+    """Admit the request (allow-list, quotas and rate limits) and emit its `request` event."""
     meter = Meter(request_id=getattr(request, "request_id", None) or new_request_id(),
                   identity=caller.identity_name, identity_id=caller.identity_id, token_id=caller.token_id,
                   endpoint=endpoint, model_requested=model_requested, model_resolved=model_resolved,
@@ -92,4 +140,22 @@ def meter_start(*, request, caller, endpoint: str, model_requested: str, model_r
     event_emit("request", request_id=meter.request_id, identity=meter.identity, token_id=meter.token_id,
                endpoint=endpoint, model_requested=model_requested, model_resolved=model_resolved,
                message_count=message_count, stream=streamed, client=meter.client, timestamp=iso_now())
+    limits = limits_for(caller.identity_id)
+    if limits.unlimited:
+        return meter
+    try:
+        if not limits.allows(model_requested, model_resolved, strip_profile(model_resolved)):
+            raise PermissionDenied(f"This identity may not use the model `{model_requested}`.", param="model")
+        from django.conf import settings
+
+        tokens = prompt_estimate(request) + (max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS)
+        cost = estimate_cost_micros(price_for(model_requested, model_resolved), prompt_estimate(request),
+                                    max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS) \
+            if limits.usd_micros_per_month else 0
+        meter.reservation = quota_admit(identity_id=caller.identity_id, request_id=meter.request_id,
+                                        limits=limits, tokens=tokens, cost_micros=cost)
+    except ApiError as error:
+        error.headers.setdefault("x-request-id", meter.request_id)
+        meter.settle(status=error.status, error_code=error.code)
+        raise
     return meter

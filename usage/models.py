@@ -1,1 +1,121 @@
-"""Usage records, quotas and prices."""
+"""Usage records (the ledger), per-model prices, per-identity quotas and the shared counters that enforce them."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from tokens.models import Identity
+
+
+class UsageRecord(models.Model):
+    """One row per authenticated API request, written once when the request settles."""
+
+    request_id = models.CharField(max_length=40, unique=True)
+    identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="usage_records")
+    identity_name = models.CharField(max_length=200, help_text="Kept when the identity is deleted.")
+    token_id = models.CharField(max_length=12, blank=True)
+    endpoint = models.CharField(max_length=40)
+    model_requested = models.CharField(max_length=300)
+    model_resolved = models.CharField(max_length=300, blank=True)
+    region = models.CharField(max_length=30, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0, help_text="Includes cache reads and writes.")
+    completion_tokens = models.PositiveIntegerField(default=0)
+    total_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0, help_text="Prompt tokens read from Bedrock's cache.")
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    usage_estimated = models.BooleanField(default=False, help_text="Bedrock sent no usage (client went away).")
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=8, default=Decimal(0))
+    latency_ms = models.PositiveIntegerField(default=0)
+    streamed = models.BooleanField(default=False)
+    status = models.PositiveSmallIntegerField()
+    finish_reason = models.CharField(max_length=30, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+    client = models.CharField(max_length=60, blank=True)
+    disconnected = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["identity", "created_at"]),
+                   models.Index(fields=["model_requested", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.request_id
+
+
+class UsageDashboard(UsageRecord):
+    """The admin's usage dashboard: a proxy so that it is listed (and permissioned) with the usage app."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "usage dashboard"
+        verbose_name_plural = "usage dashboard"
+
+
+class ModelPrice(models.Model):
+    """USD per million tokens for an alias name or a Bedrock model id (without the inference-profile prefix)."""
+
+    model = models.CharField(max_length=300, unique=True,
+                             help_text="An alias (claude-4-sonnet) or a Bedrock model id "
+                                       "(anthropic.claude-sonnet-4-20250514-v1:0). An alias's own price wins.")
+    input_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    output_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    cache_read_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    cache_write_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model"]
+
+    def __str__(self) -> str:
+        return self.model
+
+
+class Quota(models.Model):
+    """An identity's limits. Empty (or 0) means unlimited."""
+
+    identity = models.OneToOneField(Identity, on_delete=models.CASCADE, related_name="quota")
+    tokens_per_day = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC day.")
+    tokens_per_month = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC month.")
+    usd_per_month = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                        help_text="Spend per calendar UTC month, at the prices in Model prices.")
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    tokens_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    concurrent_streams = models.PositiveIntegerField(null=True, blank=True,
+                                                     help_text="Requests in flight at once, streamed or not.")
+    allowed_models = models.TextField(blank=True, help_text="Model names or Bedrock ids, one per line or "
+                                                            "comma-separated. Empty: every model.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Quota for {self.identity_id}"
+
+    def clean(self) -> None:
+        if len(self.allowed_models) > 10_000:
+            raise ValidationError({"allowed_models": "Too long."})
+
+
+class UsageCounter(models.Model):
+    """Tokens, spend and requests of one identity in one window; changed only by single conditional statements."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=6)  # minute, day, month
+    start = models.DateTimeField()
+    requests = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+    cost_micros = models.BigIntegerField(default=0, help_text="Millionths of a US dollar.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["identity", "period", "start"], name="usage_counter_window")]
+
+
+class ConcurrencyLease(models.Model):
+    """A request in flight; a lease left by a crashed worker stops counting when it expires."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    request_id = models.CharField(max_length=40, unique=True)
+    expires_at = models.DateTimeField()

@@ -27,7 +27,8 @@ class ChatCompletions(ApiView):
         meter = meter_start(request=request, caller=request.user, endpoint="chat.completions",
                             model_requested=requested, model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
                             message_count=call.message_count, streamed=chat.stream,
-                            metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata)
+                            metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
+                            max_tokens=chat.max_tokens)
         completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
         try:
             if chat.stream:
@@ -37,6 +38,10 @@ class ChatCompletions(ApiView):
             meter.upstream(region=result.region, model_id=result.model_id)
         except ApiError as error:
             meter.settle(status=error.status, error_code=error.code)
+            error.headers.update(meter.response_headers())
+            raise
+        except Exception:
+            meter.settle(status=500, error_code="internal_error")
             raise
         if chat.stream:
             translator = ChatStreamTranslator(completion_id=completion_id, created=created, model=requested,

@@ -1,0 +1,71 @@
+"""Fixtures for usage tests: fresh per-process caches, a replaceable clock, and quota helpers."""
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+_names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    from usage.counters import counters_forget
+    from usage.limits import limits_forget
+    from usage.pricing import prices_forget
+
+    limits_forget(), counters_forget(), prices_forget()
+    yield
+    limits_forget(), counters_forget(), prices_forget()
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    from usage import limits
+
+    fake = Clock(datetime(2026, 3, 31, 23, 59, 30, tzinfo=timezone.utc))
+    monkeypatch.setattr(limits, "clock", fake)
+    return fake
+
+
+@pytest.fixture
+def unique_name():
+    """A fresh identity name per call, so live servers never see a cached quota from another test."""
+    return lambda prefix="user": f"{prefix}-{os.getpid()}-{next(_names)}@test"
+
+
+@pytest.fixture
+def set_quota(django_db_blocker):
+    """set_quota("name", requests_per_minute=2, ...): commit a quota the live server will read."""
+    from tokens.services import identity_get_or_create
+    from usage.models import Quota
+
+    def _set(identity_name: str, **fields):
+        with django_db_blocker.unblock():
+            identity = identity_get_or_create(name=identity_name)
+            Quota.objects.update_or_create(identity=identity, defaults=fields)
+            return identity
+
+    return _set
+
+
+@pytest.fixture
+def records(django_db_blocker):
+    """records(identity_name) -> that identity's usage records as dicts, oldest first."""
+    from usage.models import UsageRecord
+
+    def _records(identity_name: str) -> list[dict]:
+        with django_db_blocker.unblock():
+            return list(UsageRecord.objects.filter(identity_name=identity_name).order_by("created_at", "id").values())
+
+    return _records

@@ -1,0 +1,133 @@
+"""An identity's limits, read once per QUOTA_CACHE_SECONDS per process, and the UTC windows they count in.
+
+`clock` is the one source of "now" for quotas and rate limits; tests replace it to cross a
+minute, day or month boundary.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from django.conf import settings
+
+from usage.models import Quota
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Limits:
+    tokens_per_day: int = 0
+    tokens_per_month: int = 0
+    usd_micros_per_month: int = 0
+    requests_per_minute: int = 0
+    tokens_per_minute: int = 0
+    concurrent: int = 0
+    allowed_models: frozenset[str] = frozenset()
+
+    @property
+    def per_minute(self) -> bool:
+        return bool(self.requests_per_minute or self.tokens_per_minute)
+
+    @property
+    def unlimited(self) -> bool:
+        return not (self.tokens_per_day or self.tokens_per_month or self.usd_micros_per_month or self.per_minute
+                    or self.concurrent or self.allowed_models)
+
+    def allows(self, *names: str) -> bool:
+        return not self.allowed_models or any(name in self.allowed_models for name in names if name)
+
+
+def parse_models(text: str | list[str]) -> frozenset[str]:
+    items = text if isinstance(text, list) else text.replace(",", "\n").splitlines()
+    return frozenset(item.strip() for item in items if item.strip())
+
+
+def usd_to_micros(value) -> int:
+    return int((Decimal(str(value)) * 1_000_000).to_integral_value()) if value not in (None, "") else 0
+
+
+def limits_from_quota(row: dict) -> Limits:
+    return Limits(tokens_per_day=row["tokens_per_day"] or 0, tokens_per_month=row["tokens_per_month"] or 0,
+                  usd_micros_per_month=usd_to_micros(row["usd_per_month"]),
+                  requests_per_minute=row["requests_per_minute"] or 0,
+                  tokens_per_minute=row["tokens_per_minute"] or 0, concurrent=row["concurrent_streams"] or 0,
+                  allowed_models=parse_models(row["allowed_models"] or ""))
+
+
+def quota_defaults() -> dict:
+    """Field values for a new identity's Quota, from the QUOTA_DEFAULT_* settings."""
+    return {"tokens_per_day": settings.QUOTA_DEFAULT_TOKENS_PER_DAY or None,
+            "tokens_per_month": settings.QUOTA_DEFAULT_TOKENS_PER_MONTH or None,
+            "usd_per_month": Decimal(settings.QUOTA_DEFAULT_USD_PER_MONTH) if settings.QUOTA_DEFAULT_USD_PER_MONTH
+            else None,
+            "requests_per_minute": settings.QUOTA_DEFAULT_REQUESTS_PER_MINUTE or None,
+            "tokens_per_minute": settings.QUOTA_DEFAULT_TOKENS_PER_MINUTE or None,
+            "concurrent_streams": settings.QUOTA_DEFAULT_CONCURRENT_STREAMS or None,
+            "allowed_models": "\n".join(settings.QUOTA_DEFAULT_ALLOWED_MODELS)}
+
+
+QUOTA_FIELDS = ("tokens_per_day", "tokens_per_month", "usd_per_month", "requests_per_minute", "tokens_per_minute",
+                "concurrent_streams", "allowed_models")
+_cache: dict[int, tuple[float, Limits]] = {}
+_lock = threading.Lock()
+
+
+def limits_forget(identity_id: int | None = None) -> None:
+    with _lock:
+        if identity_id is None:
+            _cache.clear()
+        else:
+            _cache.pop(identity_id, None)
+
+
+def limits_for(identity_id: int) -> Limits:
+    """The identity's limits: its Quota row, or the settings' defaults when it has none."""
+    cached = _cache.get(identity_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    row = Quota.objects.filter(identity_id=identity_id).values(*QUOTA_FIELDS).first()
+    limits = limits_from_quota(row or quota_defaults())
+    with _lock:
+        if len(_cache) > 100_000:
+            _cache.clear()
+        _cache[identity_id] = (time.monotonic() + settings.QUOTA_CACHE_SECONDS, limits)
+    return limits
+
+
+# --- Windows: calendar UTC minute, day and month ---------------------------------------------------
+
+def minute_start(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def month_start(now: datetime) -> datetime:
+    return day_start(now).replace(day=1)
+
+
+def next_month(now: datetime) -> datetime:
+    start = month_start(now)
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+WINDOWS = {
+    "minute": (minute_start, lambda now: minute_start(now) + timedelta(minutes=1)),
+    "day": (day_start, lambda now: day_start(now) + timedelta(days=1)),
+    "month": (month_start, next_month),
+}
+
+
+def seconds_to_reset(period: str, now: datetime) -> int:
+    """Whole seconds until the window containing `now` ends (at least 1)."""
+    return max(1, int(-(-(WINDOWS[period][1](now) - now).total_seconds() // 1)))

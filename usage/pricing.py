@@ -1,0 +1,72 @@
+"""What a request costs: the ModelPrice table, cached per process for PRICE_CACHE_SECONDS (no query per request)."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+from gateway.registry import strip_profile
+from usage.models import ModelPrice
+
+MILLION = Decimal(1_000_000)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Price:
+    input: Decimal = ZERO
+    output: Decimal = ZERO
+    cache_read: Decimal = ZERO
+    cache_write: Decimal = ZERO
+
+
+NO_PRICE = Price()
+_lock = threading.Lock()
+_cached: tuple[float, dict[str, Price]] | None = None
+
+
+def prices_forget() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def price_table() -> dict[str, Price]:
+    global _cached
+    cached = _cached
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    table = {row.model: Price(row.input_per_million, row.output_per_million, row.cache_read_per_million,
+                              row.cache_write_per_million) for row in ModelPrice.objects.all()}
+    with _lock:
+        _cached = (time.monotonic() + settings.PRICE_CACHE_SECONDS, table)
+    return table
+
+
+def price_for(model_requested: str, model_resolved: str = "") -> Price:
+    """The alias's own price if it has one, else the Bedrock model's (inference-profile prefix ignored)."""
+    table = price_table()
+    for name in (model_requested, model_resolved, strip_profile(model_resolved or "")):
+        if name and name in table:
+            return table[name]
+    return NO_PRICE
+
+
+def cost_usd(price: Price, usage: dict) -> Decimal:
+    """USD for an OpenAI usage dict, whose prompt_tokens include cache reads and writes."""
+    details = usage.get("prompt_tokens_details") or {}
+    cached = int(details.get("cached_tokens") or 0)
+    written = int(details.get("cache_write_tokens") or 0)
+    fresh = max(0, int(usage.get("prompt_tokens") or 0) - cached - written)
+    completion = int(usage.get("completion_tokens") or 0)
+    total = (fresh * price.input + completion * price.output + cached * price.cache_read
+             + written * price.cache_write)
+    return (total / MILLION).quantize(Decimal("0.00000001"))
+
+
+def estimate_cost_micros(price: Price, prompt_tokens: int, completion_tokens: int) -> int:
+    """An upper bound in millionths of a dollar, for reserving spend before Bedrock answers."""
+    return int(prompt_tokens * price.input + completion_tokens * price.output) + 1
