@@ -53,13 +53,18 @@ def identity_get_or_create(*, name: str) -> Identity:
     return identity
 
 
-@transaction.atomic
 def identity_set_active(*, identity: Identity, active: bool) -> None:
     """Activate or deactivate; a deactivated identity's tokens stop working on the next request."""
-    Identity.objects.filter(pk=identity.pk).update(is_active=active)
-    identity.is_active = active
+    from tokens.authentication import token_cache_forget
+
+    with transaction.atomic():
+        Identity.objects.filter(pk=identity.pk).update(is_active=active)
+        identity.is_active = active
+        if not active:
+            revocation_generation_bump()
     if not active:
-        revocation_generation_bump()
+        token_cache_forget()
+        log.info("identity deactivated: identity=%s", identity.name)
 
 
 def token_issue(*, identity: Identity, ttl: str, name: str = "", created_by: str = "") -> IssuedToken:
