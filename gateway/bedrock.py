@@ -1,17 +1,16 @@
 """The Bedrock adapter: the only gateway module that imports boto3.
 
 One client per region per process (created lazily, reused, with explicit timeouts and a
-connection pool), regional failover for errors that happen before any byte reaches the client,
-and the single table that maps Bedrock and botocore errors to the gateway's errors.
+connection pool), regional failover (policy in `gateway.failover`) for errors that happen before
+any byte reaches the client, and the single table that maps Bedrock and botocore errors to ours.
 """
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 import boto3
 from botocore.config import Config
@@ -21,6 +20,7 @@ from django.conf import settings
 
 from gateway.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
                             RateLimited, ServiceUnavailable, UpstreamError)
+from gateway.failover import RegionHealth, attempt_plan, backoff_delay
 from gateway.registry import ModelSpec
 
 log = logging.getLogger("sbc.bedrock")
@@ -119,34 +119,12 @@ def client_for(region: str):
     return client
 
 
-class RegionHealth:
-    """Skips a region for a while after it failed several times in a row."""
-
-    def __init__(self, failures_to_trip: int = 3, cooldown_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.failures_to_trip = failures_to_trip
-        self.cooldown_seconds = cooldown_seconds
-        self.clock = clock
-        self._failures: dict[str, int] = {}
-        self._skip_until: dict[str, float] = {}
-
-    def order(self, regions: list[str]) -> list[str]:
-        now = self.clock()
-        healthy = [r for r in regions if self._skip_until.get(r, 0) <= now]
-        return healthy + [r for r in regions if r not in healthy]
-
-    def failed(self, region: str) -> None:
-        self._failures[region] = self._failures.get(region, 0) + 1
-        if self._failures[region] >= self.failures_to_trip:
-            self._skip_until[region] = self.clock() + self.cooldown_seconds
-            self._failures[region] = 0
-
-    def succeeded(self, region: str) -> None:
-        self._failures.pop(region, None)
-        self._skip_until.pop(region, None)
+def _region_health() -> RegionHealth:
+    return RegionHealth(failures_to_trip=settings.BEDROCK_REGION_FAILURES,
+                        cooldown_seconds=settings.BEDROCK_REGION_COOLDOWN)
 
 
-region_health = RegionHealth()
+region_health = _region_health()
 
 
 @dataclass
@@ -157,21 +135,26 @@ class BedrockResult:
 
 
 def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
-    regions = region_health.order(list(settings.BEDROCK_REGIONS))
+    """Call Bedrock, failing over to the next region on errors that another region may not have."""
+    deadline = time.monotonic() + settings.BEDROCK_FAILOVER_DEADLINE
+    plan = attempt_plan(list(settings.BEDROCK_REGIONS), region_health, settings.BEDROCK_MAX_ATTEMPTS)
     last_exc: Exception | None = None
-    for attempt, region in enumerate(regions):
+    for attempt, region in enumerate(plan):
         if attempt:
-            time.sleep(random.uniform(0.02, 0.1) * attempt)
+            delay = backoff_delay(attempt, settings.BEDROCK_BACKOFF_BASE, settings.BEDROCK_BACKOFF_CAP)
+            if time.monotonic() + delay >= deadline:
+                break
+            time.sleep(delay)
         model_id = spec.model_id_for(region, settings.BEDROCK_INFERENCE_GEOGRAPHY)
         try:
             response = getattr(client_for(region), operation)(modelId=model_id, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure is mapped below
             last_exc = exc
-            if not _may_fail_over(exc) or attempt == len(regions) - 1:
+            if not _may_fail_over(exc):
                 break
             region_health.failed(region)
-            log.warning("bedrock %s failed in %s (%s); trying the next region", operation, region,
-                        type(exc).__name__)
+            log.warning("bedrock %s failed in %s (%s), attempt %d of %d", operation, region,
+                        type(exc).__name__, attempt + 1, len(plan))
             continue
         region_health.succeeded(region)
         return BedrockResult(region=region, model_id=model_id, response=response)

@@ -171,6 +171,12 @@ if not BEDROCK_REGIONS or any(not r.strip() for r in BEDROCK_REGIONS):
 BEDROCK_CONNECT_TIMEOUT = _positive_float("BEDROCK_CONNECT_TIMEOUT", 3.0)
 BEDROCK_READ_TIMEOUT = _positive_float("BEDROCK_READ_TIMEOUT", 120.0)
 BEDROCK_MAX_POOL_CONNECTIONS = _positive_int("BEDROCK_MAX_POOL_CONNECTIONS", 256)
+BEDROCK_MAX_ATTEMPTS = max(1, _positive_int("BEDROCK_MAX_ATTEMPTS", max(2, len(BEDROCK_REGIONS))))
+BEDROCK_FAILOVER_DEADLINE = _positive_float("BEDROCK_FAILOVER_DEADLINE", 30.0)
+BEDROCK_BACKOFF_BASE = _positive_float("BEDROCK_BACKOFF_BASE", 0.1)
+BEDROCK_BACKOFF_CAP = _positive_float("BEDROCK_BACKOFF_CAP", 2.0)
+BEDROCK_REGION_FAILURES = max(1, _positive_int("BEDROCK_REGION_FAILURES", 3))
+BEDROCK_REGION_COOLDOWN = _positive_float("BEDROCK_REGION_COOLDOWN", 30.0)
 BEDROCK_INFERENCE_GEOGRAPHY = env.str("BEDROCK_INFERENCE_GEOGRAPHY", default="")
 DEFAULT_MODEL = env.str("DEFAULT_MODEL", default="claude-4-sonnet")
 MODEL_CACHE_SECONDS = _positive_int("MODEL_CACHE_SECONDS", 30)
@@ -241,3 +247,34 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Sign-in and the self-service portal ---------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/keys/"
+LOGOUT_REDIRECT_URL = "login"
+# Lifetimes a developer may pick for a key; any above TOKEN_MAX_TTL are not offered.
+PORTAL_TTL_CHOICES = env.list("PORTAL_TTL_CHOICES", default=["1d", "7d", "30d", "90d"])
+if not PORTAL_TTL_CHOICES or any(not (t.strip()[:-1].isdigit() and t.strip()[-1:] in ("m", "h", "d", "w"))
+                                  for t in PORTAL_TTL_CHOICES):
+    raise ImproperlyConfigured(f"PORTAL_TTL_CHOICES must list lifetimes such as 1d,7d,30d, got {PORTAL_TTL_CHOICES!r}")
+PORTAL_MAX_ACTIVE_KEYS = _positive_int("PORTAL_MAX_ACTIVE_KEYS", 20)
+# OpenID Connect single sign-on (mozilla-django-oidc): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = _choice("OIDC_RP_SIGN_ALGO", "RS256", ("rs256", "es256", "hs256")).upper()
+OIDC_RP_SCOPES = "openid email profile"
+SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if SSO_ENABLED:
+    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                                  "OIDC_OP_USER_ENDPOINT") if not globals()[name]]
+    if OIDC_RP_SIGN_ALGO != "HS256" and not OIDC_OP_JWKS_ENDPOINT:
+        _missing.append("OIDC_OP_JWKS_ENDPOINT")
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on also needs {', '.join(_missing)}")
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend",
+                               "mozilla_django_oidc.auth.OIDCAuthenticationBackend"]
