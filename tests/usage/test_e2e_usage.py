@@ -145,3 +145,21 @@ def test_concurrent_streams_are_limited(gateway, issue, unique_name, set_quota, 
         httpx.post(f"{emulator.url}/_emulator/gates/{gate}/release")
         threading.Thread(target=lambda: list(stream)).run()
     assert ask(client).choices[0].finish_reason == "stop"
+
+
+def test_sdk_requests_show_up_on_the_admin_dashboard(gateway, issue, unique_name, django_db_blocker):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    name = unique_name("dash")
+    client = sdk(gateway, issue(name))
+    replies = [ask(client, "Hi") for _ in range(2)]
+    with django_db_blocker.unblock():
+        admin, _ = get_user_model().objects.get_or_create(username="usage-admin", defaults={
+            "is_staff": True, "is_superuser": True})
+        browser = Client()
+        browser.force_login(admin)
+        html = browser.get("/admin/usage/usagedashboard/", {"identity": name}).content.decode()
+    tokens = sum(r.usage.total_tokens for r in replies)
+    assert f'<span class="value" id="total-tokens">{tokens}</span>' in html
+    assert '<span class="value" id="total-requests">2</span>' in html

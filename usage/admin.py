@@ -1,0 +1,162 @@
+"""Usage in the admin: the read-only ledger, prices, quotas inline on identities, and the usage dashboard."""
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from tokens.models import Identity
+from usage import charts
+from usage.models import ModelPrice, Quota, UsageDashboard, UsageRecord
+from usage.selectors import UsageFilter, usage_choices, usage_records, usage_summary
+
+CSV_FIELDS = ("created_at", "request_id", "identity_name", "token_id", "endpoint", "model_requested",
+              "model_resolved", "region", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
+              "cache_write_tokens", "usage_estimated", "cost_usd", "latency_ms", "streamed", "status",
+              "finish_reason", "error_code", "client", "disconnected")
+
+
+class IdentityNameFilter(admin.SimpleListFilter):
+    title = "identity"
+    parameter_name = "identity_name"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in sorted(usage_choices()["identities"])]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(identity_name=self.value()) if self.value() else queryset
+
+
+class ModelFilter(IdentityNameFilter):
+    title = "model"
+    parameter_name = "model_requested"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in sorted(usage_choices()["models"])]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(model_requested=self.value()) if self.value() else queryset
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "identity_name", "model_requested", "status", "prompt_tokens",
+                    "completion_tokens", "cost_usd", "latency_ms", "streamed", "disconnected", "client")
+    list_filter = (("created_at", admin.DateFieldListFilter), IdentityNameFilter, ModelFilter, "status", "streamed",
+                   "disconnected")
+    search_fields = ("request_id", "identity_name", "token_id", "model_requested", "model_resolved", "error_code")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    list_display = ("model", "input_per_million", "output_per_million", "cache_read_per_million",
+                    "cache_write_per_million", "updated_at")
+    search_fields = ("model",)
+
+
+@admin.register(UsageDashboard)
+class UsageDashboardAdmin(admin.ModelAdmin):
+    """Listed in the admin index as "Usage dashboard"; its page is the dashboard, not a change list."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff and (
+            request.user.has_perm("usage.view_usagerecord") or request.user.has_perm("usage.view_usagedashboard"))
+
+    def get_urls(self):
+        return [path("export.csv", self.admin_site.admin_view(self.export_csv), name="usage_usagedashboard_csv"),
+                *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        f = UsageFilter.from_query(request.GET)
+        summary = usage_summary(f)
+        days = [(row["day"].isoformat(), row["total_tokens"]) for row in summary["by_day"]]
+        costs = [(row["day"].isoformat(), float(row["cost_usd"])) for row in summary["by_day"]]
+        top = [(row["identity_name"], row["total_tokens"]) for row in summary["by_identity"][:10]]
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Usage dashboard",
+            "filter": f, "choices": usage_choices(), "summary": summary, "query": f.as_query(),
+            "tokens_chart": charts.column_chart(days, title="Tokens per day", fmt=charts.fmt_tokens,
+                                                chart_id="tokens-per-day"),
+            "cost_chart": charts.column_chart(costs, title="Cost per day (USD)", fmt=charts.fmt_usd,
+                                              chart_id="cost-per-day"),
+            "top_chart": charts.bar_chart(top, title="Top identities by tokens", fmt=charts.fmt_tokens,
+                                          chart_id="top-identities"),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/usage/dashboard.html", context)
+
+    def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        f = UsageFilter.from_query(request.GET)
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        rows = usage_records(f).order_by("created_at", "id").values_list(*CSV_FIELDS)
+
+        def lines():
+            yield writer.writerow(CSV_FIELDS)
+            for row in rows.iterator(chunk_size=2000):
+                yield writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value
+                                       for value in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="usage-{f.start}-{f.end}.csv"'
+        return response
+
+
+class QuotaInline(admin.StackedInline):
+    model = Quota
+    can_delete = False
+    extra = 0
+    max_num = 1
+    fields = (("tokens_per_day", "tokens_per_month", "usd_per_month"),
+              ("requests_per_minute", "tokens_per_minute", "concurrent_streams"), "allowed_models")
+    verbose_name = verbose_name_plural = "Quota and rate limits (empty = unlimited)"
+
+
+def _add_quota_inline() -> None:
+    """Add the quota inline to whatever admin the tokens app registered for Identity."""
+    base = admin.site._registry.get(Identity).__class__ if admin.site.is_registered(Identity) else admin.ModelAdmin
+    if QuotaInline in getattr(base, "inlines", []):
+        return
+    if admin.site.is_registered(Identity):
+        admin.site.unregister(Identity)
+    admin.site.register(Identity, type(base.__name__, (base,), {
+        "inlines": [*getattr(base, "inlines", []), QuotaInline], "__module__": base.__module__}))
+
+
+_add_quota_inline()

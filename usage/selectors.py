@@ -1,0 +1,82 @@
+"""Reads for the usage views: filtered records and their totals by identity, model and day."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from usage.models import UsageRecord
+
+SUMS = dict(requests=Count("id"), prompt_tokens=Sum("prompt_tokens"), completion_tokens=Sum("completion_tokens"),
+            total_tokens=Sum("total_tokens"), cost_usd=Sum("cost_usd"))
+
+
+@dataclass(frozen=True)
+class UsageFilter:
+    start: date
+    end: date           # inclusive
+    identity: str = ""
+    model: str = ""
+
+    @classmethod
+    def from_query(cls, query, *, today: date | None = None) -> "UsageFilter":
+        today = today or datetime.now(timezone.utc).date()
+
+        def day(name: str, default: date) -> date:
+            try:
+                return date.fromisoformat(query.get(name, ""))
+            except ValueError:
+                return default
+
+        end = day("end", today)
+        start = day("start", end - timedelta(days=29))
+        return cls(start=min(start, end), end=end, identity=query.get("identity", "").strip()[:200],
+                   model=query.get("model", "").strip()[:300])
+
+    def as_query(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "identity": self.identity,
+                "model": self.model}
+
+
+def usage_records(f: UsageFilter) -> QuerySet[UsageRecord]:
+    start = datetime.combine(f.start, time.min, tzinfo=timezone.utc)
+    end = datetime.combine(f.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    records = UsageRecord.objects.filter(created_at__gte=start, created_at__lt=end)
+    if f.identity:
+        records = records.filter(identity_name=f.identity)
+    if f.model:
+        records = records.filter(model_requested=f.model)
+    return records
+
+
+def _clean(row: dict) -> dict:
+    return {key: (value or 0) if key in SUMS else value for key, value in row.items()}
+
+
+def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
+    records = usage_records(f)
+    by_day_rows = {row["day"]: _clean(row) for row in
+                   records.annotate(day=TruncDate("created_at", tzinfo=timezone.utc)).values("day")
+                   .annotate(**SUMS).order_by("day")}
+    days = [f.start + timedelta(days=n) for n in range((f.end - f.start).days + 1)]
+    by_day = [by_day_rows.get(d, {"day": d, **{k: 0 for k in SUMS}}) for d in days]
+    return {
+        "totals": _clean(records.aggregate(**SUMS)),
+        "errors": records.filter(status__gte=400).count(),
+        "by_identity": [_clean(r) for r in records.values("identity_name").annotate(**SUMS)
+                        .order_by("-total_tokens", "identity_name")[:100]],
+        "by_model": [_clean(r) for r in records.values("model_requested").annotate(**SUMS)
+                     .order_by("-total_tokens", "model_requested")[:100]],
+        "by_day": by_day,
+        "top": top,
+    }
+
+
+def usage_choices() -> dict[str, list[str]]:
+    """Identities and models that appear in the ledger, for the filter drop-downs."""
+    return {"identities": list(UsageRecord.objects.order_by().values_list("identity_name", flat=True)
+                               .distinct()[:500]),
+            "models": list(UsageRecord.objects.order_by().values_list("model_requested", flat=True)
+                           .distinct()[:500])}

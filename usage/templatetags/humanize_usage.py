@@ -1,0 +1,11 @@
+"""Template helpers for the usage dashboard."""
+from urllib.parse import urlencode
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def urlencode_dict(query: dict) -> str:
+    return urlencode({key: value for key, value in query.items() if value})
