@@ -34,5 +34,13 @@ def token_list(*, identity: Identity | None = None, include_inactive: bool = Fal
 
 
 def token_limits(token: ApiToken) -> dict:
-    """The limits recorded next to `token` in Secrets Manager (none are set per token today)."""
-    return {}
+    """The limits that apply to `token` (its identity's quota), as recorded next to it in Secrets Manager.
+
+    Only the limits that are set appear; an empty dict means unlimited.
+    """
+    from dataclasses import asdict
+
+    from usage.limits import limits_for
+
+    limits = asdict(limits_for(token.identity_id))
+    return {key: sorted(value) if isinstance(value, frozenset) else value for key, value in limits.items() if value}

@@ -36,6 +36,19 @@ def test_issuing_creates_a_tagged_secret_without_the_token(secrets_view):
     assert refreshed(issued.record).mirror_state == State.SYNCED
 
 
+def test_the_secret_value_carries_the_identitys_limits(secrets_view):
+    from usage.limits import limits_forget
+    from usage.models import Quota
+
+    identity = identity_get_or_create(name="ci-pipeline")
+    Quota.objects.update_or_create(identity=identity, defaults={"tokens_per_day": 100_000,
+                                                                "allowed_models": "claude-4-sonnet, gpt-4o"})
+    limits_forget()
+    issued = token_issue(identity=identity, ttl="7d")
+    limits = secrets_view.value(f"sbc/tokens/{issued.token_id}")["limits"]
+    assert limits == {"tokens_per_day": 100_000, "allowed_models": ["claude-4-sonnet", "gpt-4o"]}
+
+
 def test_the_secret_name_follows_secret_prefix(secrets_view, settings):
     settings.SECRET_PREFIX = "acme/dev/tokens/"
     issued = issue()
