@@ -14,3 +14,6 @@ for service in ("BEDROCK_RUNTIME", "SECRETS_MANAGER", "STS", "CLOUDWATCH_LOGS"):
     os.environ.setdefault(f"AWS_ENDPOINT_URL_{service}", "http://127.0.0.1:9")
 
 from sbcproject.settings import *  # noqa: E402,F401,F403
+
+# In-process page tests render templates without a collectstatic run; live servers keep the manifest storage.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
