@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
 
+# What a Secrets Manager tag value accepts, since the name is the secret's `identity` tag.
+IDENTITY_NAME_VALIDATOR = RegexValidator(
+    r"^[\w.:/=+@ -]+$", "Use letters, digits, spaces and . : / = + - @ _ only (e.g. jane.doe@dev or ci-pipeline).")
+
+
 class Identity(models.Model):
-    name = models.CharField(max_length=200, unique=True, help_text="e.g. jane.doe@dev or ci-pipeline")
+    name = models.CharField(max_length=200, unique=True, validators=[IDENTITY_NAME_VALIDATOR],
+                            help_text="e.g. jane.doe@dev or ci-pipeline")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="identity", help_text="Django user who manages this identity's keys")
     is_active = models.BooleanField(default=True)

@@ -49,7 +49,12 @@ def ttl_validate(ttl: str) -> timedelta:
 
 
 def identity_get_or_create(*, name: str) -> Identity:
-    identity, _ = Identity.objects.get_or_create(name=name.strip())
+    """The identity called `name`, created when missing; ValidationError for a name that is not allowed."""
+    name = name.strip()
+    identity = Identity.objects.filter(name=name).first()
+    if identity is None:
+        Identity._meta.get_field("name").run_validators(name)
+        identity, _ = Identity.objects.get_or_create(name=name)
     return identity
 
 

@@ -179,3 +179,9 @@ def test_sync_fails_clearly_when_secrets_manager_is_down(jane, mirror_on, outage
 def test_sync_with_the_mirror_off_does_nothing():
     assert "mirror is off" in run("sync_secrets")[0]
     assert json.loads(run("sync_secrets", "--json")[0]) == {"mirror": "off"}
+
+
+def test_issue_refuses_an_identity_name_secrets_manager_cannot_tag():
+    with pytest.raises(CommandError, match=r"Invalid identity name 'jane \(contractor\)!'"):
+        run("issue_token", "--identity", "jane (contractor)!", "--create-identity")
+    assert not Identity.objects.exists()

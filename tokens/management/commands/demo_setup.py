@@ -6,10 +6,9 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from tokens.models import ApiToken, Identity
-from tokens.services import token_issue
+from tokens.services import token_issue, token_revoke
 
 DEMO_TOKEN_NAME = "make-run demo"
 
@@ -37,8 +36,8 @@ class Command(BaseCommand):
         if identity.user_id != demo_user.pk:
             identity.user = demo_user
             identity.save(update_fields=["user"])
-        ApiToken.objects.filter(identity=identity, name=DEMO_TOKEN_NAME, revoked_at__isnull=True).update(
-            revoked_at=timezone.now())
+        for previous in ApiToken.objects.filter(identity=identity, name=DEMO_TOKEN_NAME, revoked_at__isnull=True):
+            token_revoke(token=previous, revoked_by="make run")
         issued = token_issue(identity=identity, ttl="30d", name=DEMO_TOKEN_NAME, created_by="make run")
         result = {"admin_user": "admin", "admin_password": admin_password, "demo_user": "demo",
                   "demo_password": demo_password, "token": issued.token, "identity": identity.name}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens.mirror import MirrorError, get_mirror, secret_name
@@ -70,7 +71,10 @@ class Command(BaseCommand):
         name = name.strip()
         if not name:
             raise CommandError("--identity must not be empty")
-        identity = identity_get_or_create(name=name) if create else identity_get(name=name)
+        try:
+            identity = identity_get_or_create(name=name) if create else identity_get(name=name)
+        except ValidationError as exc:
+            raise CommandError(f"Invalid identity name {name!r}: {' '.join(exc.messages)}") from None
         if identity is None:
             raise CommandError(f"Unknown identity {name!r}: create it in the admin or pass --create-identity")
         if not identity.is_active:
