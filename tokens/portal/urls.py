@@ -1,0 +1,31 @@
+"""Routes of the portal and of sign-in (Django's views; OpenID Connect when SSO is configured)."""
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tokens.portal import views
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sso_enabled": settings.SSO_ENABLED}
+
+
+urlpatterns = [
+    path("", views.home, name="portal-home"),
+    path("keys/", views.keys, name="portal-keys"),
+    path("keys/create", views.key_create, name="portal-key-create"),
+    path("keys/revoke", views.key_revoke, name="portal-key-revoke"),
+    path("keys/test", views.key_test, name="portal-key-test"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(
+        template_name="registration/portal_password_change.html"), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/portal_password_change_done.html"), name="password_change_done"),
+]
+
+if settings.SSO_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
