@@ -80,3 +80,33 @@ def usage_choices() -> dict[str, list[str]]:
                                .distinct()[:500]),
             "models": list(UsageRecord.objects.order_by().values_list("model_requested", flat=True)
                            .distinct()[:500])}
+
+
+# --- One identity's own usage (the portal's "My usage" page) --------------------------------------
+
+RECENT_LIMIT = 20
+
+
+def usage_month_for_identity(*, identity_id: int, now: datetime) -> dict:
+    """This calendar UTC month of one identity: totals, today's tokens, per day, per model, latest requests."""
+    month = datetime(now.year, now.month, 1, tzinfo=timezone.utc)
+    today = datetime.combine(now.date(), time.min, tzinfo=timezone.utc)
+    records = UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=month)
+    sums = dict(requests=Count("id"), total_tokens=Sum("total_tokens"), cost_usd=Sum("cost_usd"))
+    by_day_rows = {row["day"]: _clean(row) for row in
+                   records.annotate(day=TruncDate("created_at", tzinfo=timezone.utc)).values("day")
+                   .annotate(**sums).order_by("day")}
+    days = [month.date() + timedelta(days=n) for n in range((now.date() - month.date()).days + 1)]
+    return {
+        "month": month,
+        "totals": _clean(records.aggregate(**sums)),
+        "errors": records.filter(status__gte=400).count(),
+        "today_tokens": records.filter(created_at__gte=today).aggregate(t=Sum("total_tokens"))["t"] or 0,
+        "by_day": [by_day_rows.get(d, {"day": d, "requests": 0, "total_tokens": 0, "cost_usd": 0}) for d in days],
+        "by_model": [_clean(r) for r in records.values("model_requested").annotate(**sums)
+                     .order_by("-total_tokens", "model_requested")[:50]],
+        "recent": list(UsageRecord.objects.filter(identity_id=identity_id).order_by("-created_at")
+                       .values("created_at", "model_requested", "prompt_tokens", "completion_tokens",
+                               "total_tokens", "cost_usd", "status", "error_code", "streamed", "token_id")
+                       [:RECENT_LIMIT]),
+    }
