@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres bench soak install clean
+.PHONY: run test test-sqlite test-postgres bench soak install clean package
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,5 +37,16 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
 
+# The Lambda zip for a Zappa stage (STAGE=dev|prod), offline: static files first, so WhiteNoise serves
+# the admin and portal from the package. Build on Linux x86_64 with Python 3.11, like the Lambda runtime.
+STAGE ?= dev
+package: $(STAMP)
+	env SBC_READ_DOT_ENV=0 DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \
+	  $(PY) manage.py collectstatic --no-input -v 0
+	mkdir -p dist
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/zappa package $(STAGE) -o dist/sbc-$(STAGE).zip
+
+# zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip
+
 clean:
-	rm -rf $(VENV) .run staticfiles db.sqlite3* .pytest_cache .hypothesis
+	rm -rf $(VENV) .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist
