@@ -4,9 +4,11 @@ boto3 talks to it through `endpoint_url` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`)
 serializer, parser and error paths run in development, tests and benchmarks without AWS. Start it with
 `python manage.py bedrock_emulator`; the modules here do not import Django.
 
-Model routes: POST /model/{modelId}/converse | converse-stream | invoke (Titan v1/v2, Cohere v3 embeddings).
+Model routes: POST /model/{modelId}/converse | converse-stream | invoke (Titan v1/v2, Cohere v3 embeddings;
+Claude's native Messages body) | invoke-with-response-stream (Claude) | count-tokens (Claude).
 
-Directives, written anywhere in the last user message's text (for invoke: in inputText/texts):
+Directives, written anywhere in the last user message's text (for invoke: in inputText/texts; Claude's
+native body reads them like Converse):
   [[sbc:error=ThrottlingException]]   HTTP error before any answer (any name in errors.ERRORS, or `context`)
   [[sbc:stream-error=throttlingException]]  messageStart + two deltas, then that exception frame
   [[sbc:hang=5000]]                   wait this many ms before answering

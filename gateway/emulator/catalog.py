@@ -114,3 +114,11 @@ def resolve_chat(model_id: str) -> Model:
     if model.kind != CHAT:
         raise validation(NOT_A_CHAT_MODEL)
     return model
+
+
+def resolve_for_counting(model_id: str) -> Model:
+    """CountTokens takes a model's base id even where running it needs an inference profile."""
+    found = _BY_ID.get(model_id)
+    if found is None:
+        raise validation(INVALID_MODEL)
+    return found[0]

@@ -17,13 +17,13 @@ from typing import Any, Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from gateway.emulator import catalog, directives as directive, invoke, scenarios, streaming
+from gateway.emulator import catalog, claude, directives as directive, invoke, scenarios, streaming
 from gateway.emulator.control import add_control_routes
 from gateway.emulator.errors import (CONTEXT_TOO_LONG, BedrockError, canonical_error_name,
                                      canonical_stream_error, validation)
 from gateway.emulator.faults import FaultBook, Gates, Knobs
 from gateway.emulator.requestlog import RequestLog
-from gateway.emulator.usage import PromptCache, measure
+from gateway.emulator.usage import PromptCache, measure, tokens
 from gateway.emulator.validation import validate_converse
 
 JSON = "application/json"
@@ -114,15 +114,19 @@ def _stream_error(directives: dict[str, str]) -> str | None:
     return member
 
 
-async def _prepare_answer(call: Call) -> tuple[scenarios.Answer, dict[str, str], dict[str, int]]:
-    """Shared by converse and converse-stream: (answer, directives, usage) or a BedrockError."""
+async def _prepare_answer(call: Call, view: dict[str, Any] | None = None
+                          ) -> tuple[scenarios.Answer, dict[str, str], dict[str, int]]:
+    """(answer, directives, usage) or a BedrockError for a Converse body, or for `view`, the Converse-shaped
+    view of an already validated native (Claude) body."""
     model = catalog.resolve_chat(call.model_id)
-    validate_converse(call.body, model)
-    text, directives = directive.of_request(call.body)
+    if view is None:
+        validate_converse(call.body, model)
+    body = call.body if view is None else view
+    text, directives = directive.of_request(body)
     _stream_error(directives)
     await _obey(call, directives)
-    answer = scenarios.compose(call.body, text, directives, call.state.knobs)
-    usage = call.state.cache.usage(measure(call.body, call.model_id), answer.output_tokens)
+    answer = scenarios.compose(body, text, directives, call.state.knobs)
+    usage = call.state.cache.usage(measure(body, call.model_id), answer.output_tokens)
     return answer, directives, usage
 
 
@@ -144,6 +148,10 @@ async def converse_stream(call: Call) -> web.StreamResponse:
                            interval_ms=paced[1] if paced else knobs.stream_interval_ms,
                            gate=(directives["gate"] or "default") if "gate" in directives else None,
                            stream_error=_stream_error(directives))
+    return await _send_stream(call, steps, usage)
+
+
+async def _send_stream(call: Call, steps: list[streaming.Step], usage: dict[str, int]) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": EVENTSTREAM, **call.headers})
     response.enable_chunked_encoding()
     await response.prepare(call.request)
@@ -182,6 +190,8 @@ async def _play(call: Call, response: web.StreamResponse, steps: list[streaming.
 
 async def invoke_model(call: Call) -> web.StreamResponse:
     model, _ = catalog.resolve(call.model_id)
+    if model.family == "anthropic":
+        return await _invoke_claude(call)
     await _obey(call, directive.parse(invoke.directive_text(call.body)))
     answer, input_tokens = invoke.invoke(call.body, model)
     call.entry["status"] = 200
@@ -189,10 +199,49 @@ async def invoke_model(call: Call) -> web.StreamResponse:
                         headers={**call.headers, "X-Amzn-Bedrock-Input-Token-Count": str(input_tokens)})
 
 
+async def _claude_answer(call: Call) -> tuple[scenarios.Answer, dict[str, str], dict[str, int]]:
+    model, _ = catalog.resolve(call.model_id)
+    if model.family != "anthropic":
+        raise invoke.malformed(f"the emulator has no InvokeModel body format for {model.base_id}")
+    claude.validate(call.body)
+    return await _prepare_answer(call, claude.converse_view(call.body))
+
+
+async def _invoke_claude(call: Call) -> web.StreamResponse:
+    answer, directives, usage = await _claude_answer(call)
+    if "gate" in directives:
+        await call.state.gates.wait(directives["gate"] or "default")
+    call.entry["status"] = 200
+    return web.Response(body=orjson.dumps(claude.message(answer, usage, call.model_id)), content_type=JSON,
+                        headers={**call.headers, "X-Amzn-Bedrock-Input-Token-Count": str(usage["inputTokens"])})
+
+
+async def invoke_stream(call: Call) -> web.StreamResponse:
+    answer, directives, usage = await _claude_answer(call)
+    paced, knobs = directive.pace(directives), call.state.knobs
+    steps = claude.stream_plan(answer, usage, call.model_id, deltas=paced[0] if paced else knobs.stream_deltas,
+                               interval_ms=paced[1] if paced else knobs.stream_interval_ms,
+                               gate=(directives["gate"] or "default") if "gate" in directives else None,
+                               stream_error=_stream_error(directives))
+    return await _send_stream(call, steps, usage)
+
+
+async def count_tokens(call: Call) -> web.StreamResponse:
+    model = catalog.resolve_for_counting(call.model_id)
+    if model.family != "anthropic":
+        raise invoke.malformed(f"the model {model.base_id} does not support counting tokens")
+    prompt = measure(claude.counting_body(call.body), call.model_id)
+    call.entry["status"] = 200
+    count = max(1, tokens(prompt.input_chars + prompt.cached_chars))
+    return web.Response(body=orjson.dumps({"inputTokens": count}), content_type=JSON, headers=call.headers)
+
+
 OPERATIONS: dict[str, Callable[[Call], Awaitable[web.StreamResponse]]] = {
     "converse": converse,
     "converse-stream": converse_stream,
     "invoke": invoke_model,
+    "invoke-with-response-stream": invoke_stream,
+    "count-tokens": count_tokens,
 }
 
 
@@ -228,7 +277,8 @@ def build_app(knobs: Knobs | None = None) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STATE] = EmulatorState(knobs or Knobs())
     # A greedy model id, because an inference-profile ARN arrives with its `/` decoded.
-    app.router.add_post(r"/model/{model_id:.+}/{operation:converse|converse-stream|invoke}", model_route)
+    operations = "|".join(OPERATIONS)
+    app.router.add_post(r"/model/{model_id:.+}/{operation:%s}" % operations, model_route)
     add_control_routes(app, STATE)
     return app
 
