@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 import boto3
+import orjson
 from botocore.config import Config
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
                                  EndpointConnectionError, ParamValidationError, ReadTimeoutError)
@@ -21,7 +22,7 @@ from django.conf import settings
 from gateway.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
                             RateLimited, ServiceUnavailable, UpstreamError)
 from gateway.failover import RegionHealth, attempt_plan, backoff_delay
-from gateway.registry import ModelSpec
+from gateway.registry import ModelSpec, strip_profile
 
 log = logging.getLogger("sbc.bedrock")
 
@@ -190,3 +191,27 @@ def stream_close(result: BedrockResult) -> None:
 def invoke_model(spec: ModelSpec, body: bytes) -> BedrockResult:
     return _call("invoke_model", spec, {"body": body, "contentType": "application/json",
                                         "accept": "application/json"})
+
+
+def invoke_json(spec: ModelSpec, payload: dict) -> BedrockResult:
+    """InvokeModel with a JSON body; the result's `response` is the model's decoded JSON answer."""
+    result = invoke_model(spec, orjson.dumps(payload))
+    try:
+        result.response = orjson.loads(result.response["body"].read())
+    except Exception as exc:  # noqa: BLE001 - a broken body read is an upstream failure like any other
+        raise to_api_error(exc) from exc
+    return result
+
+
+def invoke_stream(spec: ModelSpec, payload: dict) -> BedrockResult:
+    """InvokeModelWithResponseStream; its events (`{"chunk": {"bytes": ...}}`) come from `stream_events`."""
+    result = _call("invoke_model_with_response_stream", spec,
+                   {"body": orjson.dumps(payload), "contentType": "application/json", "accept": "application/json"})
+    result.response["stream"] = result.response.pop("body")
+    return result
+
+
+def count_tokens(spec: ModelSpec, payload: dict) -> BedrockResult:
+    """Bedrock's CountTokens for an InvokeModel body (`response["inputTokens"]`); it takes no inference profile."""
+    on_demand = replace(spec, base_model_id=strip_profile(spec.base_model_id), profile="optional")
+    return _call("count_tokens", on_demand, {"input": {"invokeModel": {"body": orjson.dumps(payload)}}})

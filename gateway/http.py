@@ -1,11 +1,13 @@
 """HTTP plumbing for the /v1 API: body parsing, JSON rendering, and the one place errors become responses.
 
 Every error below a view — ours, DRF's, the database's — leaves here as OpenAI's
-`{"error": {"message", "type", "param", "code"}}` with the right status; never an HTML page.
+`{"error": {"message", "type", "param", "code"}}` with the right status; never an HTML page. Views that
+speak Anthropic's API choose `anthropic_exception_handler`: same errors and statuses, Anthropic's body.
 """
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 import orjson
 from django.conf import settings
@@ -26,8 +28,24 @@ def json_bytes(data) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
 
-def error_response(error: ApiError) -> HttpResponse:
-    response = HttpResponse(json_bytes(error.body()), status=error.status, content_type="application/json")
+# Anthropic's error `type` by HTTP status; what is not listed is an `api_error`.
+ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                         404: "not_found_error", 405: "invalid_request_error", 413: "request_too_large",
+                         415: "invalid_request_error", 429: "rate_limit_error", 503: "overloaded_error"}
+
+
+def anthropic_error_type(error: ApiError) -> str:
+    # An unknown or revoked key is a 403 by the product's contract, but Anthropic calls it an authentication error.
+    return "authentication_error" if error.code == "invalid_api_key" else \
+        ANTHROPIC_ERROR_TYPES.get(error.status, "api_error")
+
+
+def anthropic_error_body(error: ApiError) -> dict:
+    return {"type": "error", "error": {"type": anthropic_error_type(error), "message": error.message}}
+
+
+def error_response(error: ApiError, body: Callable[[ApiError], dict] = ApiError.body) -> HttpResponse:
+    response = HttpResponse(json_bytes(body(error)), status=error.status, content_type="application/json")
     for name, value in error.headers.items():
         response[name] = value
     return response
@@ -112,12 +130,20 @@ def to_api_error(exc: Exception) -> ApiError | None:
     return None
 
 
-def openai_exception_handler(exc, context):
+def _handled(exc, context) -> ApiError:
     error = to_api_error(exc)
     if error is None:
         log.exception("unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
         error = ApiError("The gateway hit an internal error; it has been logged.")
-    return error_response(error)
+    return error
+
+
+def openai_exception_handler(exc, context):
+    return error_response(_handled(exc, context))
+
+
+def anthropic_exception_handler(exc, context):
+    return error_response(_handled(exc, context), anthropic_error_body)
 
 
 def api_not_found(request, exception=None):

@@ -26,6 +26,10 @@ GEOGRAPHY_BY_REGION = (
 PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "global.", "us-gov.", "ca.", "in.")
 MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+\-]{0,2047}$")
 MAX_ALIAS_DEPTH = 4
+# Anthropic's own model ids (what Claude Code and Anthropic's SDKs send, e.g. `claude-sonnet-4-5-20250929`)
+# name the Bedrock base id `anthropic.<id>` with one of these endings; the first known one wins. An undated
+# id (`claude-sonnet-4-5`) names the one known dated Bedrock id it prefixes.
+ANTHROPIC_ID_FORMS = ("anthropic.{}", "anthropic.{}-v1:0", "anthropic.{}-v2:0", "anthropic.{}-v1")
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,23 @@ def strip_profile(model_id: str) -> str:
     return model_id
 
 
+def by_anthropic_id(name: str, table: ModelTable) -> ModelSpec | None:
+    """The known model an Anthropic model id names (see ANTHROPIC_ID_FORMS), as a spec called `name`."""
+    if not name.startswith("claude-"):
+        return None
+    known = next((table.by_base_id[form.format(name)] for form in ANTHROPIC_ID_FORMS
+                  if form.format(name) in table.by_base_id), None)
+    if known is None:
+        dated = [spec for base_id, spec in table.by_base_id.items() if base_id.startswith(f"anthropic.{name}-20")]
+        known = dated[0] if len(dated) == 1 else None
+    return replace(known, name=name, listed=False, alias_of=known.name) if known else None
+
+
 def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
-    """The spec for `name`: an alias, or an unknown name passed through to Bedrock as a model id."""
+    """The spec for `name`: an alias, an Anthropic model id, or an unknown name passed through as a model id."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidRequest("`model` must be a non-empty string", param="model")
-    spec = table.specs.get(name)
+    spec = table.specs.get(name) or by_anthropic_id(name, table)
     if spec is None:
         if not MODEL_ID_RE.match(name):
             raise ModelNotFound(f"The model `{name}` does not exist", param="model")

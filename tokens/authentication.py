@@ -1,4 +1,5 @@
-"""Bearer-token authentication for the /v1 API: `Authorization: Bearer <token>` and nothing else.
+"""Bearer-token authentication for the /v1 API: `Authorization: Bearer <token>` (and, for Anthropic's API only,
+`x-api-key: <token>`, which is how Anthropic's clients send `ANTHROPIC_API_KEY`).
 
 A malformed token or a bad checksum is rejected before any database query. Successful lookups are
 cached in-process for TOKEN_CACHE_SECONDS. Every revoke (and identity deactivation) bumps a shared
@@ -137,3 +138,14 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="sbc"'
+
+
+class ApiKeyOrBearerAuthentication(BearerTokenAuthentication):
+    """Anthropic's clients send the key as `x-api-key` (ANTHROPIC_API_KEY) or as a bearer (ANTHROPIC_AUTH_TOKEN)."""
+
+    def authenticate(self, request):
+        api_key = request.META.get("HTTP_X_API_KEY", "").strip()
+        if not api_key:
+            return super().authenticate(request)
+        caller = token_authenticate(api_key)
+        return caller, caller.token_id

@@ -1,10 +1,20 @@
-"""The base of every /v1 view: bearer-token authentication, a request id, errors as OpenAI JSON."""
+"""The base of every /v1 view: bearer-token authentication, a request id, errors as OpenAI JSON.
+
+Also the one place a view hands its metered Bedrock call over: `metered` settles the meter on failure,
+so every endpoint records its errors exactly like chat completions.
+"""
 from __future__ import annotations
+
+from typing import Callable, TypeVar
 
 from rest_framework.views import APIView
 
-from tokens.authentication import BearerTokenAuthentication
-from usage.metering import new_request_id
+from gateway.errors import ApiError
+from gateway.http import anthropic_exception_handler
+from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
+from usage.metering import Meter, new_request_id
+
+Result = TypeVar("Result")
 
 
 class ApiView(APIView):
@@ -21,3 +31,27 @@ class ApiView(APIView):
         if request_id and not response.has_header("x-request-id"):
             response["x-request-id"] = request_id
         return response
+
+
+class AnthropicApiView(ApiView):
+    """Anthropic's API: the key may come as `x-api-key`, and errors leave in Anthropic's shape."""
+
+    authentication_classes = [ApiKeyOrBearerAuthentication]
+
+    def get_exception_handler(self):
+        return anthropic_exception_handler
+
+
+def metered(meter: Meter, call: Callable[[], Result]) -> Result:
+    """`call()`'s result (a BedrockResult or anything with `region`/`model_id`); failures settle the meter."""
+    try:
+        result = call()
+        meter.upstream(region=result.region, model_id=result.model_id)
+        return result
+    except ApiError as error:
+        meter.settle(status=error.status, error_code=error.code)
+        error.headers.update(meter.response_headers())
+        raise
+    except Exception:
+        meter.settle(status=500, error_code="internal_error")
+        raise
