@@ -1,14 +1,19 @@
-"""Routes of the OpenAI-compatible API."""
+"""Routes of the OpenAI-compatible API, and Anthropic's Messages API at the same root for Claude Code."""
 from django.urls import path, re_path
 
 from gateway.http import api_not_found
 from gateway.views.chat import ChatCompletions
+from gateway.views.embeddings import Embeddings
 from gateway.views.health import healthz
+from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("v1/chat/completions", ChatCompletions.as_view(), name="chat-completions"),
+    path("v1/embeddings", Embeddings.as_view(), name="embeddings"),
+    path("v1/messages", Messages.as_view(), name="messages"),
+    path("v1/messages/count_tokens", CountTokens.as_view(), name="messages-count-tokens"),
     path("v1/models", ModelList.as_view(), name="models"),
     path("v1/models/<path:model_id>", ModelDetail.as_view(), name="model-detail"),
     re_path(r"^v1/.*$", api_not_found),

@@ -1,0 +1,41 @@
+"""Anthropic Messages on Bedrock: which models may serve them, and token counting with a fallback estimate."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from gateway import bedrock
+from gateway.errors import ApiError, InvalidRequest
+from gateway.registry import ModelSpec, resolve_model
+from gateway.translate.anthropic_request import estimate_input_tokens
+
+log = logging.getLogger("sbc.messages")
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    region: str
+    model_id: str
+    input_tokens: int
+    estimated: bool
+
+
+def claude_model(name: str) -> ModelSpec:
+    """The chat model `name` resolves to, if it is a Claude model: only Claude takes Anthropic's body on Bedrock."""
+    spec = resolve_model(name)
+    if spec.provider != "anthropic":
+        raise InvalidRequest(f"The model `{name}` is not a Claude model: /v1/messages serves Claude models only "
+                             "(use /v1/chat/completions for the others).", param="model")
+    return spec
+
+
+def messages_count_tokens(*, spec: ModelSpec, body: dict) -> TokenCount:
+    """Bedrock's CountTokens; where it is unavailable (model, region or permission), a chars/4 estimate."""
+    try:
+        result = bedrock.count_tokens(spec, body)
+    except ApiError as error:
+        log.info("CountTokens unavailable for %s (%s); answering an estimate", spec.name, error.code)
+        return TokenCount(region="", model_id=spec.base_model_id, input_tokens=estimate_input_tokens(body),
+                          estimated=True)
+    return TokenCount(region=result.region, model_id=result.model_id,
+                      input_tokens=int(result.response["inputTokens"]), estimated=False)

@@ -1,0 +1,64 @@
+"""POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API on Bedrock InvokeModel, for Claude Code.
+
+InvokeModel takes Claude's own request body and returns Claude's own answer and stream events, so tool use,
+thinking blocks with their signatures and `cache_control` reach the model and the client unchanged, with no
+translation to lose them. Only what Bedrock rejects is removed (see `translate.anthropic_request`).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from rest_framework.response import Response
+
+from gateway import bedrock
+from gateway.claude import claude_model, messages_count_tokens
+from gateway.streaming import messages_events, sse_response
+from gateway.translate.anthropic_request import MessagesRequest, to_messages_request
+from gateway.translate.anthropic_usage import MessagesStreamReader, message_answer, usage_from_anthropic
+from gateway.views.base import AnthropicApiView, metered
+from usage.metering import meter_start, prompt_estimate
+
+log = logging.getLogger("sbc.messages")
+
+
+def _parse(request, *, counting: bool = False) -> MessagesRequest:
+    call = to_messages_request(request.data, beta_header=request.META.get("HTTP_ANTHROPIC_BETA", ""),
+                               counting=counting)
+    if call.dropped:
+        log.info("%s: not sent to Bedrock, which rejects or cannot run them: %s", request.request_id,
+                 ", ".join(call.dropped))
+    return call
+
+
+def _meter(request, call: MessagesRequest, spec, endpoint: str):
+    return meter_start(request=request, caller=request.user, endpoint=endpoint, model_requested=call.model,
+                       model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
+                       message_count=call.message_count, streamed=call.stream,
+                       metadata={"user": call.user_id} if call.user_id else {}, max_tokens=call.max_tokens or 1)
+
+
+class Messages(AnthropicApiView):
+    def post(self, request):
+        call = _parse(request)
+        spec = claude_model(call.model)
+        meter = _meter(request, call, spec, "messages")
+        if call.stream:
+            result = metered(meter, lambda: bedrock.invoke_stream(spec, call.body))
+            events = messages_events(result, MessagesStreamReader(), meter, prompt_estimate(request))
+            return sse_response(events, meter.response_headers())
+        result = metered(meter, lambda: bedrock.invoke_json(spec, call.body))
+        answer = message_answer(result.response, model=call.model)
+        meter.settle(status=200, usage=usage_from_anthropic(answer.get("usage")),
+                     finish_reason=answer.get("stop_reason"))
+        return Response(answer, headers=meter.response_headers())
+
+
+class CountTokens(AnthropicApiView):
+    def post(self, request):
+        call = _parse(request, counting=True)
+        spec = claude_model(call.model)
+        meter = _meter(request, call, spec, "messages.count_tokens")
+        count = metered(meter, lambda: messages_count_tokens(spec=spec, body=call.body))
+        meter.settle(status=200)   # counting costs nothing: recorded, with no tokens charged
+        return Response({"input_tokens": count.input_tokens}, headers=meter.response_headers())
