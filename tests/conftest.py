@@ -35,6 +35,31 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             teardown_databases(config, verbosity=request.config.option.verbose)
 
 
+SEED_MIGRATIONS = ("gateway.migrations.0002_seed_aliases", "usage.migrations.0002_seed_prices")
+
+
+@pytest.fixture(autouse=True)
+def seeded_catalog(request):
+    """Model aliases and prices as the migrations seed them, for every test that talks to a live server.
+
+    Transactional tests flush every table afterwards, seeded rows included; the next live test would
+    otherwise find no models.
+    """
+    if "gateway" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from gateway.models import ModelAlias
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        if not ModelAlias.objects.filter(name="claude-4-sonnet").exists():
+            for module in SEED_MIGRATIONS:
+                importlib.import_module(module).seed(apps, None)
+
+
 @pytest.fixture(scope="session")
 def emulator():
     server = start_emulator()
