@@ -68,3 +68,27 @@ def fresh_process_state():
     authentication._last_used_written.clear()
     yield
     authentication.token_cache_forget()
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """The test database in autocommit, as a live server sees it: after-commit work (the mirror) runs at once.
+
+    Unlike `transactional_db` nothing is flushed afterwards (a flush would also drop the seeded model
+    aliases and prices that the live gateway needs); each test starts without identities or tokens instead.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Max
+
+    from tokens.models import ApiToken, Identity
+
+    def clean() -> None:
+        ApiToken.objects.all().delete()
+        Identity.objects.all().delete()
+
+    with django_db_blocker.unblock():
+        clean()
+        users_before = get_user_model().objects.aggregate(last=Max("pk"))["last"] or 0
+        yield
+        clean()
+        get_user_model().objects.filter(pk__gt=users_before).delete()

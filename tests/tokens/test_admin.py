@@ -15,7 +15,7 @@ from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken, Identity
 from tokens.services import token_issue
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.usefixtures("committed")
 ISSUE_URL = "/admin/tokens/apitoken/issue/"
 
 

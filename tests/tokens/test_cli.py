@@ -14,7 +14,7 @@ from tests.live import ROOT
 from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken, Identity
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.usefixtures("committed")
 RULE = "─" * 60
 
 

@@ -22,7 +22,7 @@ from tests.conftest import ARTIFACTS
 from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken, Identity
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("committed")]
 REVOCATION_BOUND = 5.0  # seconds; the README promises about one, TOKEN_CACHE_SECONDS is the hard limit
 
 
@@ -42,12 +42,12 @@ def use_in_both_workers(gateway, token: str, times: int = 8) -> None:
         assert ask(gateway, token)
 
 
-def assert_rejected_soon(gateway, token: str) -> None:
+def assert_rejected_soon(gateway, token: str, within: float = REVOCATION_BOUND) -> None:
     """Within the bound, the token is refused by every worker: 8 answers in a row are 403."""
-    deadline = time.monotonic() + REVOCATION_BOUND
+    deadline = time.monotonic() + within
     in_a_row = 0
     while in_a_row < 8:
-        assert time.monotonic() < deadline, f"a revoked token still worked after {REVOCATION_BOUND}s"
+        assert time.monotonic() < deadline, f"a revoked token still worked after {within}s"
         try:
             ask(gateway, token)
             in_a_row = 0
@@ -103,15 +103,16 @@ def test_deleting_the_secret_by_hand_then_sync_revokes(gateway, secrets_view):
     assert_rejected_soon(gateway, token)
 
 
-def test_an_expired_token_gets_403(gateway, issue):
+def test_an_expired_token_gets_403(gateway, issue, settings):
     token = issue("short@test", "1h")
     assert ask(gateway, token)
     from datetime import timedelta
 
     from django.utils import timezone
 
+    # Expiry times never change in the product; moved back by hand, a cached lookup may live TOKEN_CACHE_SECONDS.
     ApiToken.objects.filter(identity__name="short@test").update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert_rejected_soon(gateway, token)
+    assert_rejected_soon(gateway, token, within=settings.TOKEN_CACHE_SECONDS + 3)
 
 
 def test_the_raw_token_appears_nowhere_at_rest(gateway, secrets_view, caplog):

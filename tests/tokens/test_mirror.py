@@ -9,7 +9,7 @@ from tokens.mirroring import HAND_REVOKED_BY, secrets_sync
 from tokens.models import ApiToken
 from tokens.services import identity_get_or_create, token_issue, token_revoke
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.usefixtures("committed")
 State = ApiToken.MirrorState
 
 
