@@ -6,6 +6,7 @@ speak Anthropic's API choose `anthropic_exception_handler`: same errors and stat
 """
 from __future__ import annotations
 
+import io
 import logging
 from typing import Callable
 
@@ -51,15 +52,38 @@ def error_response(error: ApiError, body: Callable[[ApiError], dict] = ApiError.
     return response
 
 
+# Deeper bodies are refused: Python's json (botocore's serializer, token estimates) recurses per level and
+# orjson writes at most 255 levels, so a deep tool schema would otherwise end in a RecursionError (a 500).
+# Real requests, tool schemas included, stay far below.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `value` nests lists/objects deeper than `limit`, found without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def body_parse(raw: bytes):
     """A request body as JSON, or InvalidRequest that says what is wrong with it."""
     if not raw.strip():
         raise InvalidRequest("The request body is empty; send a JSON object.")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc).lower() or "recursion" in str(exc).lower():
+            raise InvalidRequest(f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
         detail = "invalid UTF-8" if "utf-8" in str(exc).lower() else str(exc).split(":")[0]
         raise InvalidRequest(f"We could not parse the JSON body of your request ({detail}).") from None
+    if isinstance(body, (dict, list)) and json_depth_exceeds(body):
+        raise InvalidRequest(f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.")
+    return body
 
 
 class JSONBodyParser(BaseParser):
@@ -77,6 +101,29 @@ class JSONBodyParser(BaseParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
         return body_parse(raw)
+
+
+class ChunkedBodyMiddleware:
+    """Reads a chunked /v1 request body (no Content-Length) within MAX_REQUEST_BYTES, 413 above it.
+
+    Django sees a body without Content-Length as empty, so without this a chunked request would be
+    answered "`messages` is required" and a huge one would never meet the size limit.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        if request.path.startswith("/v1/") and not meta.get("CONTENT_LENGTH") \
+                and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower() and "wsgi.input" in meta:
+            limit = settings.MAX_REQUEST_BYTES
+            raw = meta["wsgi.input"].read(limit + 1)
+            if len(raw) > limit:
+                return error_response(PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes."))
+            request._stream = io.BytesIO(raw)
+            meta["CONTENT_LENGTH"] = str(len(raw))
+        return self.get_response(request)
 
 
 class FastJSONRenderer(BaseRenderer):

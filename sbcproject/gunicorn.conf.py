@@ -22,3 +22,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 wsgi_app = "sbcproject.wsgi:application"
+# Room for a long Authorization header, so a 10-16 kB one still gets the API's JSON 403 (gunicorn's own
+# 8 kB default answers with an HTML page before the application runs). Larger headers still get gunicorn's page.
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "32768"))

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "sbcproject.health.health_check_middleware",  # first: load balancers probe by IP over http
     "django.middleware.security.SecurityMiddleware",
+    "gateway.http.ChunkedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
