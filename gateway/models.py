@@ -19,6 +19,10 @@ class ModelAlias(models.Model):
         ONE = "one", "temperature or top_p, not both"
         NONE = "none", "no sampling parameters"
 
+    class StructuredOutput(models.TextChoices):
+        NATIVE = "native", "Native (outputConfig.textFormat)"
+        TOOL = "tool", "Forced tool call"
+
     class Reasoning(models.TextChoices):
         NONE = "none", "No reasoning"
         BUDGET = "budget", "Thinking with a token budget"
@@ -38,6 +42,8 @@ class ModelAlias(models.Model):
     sampling = models.CharField(max_length=5, choices=Sampling.choices, default=Sampling.BOTH)
     reasoning = models.CharField(max_length=10, choices=Reasoning.choices, default=Reasoning.NONE)
     prompt_caching = models.BooleanField(default=False, help_text="Add cache points automatically.")
+    structured_output = models.CharField(max_length=10, choices=StructuredOutput.choices, default=StructuredOutput.TOOL,
+                                         help_text="How response_format json_schema is honoured.")
     context_window = models.PositiveIntegerField(default=200_000)
     max_output_tokens = models.PositiveIntegerField(default=8192)
     is_enabled = models.BooleanField(default=True)

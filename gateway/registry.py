@@ -45,6 +45,7 @@ class ModelSpec:
     sampling: str = "both"              # "both", "one" (temperature xor top_p), "none"
     reasoning: str = "none"             # "none", "budget", "adaptive"
     prompt_caching: bool = False
+    structured_output: str = "tool"     # "native" (outputConfig.textFormat) or "tool" (a forced tool call)
     context_window: int = 200_000
     max_output_tokens: int = 8192
     listed: bool = True

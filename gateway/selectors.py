@@ -29,6 +29,7 @@ def model_specs_load() -> list[ModelSpec]:
             owned_by=target.owned_by, supports_tools=target.supports_tools,
             supports_streaming_tools=target.supports_streaming_tools, supports_images=target.supports_images,
             sampling=target.sampling, reasoning=target.reasoning, prompt_caching=target.prompt_caching,
+            structured_output=target.structured_output,
             context_window=target.context_window, max_output_tokens=target.max_output_tokens,
             listed=row.is_listed, created=int(row.created_at.timestamp()) if row.created_at else 0,
             alias_of=target.name if target is not row else None,

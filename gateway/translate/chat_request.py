@@ -9,9 +9,9 @@ Choices documented here because clients notice them:
 
 * `temperature` is accepted on OpenAI's 0..2 scale and clamped to Bedrock's maximum of 1.0: a value
   above 1 asks for "more random than usual", and the closest Bedrock offers is its maximum.
-* `tool_choice: "none"` sends no tools. Bedrock has no "none", and it refuses a conversation holding
-  toolUse/toolResult blocks without a `toolConfig`, so when the history has tool blocks a minimal
-  config naming only the tools used in that history (schema `{"type": "object"}`) is sent instead.
+* Tools, reasoning, structured output, prompt-cache points and the context-window guard each have
+  their own module (`tools`, `reasoning`, `structured`, `caching`, `context_window`), applied in that
+  order by `to_converse_request`, since reasoning decides which structured-output path is allowed.
 * `user` and `metadata` are kept on the ChatRequest for our own logs and are not forwarded.
 """
 from __future__ import annotations
@@ -22,14 +22,18 @@ from typing import Callable
 
 from gateway.errors import InvalidRequest
 from gateway.registry import ModelSpec
+from gateway.translate.caching import apply_cache_points
+from gateway.translate.context_window import check_context_window
 from gateway.translate.messages import Conversation, convert_messages
-from gateway.translate.tool_names import bedrock_tool_name
+from gateway.translate.reasoning import ReasoningAsk, apply_reasoning, validate_effort
+from gateway.translate.structured import OutputFormat, apply_output_format, validate_response_format
+from gateway.translate.tools import (check_tool_choice, is_forced, tool_fields, validate_tool_choice,
+                                     validate_tools)
 
 DEFAULT_MAX_MESSAGES = 5000
 MAX_STOP_SEQUENCES = 4
 MAX_METADATA_PAIRS, MAX_METADATA_KEY, MAX_METADATA_VALUE = 16, 64, 512
 BEDROCK_MAX_TEMPERATURE = 1.0
-TOOL_CHOICES = {"auto": {"auto": {}}, "required": {"any": {}}}
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class ChatRequest:
     parallel_tool_calls: bool | None = None
     user: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    reasoning_effort: str | None = None
+    response_format: OutputFormat | None = None
+    effort_param: str = "reasoning_effort"    # the field names in errors (the Responses API names them differently)
+    format_param: str = "response_format"
     # The converted conversation, cached by validate_chat_request so images are decoded once.
     conversation: Conversation | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -57,6 +65,8 @@ class ConverseCall:
     kwargs: dict                               # for converse()/converse_stream(), without modelId
     tool_names: dict[str, str]                 # bedrock tool name -> client tool name
     message_count: int                         # Converse messages after merging
+    json_tool: str | None = None               # the synthetic structured-output tool, when used
+    thinking: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,10 +109,6 @@ def _rejected(reason: str) -> Rule:
     def rule(name: str, value: object, ctx: _Context) -> dict:
         raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
     return rule
-
-
-def _not_yet(name: str, value: object, ctx: _Context) -> dict:
-    raise InvalidRequest(f"`{name}` is not supported yet", param=name)
 
 
 def _model(name: str, value: object, ctx: _Context) -> dict:
@@ -186,17 +192,8 @@ def _modalities(name: str, value: object, ctx: _Context) -> dict:
     return {}
 
 
-RESPONSE_FORMATS = {"text": None, "json_object": "not supported yet", "json_schema": "not supported yet"}
-
-
 def _response_format(name: str, value: object, ctx: _Context) -> dict:
-    kind = value.get("type") if isinstance(value, dict) else None
-    if kind not in RESPONSE_FORMATS:
-        raise InvalidRequest("`response_format.type` must be one of: text, json_object, json_schema",
-                             param=f"{name}.type")
-    if RESPONSE_FORMATS[kind]:
-        raise InvalidRequest(f"`response_format` of type `{kind}` is {RESPONSE_FORMATS[kind]}", param=name)
-    return {}
+    return {"response_format": validate_response_format(name, value)}
 
 
 def _user(name: str, value: object, ctx: _Context) -> dict:
@@ -215,45 +212,16 @@ def _metadata(name: str, value: object, ctx: _Context) -> dict:
     return {"metadata": dict(value)}
 
 
-TOOL_FUNCTION_FIELDS = (("description", str, "a string"), ("parameters", dict, "a JSON Schema object"),
-                        ("strict", bool, "a boolean"))
-
-
-def _tool(tool: object, param: str) -> dict:
-    if not isinstance(tool, dict) or tool.get("type") != "function":
-        raise InvalidRequest("Only tools of type `function` are supported", param=f"{param}.type")
-    function = tool.get("function")
-    if not isinstance(function, dict):
-        raise InvalidRequest(f"`{param}.function` must be an object", param=f"{param}.function")
-    if not isinstance(function.get("name"), str) or not function["name"]:
-        raise InvalidRequest(f"`{param}.function.name` must be a non-empty string", param=f"{param}.function.name")
-    for key, kind, described in TOOL_FUNCTION_FIELDS:
-        if function.get(key) is not None and not isinstance(function[key], kind):
-            raise InvalidRequest(f"`{param}.function.{key}` must be {described}", param=f"{param}.function.{key}")
-    return tool
-
-
 def _tools(name: str, value: object, ctx: _Context) -> dict:
-    if not isinstance(value, list):
-        raise InvalidRequest("`tools` must be a list", param=name)
-    tools = [_tool(tool, f"{name}[{i}]") for i, tool in enumerate(value)]
-    names = [tool["function"]["name"] for tool in tools]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise InvalidRequest(f"Tool names must be unique; repeated: {', '.join(duplicates)}", param=name)
-    return {"tools": tools}
+    return {"tools": validate_tools(name, value)}
 
 
 def _tool_choice(name: str, value: object, ctx: _Context) -> dict:
-    if value in ("none", "auto", "required"):
-        return {"tool_choice": value}
-    if isinstance(value, dict) and value.get("type") == "function":
-        function = value.get("function")
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            return {"tool_choice": value}
-        raise InvalidRequest("`tool_choice.function.name` must be a string", param=f"{name}.function.name")
-    raise InvalidRequest('`tool_choice` must be "none", "auto", "required" or {"type": "function", '
-                         '"function": {"name": ...}}', param=name)
+    return {"tool_choice": validate_tool_choice(name, value)}
+
+
+def _reasoning_effort(name: str, value: object, ctx: _Context) -> dict:
+    return {"reasoning_effort": validate_effort(name, value)}
 
 
 _UNSUPPORTED_OUTPUT = "this gateway returns text only"
@@ -274,7 +242,7 @@ FIELD_RULES: dict[str, Rule] = {
     "user": _user,
     "metadata": _metadata,
     "response_format": _response_format,
-    "reasoning_effort": _not_yet,
+    "reasoning_effort": _reasoning_effort,
     "logprobs": _logprobs,
     "modalities": _modalities,
     "top_logprobs": _rejected("Bedrock does not return token log probabilities"),
@@ -297,17 +265,6 @@ FIELD_RULES: dict[str, Rule] = {
 }
 
 
-def _check_tool_choice(fields: dict) -> None:
-    choice, tools = fields.get("tool_choice"), fields.get("tools") or []
-    if choice in (None, "none", "auto"):
-        return
-    if not tools:
-        raise InvalidRequest("`tool_choice` requires `tools`", param="tool_choice")
-    if isinstance(choice, dict) and choice["function"]["name"] not in {t["function"]["name"] for t in tools}:
-        raise InvalidRequest(f"`tool_choice` names the unknown tool `{choice['function']['name']}`",
-                             param="tool_choice.function.name")
-
-
 def validate_chat_request(body: object, *, max_messages: int = DEFAULT_MAX_MESSAGES) -> ChatRequest:
     """The validated request; raises InvalidRequest naming the first offending parameter."""
     if not isinstance(body, dict):
@@ -322,7 +279,7 @@ def validate_chat_request(body: object, *, max_messages: int = DEFAULT_MAX_MESSA
             fields.update(rule(name, value, ctx))
     if "messages" not in fields:
         raise InvalidRequest("`messages` is required", param="messages")
-    _check_tool_choice(fields)
+    check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [])
     conversation = fields.pop("conversation")
     chat = ChatRequest(**fields)
     object.__setattr__(chat, "conversation", conversation)
@@ -364,45 +321,12 @@ def _inference_config(chat: ChatRequest, spec: ModelSpec) -> dict:
     return config
 
 
-def _tool_spec(tool: dict, tool_names: dict[str, str]) -> dict:
-    function = tool["function"]
-    name = bedrock_tool_name(function["name"])
-    if name != function["name"]:
-        tool_names[name] = function["name"]
-    params = function.get("parameters")
-    spec: dict = {"name": name, "inputSchema": {"json": params if params is not None
-                                                   else {"type": "object", "properties": {}}}}
-    if function.get("description"):         # Bedrock rejects an empty or null description
-        spec["description"] = function["description"]
-    if function.get("strict") is not None:
-        spec["strict"] = function["strict"]
-    return {"toolSpec": spec}
-
-
-def _tool_choice_block(choice: str | dict | None) -> dict | None:
-    if isinstance(choice, dict):
-        return {"tool": {"name": bedrock_tool_name(choice["function"]["name"])}}
-    return TOOL_CHOICES.get(choice) if choice is not None else None
-
-
-def _tool_fields(chat: ChatRequest, spec: ModelSpec, conversation: Conversation,
-                 tool_names: dict[str, str]) -> dict:
-    if chat.tools and chat.tool_choice != "none":
-        if not spec.supports_tools:
-            raise InvalidRequest(f"The model `{spec.name}` does not support tools", param="tools")
-        config: dict = {"tools": [_tool_spec(tool, tool_names) for tool in chat.tools]}
-        choice = _tool_choice_block(chat.tool_choice)
-        if choice is not None:
-            config["toolChoice"] = choice
-        fields: dict = {"toolConfig": config}
-        if chat.parallel_tool_calls is False and spec.provider == "anthropic" and chat.tool_choice in (None, "auto"):
-            fields["additionalModelRequestFields"] = {"tool_choice": {"type": "auto",
-                                                                      "disable_parallel_tool_use": True}}
-        return fields
-    if conversation.has_tool_blocks and conversation.history_tools:
-        return {"toolConfig": {"tools": [{"toolSpec": {"name": name, "inputSchema": {"json": {"type": "object"}}}}
-                                         for name in conversation.history_tools]}}
-    return {}
+def _own_lists(conversation: Conversation) -> dict:
+    """The conversation's turns and system blocks in lists this request may change (cache points)."""
+    kwargs: dict = {"messages": [{**turn, "content": list(turn["content"])} for turn in conversation.messages]}
+    if conversation.system:
+        kwargs["system"] = list(conversation.system)
+    return kwargs
 
 
 def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
@@ -411,11 +335,19 @@ def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
     if conversation.image_params and not spec.supports_images:
         raise InvalidRequest(f"The model `{spec.name}` does not accept images", param=conversation.image_params[0])
     tool_names = dict(conversation.tool_names)
-    kwargs: dict = {"messages": conversation.messages}
-    if conversation.system:
-        kwargs["system"] = conversation.system
+    kwargs = _own_lists(conversation)
     inference = _inference_config(chat, spec)
     if inference:
         kwargs["inferenceConfig"] = inference
-    kwargs.update(_tool_fields(chat, spec, conversation, tool_names))
-    return ConverseCall(kwargs=kwargs, tool_names=tool_names, message_count=len(conversation.messages))
+    kwargs.update(tool_fields(tools=chat.tools, choice=chat.tool_choice, parallel=chat.parallel_tool_calls,
+                              spec=spec, conversation=conversation, tool_names=tool_names))
+    ask = ReasoningAsk(effort=chat.reasoning_effort, max_tokens=chat.max_tokens, temperature=chat.temperature,
+                       forced_tool=is_forced(chat.tool_choice), max_tokens_param=chat.max_tokens_param,
+                       effort_param=chat.effort_param)
+    thinking = apply_reasoning(kwargs, ask, spec)
+    json_tool = apply_output_format(kwargs, chat.response_format, spec, thinking=thinking,
+                                    forced_tool=is_forced(chat.tool_choice), param=chat.format_param)
+    apply_cache_points(kwargs, spec)
+    check_context_window(kwargs, spec)
+    return ConverseCall(kwargs=kwargs, tool_names=tool_names, message_count=len(conversation.messages),
+                        json_tool=json_tool, thinking=thinking)

@@ -3,12 +3,16 @@
 Tool calls are numbered 0, 1, 2... in the order they start, independent of Bedrock's
 `contentBlockIndex` (which also counts text and reasoning blocks): OpenAI clients use `index` to
 assemble `tool_calls[index]`, so a sparse or shifted index corrupts their tool calls.
+
+Reasoning text streams as `delta.reasoning_content`; its signature, once Bedrock sends it, as
+`delta.thinking_blocks: [{"type": "thinking", "thinking": "", "signature": ...}]` when the block ends,
+which is what a client needs to send back. The synthetic structured-output tool's input streams as ordinary `content`.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from gateway.translate.chat_response import finish_reason_for, usage_from_converse
+from gateway.translate.chat_response import finish_reason_for, thinking_block, usage_from_converse
 from gateway.translate.tool_names import client_tool_name
 
 
@@ -19,7 +23,7 @@ def error_chunk(message: str, type_: str, code: str | None) -> dict:
 
 class ChatStreamTranslator:
     def __init__(self, *, completion_id: str, created: int, model: str, include_usage: bool,
-                 tool_names: dict[str, str]) -> None:
+                 tool_names: dict[str, str], json_tool: str | None = None) -> None:
         self.completion_id = completion_id
         self.created = created
         self.model = model
@@ -27,7 +31,11 @@ class ChatStreamTranslator:
         self.tool_names = tool_names
         self.finish_reason: str | None = None
         self.usage: dict | None = None
+        self.json_tool = json_tool
         self.completion_text_chars = 0
+        self.reasoning_chars = 0
+        self._json_blocks: set[object] = set()
+        self._redacted_blocks: dict[object, object] = {}
         # Reasoning signatures and redacted reasoning, by content block: needed to replay a thinking turn.
         self.reasoning_signatures: dict[int, str] = {}
         self.redacted_reasoning: list[bytes] = []
@@ -37,6 +45,7 @@ class ChatStreamTranslator:
             "messageStart": self._message_start,
             "contentBlockStart": self._block_start,
             "contentBlockDelta": self._block_delta,
+            "contentBlockStop": self._block_stop,
             "messageStop": self._message_stop,
             "metadata": self._metadata,
         }
@@ -90,6 +99,9 @@ class ChatStreamTranslator:
         tool_use = (payload.get("start") or {}).get("toolUse")
         if not isinstance(tool_use, dict):
             return []
+        if self.json_tool and tool_use.get("name") == self.json_tool:
+            self._json_blocks.add(payload.get("contentBlockIndex"))
+            return []
         index = len(self._tool_index_for_block)
         self._tool_index_for_block[payload.get("contentBlockIndex")] = index
         name = client_tool_name(tool_use.get("name", ""), self.tool_names)
@@ -109,6 +121,9 @@ class ChatStreamTranslator:
         return []
 
     def _tool_input(self, block: object, arguments: object) -> list[dict]:
+        if block in self._json_blocks and isinstance(arguments, str) and arguments:
+            self.completion_text_chars += len(arguments)
+            return [self._chunk({"content": arguments})]
         index = self._tool_index_for_block.get(block)
         if index is None or not isinstance(arguments, str) or not arguments:
             return []
@@ -120,15 +135,29 @@ class ChatStreamTranslator:
             self.reasoning_signatures[block] = self.reasoning_signatures.get(block, "") + reasoning["signature"]
         if reasoning.get("redactedContent") is not None:
             self.redacted_reasoning.append(reasoning["redactedContent"])
+            self._redacted_blocks[block] = reasoning["redactedContent"]
         if not isinstance(reasoning.get("text"), str):
             return []
         self.completion_text_chars += len(reasoning["text"])
+        self.reasoning_chars += len(reasoning["text"])
         return [self._chunk({"reasoning_content": reasoning["text"]})]
+
+    def _block_stop(self, payload: dict) -> list[dict]:
+        """A finished reasoning block's signature (or redacted data), which arrives in pieces, in one chunk."""
+        block = payload.get("contentBlockIndex")
+        if block in self._redacted_blocks:
+            return [self._chunk({"thinking_blocks": [thinking_block({"redactedContent": self._redacted_blocks[block]})]})]
+        if block in self.reasoning_signatures:
+            return [self._chunk({"thinking_blocks": [{"type": "thinking", "thinking": "",
+                                                      "signature": self.reasoning_signatures[block]}]})]
+        return []
 
     def _message_stop(self, payload: dict) -> list[dict]:
         self.finish_reason = finish_reason_for(payload.get("stopReason"))
+        if self.finish_reason == "tool_calls" and self._json_blocks and not self._tool_index_for_block:
+            self.finish_reason = "stop"
         return [self._chunk({}, self.finish_reason)]
 
     def _metadata(self, payload: dict) -> list[dict]:
-        self.usage = usage_from_converse(payload.get("usage") or {})
+        self.usage = usage_from_converse(payload.get("usage") or {}, self.reasoning_chars)
         return []

@@ -12,6 +12,10 @@ module normalises the whole list:
 * Blank text blocks are dropped, and a message left with no content disappears.
 * A conversation that starts with an assistant message gets a placeholder user turn in front of it
   (`LEADING_USER_TEXT`), so the history the client sent is kept rather than silently truncated.
+* An assistant message's signed `thinking_blocks` (LiteLLM's shape, which this gateway also returns)
+  become `reasoningContent` blocks at the start of its turn, as Claude needs them replayed during tool
+  use. Unsigned thinking and a bare `reasoning_content` are dropped: Claude refuses thinking it did not sign.
+* A content part carrying `cache_control` (Anthropic's marker) is followed by a `cachePoint`.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ EMPTY_TOOL_RESULT_TEXT = "(no output)"
 DATA_URL_RE = re.compile(r"data:image/([A-Za-z0-9.+-]+);base64,(.*)", re.DOTALL)
 IMAGE_FORMATS = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "gif": "gif", "webp": "webp"}
 UNSUPPORTED_PARTS = {"input_audio": "audio input", "file": "file input"}
+CACHE_POINT = {"cachePoint": {"type": "default"}}
 # Stable ordering inside a turn: results before text (user), calls after text (assistant).
 BLOCK_RANK = {"toolResult": 0, "reasoningContent": 0, "toolUse": 2}
 
@@ -127,6 +132,8 @@ def _content_blocks(content: object, param: str, parts: dict[str, PartConverter]
             raise InvalidRequest(f"Content part type `{kind}` is not allowed here; expected one of: {allowed}",
                                  param=f"{part_param}.type")
         blocks.append(parts[kind](part, part_param, acc))
+        if isinstance(part.get("cache_control"), dict):
+            blocks.append(dict(CACHE_POINT))
     return blocks
 
 
@@ -182,11 +189,36 @@ def _tool_use(call: object, param: str, acc: _Collector) -> dict:
     return {"toolUse": {"toolUseId": bedrock_tool_id(call_id), "name": bedrock_name, "input": tool_input}}
 
 
+def _thinking_block(block: object, param: str) -> dict | None:
+    kind = block.get("type") if isinstance(block, dict) else None
+    if kind == "thinking":
+        text, signature = block.get("thinking"), block.get("signature")
+        if isinstance(text, str) and isinstance(signature, str) and signature:
+            return {"reasoningContent": {"reasoningText": {"text": text, "signature": signature}}}
+        return None
+    if kind == "redacted_thinking" and isinstance(block.get("data"), str):
+        try:
+            return {"reasoningContent": {"redactedContent": base64.b64decode(block["data"], validate=True)}}
+        except (binascii.Error, ValueError):
+            raise InvalidRequest(f"`{param}.data` must be base64", param=f"{param}.data") from None
+    raise InvalidRequest(f"`{param}` must be a thinking or redacted_thinking block", param=param)
+
+
+def _thinking_blocks(blocks: object, param: str) -> list[dict]:
+    if blocks is None:
+        return []
+    if not isinstance(blocks, list):
+        raise InvalidRequest(f"`{param}` must be a list", param=param)
+    converted = (_thinking_block(block, f"{param}[{k}]") for k, block in enumerate(blocks))
+    return [block for block in converted if block is not None]
+
+
 def _assistant(message: dict, param: str, acc: _Collector) -> tuple[str, list[dict]]:
     if message.get("function_call") is not None:
         raise InvalidRequest("The deprecated `function_call` is not supported; use `tool_calls`",
                              param=f"{param}.function_call")
-    blocks = _content_blocks(message.get("content"), f"{param}.content", ASSISTANT_PARTS, acc, nullable=True)
+    blocks = _thinking_blocks(message.get("thinking_blocks"), f"{param}.thinking_blocks")
+    blocks += _content_blocks(message.get("content"), f"{param}.content", ASSISTANT_PARTS, acc, nullable=True)
     refusal = message.get("refusal")
     if refusal is not None:
         blocks.append({"text": _require_str(refusal, f"{param}.refusal")})
@@ -203,9 +235,12 @@ def _tool(message: dict, param: str, acc: _Collector) -> tuple[str, list[dict]]:
     if not isinstance(call_id, str) or not call_id:
         raise InvalidRequest(f"`{param}.tool_call_id` must be a non-empty string", param=f"{param}.tool_call_id")
     texts = _content_blocks(message.get("content"), f"{param}.content", SYSTEM_PARTS, acc)
-    content = [block for block in texts if not _is_blank(block)] or [{"text": EMPTY_TOOL_RESULT_TEXT}]
+    points = [block for block in texts if "cachePoint" in block][:1]
+    content = [block for block in texts if "text" in block and not _is_blank(block)] \
+        or [{"text": EMPTY_TOOL_RESULT_TEXT}]
     acc.has_tool_blocks = True
-    return "user", [{"toolResult": {"toolUseId": bedrock_tool_id(call_id), "content": content}}]
+    # A cache point belongs beside the result, not inside it.
+    return "user", [{"toolResult": {"toolUseId": bedrock_tool_id(call_id), "content": content}}, *points]
 
 
 ROLE_CONVERTERS = {"system": _system, "developer": _system, "user": _user, "assistant": _assistant, "tool": _tool}

@@ -45,10 +45,11 @@ class ChatCompletions(ApiView):
             raise
         if chat.stream:
             translator = ChatStreamTranslator(completion_id=completion_id, created=created, model=requested,
-                                              include_usage=chat.include_usage, tool_names=call.tool_names)
+                                              include_usage=chat.include_usage, tool_names=call.tool_names,
+                                              json_tool=call.json_tool)
             prompt_estimate = int(request.META.get("CONTENT_LENGTH") or 0) // 4
             return sse_response(chat_events(result, translator, meter, prompt_estimate), meter.response_headers())
         completion = to_chat_completion(result.response, completion_id=completion_id, created=created,
-                                        model=requested, tool_names=call.tool_names)
+                                        model=requested, tool_names=call.tool_names, json_tool=call.json_tool)
         meter.settle(status=200, usage=completion["usage"], finish_reason=completion["choices"][0]["finish_reason"])
         return Response(completion, headers=meter.response_headers())

@@ -532,9 +532,8 @@ def test_it_rejects_bad_stream_options(fields, param):
     ("web_search_options", {}, "not supported"),
     ("functions", [{"name": "f"}], "not supported"),
     ("function_call", "auto", "not supported"),
-    ("reasoning_effort", "high", "not supported yet"),
-    ("response_format", {"type": "json_object"}, "not supported yet"),
-    ("response_format", {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}, "not supported yet"),
+    ("reasoning_effort", "high", "does not support reasoning"),
+    ("reasoning_effort", "extreme", "must be one of"),
     ("thinking", {"type": "enabled"}, "Unrecognized request argument supplied: thinking"),
     ("temprature", 0.5, "Unrecognized request argument supplied: temprature"),
 ])

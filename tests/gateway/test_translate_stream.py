@@ -70,7 +70,8 @@ SEQUENCES = {
          stop(0), text(1, "Let me "), text(1, "check."), stop(1),
          tool_start(2, "tooluse_x", "get_weather"), tool_input(2, '{"city": '), tool_input(2, '"Paris"}'), stop(2),
          message_stop("tool_use"), USAGE_EVENT],
-        [ROLE, {"reasoning_content": "I should "}, {"reasoning_content": "check."}, {"content": "Let me "},
+        [ROLE, {"reasoning_content": "I should "}, {"reasoning_content": "check."},
+         {"thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "EqQB"}]}, {"content": "Let me "},
          {"content": "check."},
          {"tool_calls": [{"index": 0, "id": "tooluse_x", "type": "function",
                           "function": {"name": "get_weather", "arguments": ""}}]},
@@ -121,15 +122,18 @@ def test_it_adds_null_usage_to_every_chunk_and_a_final_usage_chunk_when_asked(na
     events, deltas = SEQUENCES[name]
     chunks = run(events, translator(include_usage=True))
     assert chunks[:-1] == expected_chunks(deltas, include_usage=True)
+    # Reasoning tokens are estimated from the reasoning text ("I should check." is about 4 tokens).
+    reasoning = {"reasoning_tokens": 4 if name.startswith("thinking") else 0}
     assert chunks[-1] == {"id": ID, "object": "chat.completion.chunk", "created": CREATED, "model": MODEL,
-                          "system_fingerprint": None, "choices": [], "usage": USAGE}
+                          "system_fingerprint": None, "choices": [],
+                          "usage": {**USAGE, "completion_tokens_details": reasoning}}
 
 
 def test_it_remembers_finish_reason_and_usage_for_metering():
     stream = translator()
     run(SEQUENCES["thinking, text and a tool"][0], stream)
     assert stream.finish_reason == "tool_calls"
-    assert stream.usage == USAGE
+    assert stream.usage == {**USAGE, "completion_tokens_details": {"reasoning_tokens": 4}}
     assert stream.completion_text_chars == len("I should check.Let me check.") + len('{"city": "Paris"}')
 
 
@@ -199,6 +203,10 @@ def test_it_keeps_reasoning_signatures_and_redacted_reasoning():
     stream.feed({"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": b"\x02"}}}})
     assert stream.reasoning_signatures == {0: "EqQB"}
     assert stream.redacted_reasoning == [b"\x02"]
+    assert stream.feed({"contentBlockStop": {"contentBlockIndex": 0}})[0]["choices"][0]["delta"] == {
+        "thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "EqQB"}]}
+    assert stream.feed({"contentBlockStop": {"contentBlockIndex": 1}})[0]["choices"][0]["delta"] == {
+        "thinking_blocks": [{"type": "redacted_thinking", "data": "Ag=="}]}
 
 
 def test_it_keeps_id_and_created_identical_on_every_chunk():
