@@ -173,13 +173,16 @@ def test_it_never_logs_the_bearer_token(invoke_lambda, token):
 def test_zappa_manage_and_the_scheduled_jobs_run_django_commands(invoke_lambda):
     from zappa.core import Zappa
 
-    zappa = Zappa(load_credentials=False, runtime="python3.11")
     from tests.deploy.conftest import stage_settings
 
-    clear = next(event for event in stage_settings()["events"] if event["name"] == "clear_sessions")
-    rule = zappa.get_scheduled_event_name(clear, clear["function"], f"sbc-{STAGE}")
-    scheduled = {"detail-type": "Scheduled Event", "source": "aws.events",
-                 "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"]}
-    (migrate, cleared), modules = invoke_lambda([{"manage": "migrate"}, scheduled])
+    zappa = Zappa(load_credentials=False, runtime="python3.11")
+    scheduled = []
+    for event in stage_settings()["events"]:
+        # Zappa names the rule after the job and finds the function again from the rule's name.
+        rule = zappa.get_scheduled_event_name(event, event["function"], f"sbc-{STAGE}")
+        scheduled.append({"detail-type": "Scheduled Event", "source": "aws.events",
+                          "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"]})
+    (migrate, *_), modules = invoke_lambda([{"manage": "migrate"}, *scheduled])
     assert migrate == {}
+    assert "tokens.management.commands.sync_secrets" in modules
     assert "django.contrib.sessions.management.commands.clearsessions" in modules
