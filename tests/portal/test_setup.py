@@ -143,17 +143,18 @@ OIDC = {"OIDC_RP_CLIENT_ID": "portal", "OIDC_RP_CLIENT_SECRET": "s3cret",
         "OIDC_OP_JWKS_ENDPOINT": "https://idp.example.com/jwks"}
 
 
-def login_page_with(env: dict) -> subprocess.CompletedProcess:
+def login_page_with(env: dict, static_root) -> subprocess.CompletedProcess:
+    """The login page under production settings, whose static file storage needs the collected manifest."""
     from tests.live import server_env
 
     return subprocess.run([sys.executable, "-c", LOGIN_PAGE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env=server_env(DATABASE_URL="sqlite:///:memory:", **env))
+                          env=server_env(DATABASE_URL="sqlite:///:memory:", STATIC_ROOT=str(static_root), **env))
 
 
-def test_sso_button_and_urls_appear_only_when_configured():
-    off = login_page_with({})
+def test_sso_button_and_urls_appear_only_when_configured(static_root):
+    off = login_page_with({}, static_root)
     assert off.stdout.split() == ["False", "False"], off.stderr
-    on = login_page_with(OIDC)
+    on = login_page_with(OIDC, static_root)
     assert on.stdout.split() == ["True", "/oidc/authenticate/", "True"], on.stderr
-    incomplete = login_page_with({**OIDC, "OIDC_OP_JWKS_ENDPOINT": ""})
+    incomplete = login_page_with({**OIDC, "OIDC_OP_JWKS_ENDPOINT": ""}, static_root)
     assert incomplete.returncode != 0 and "OIDC_OP_JWKS_ENDPOINT" in incomplete.stderr
