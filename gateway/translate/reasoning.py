@@ -113,4 +113,6 @@ def apply_reasoning(kwargs: dict, ask: ReasoningAsk, spec: ModelSpec) -> bool:
     inference.pop("topP", None)
     for key, value in THINKING_STYLES[spec.reasoning](ask, spec, inference).items():
         kwargs[key] = {**kwargs.get(key, {}), **value}
+    if not inference:       # adaptive thinking with no client settings: send no empty inferenceConfig
+        del kwargs["inferenceConfig"]
     return True

@@ -53,13 +53,27 @@ def validate_response_format(name: str, value: object) -> OutputFormat | None:
     return OutputFormat("json_schema", spec["schema"], schema_name, description or None)
 
 
+# Where a JSON Schema holds further schemas: name -> schema, a list of schemas, or one schema. Anything
+# else (enum, const, default, examples, and the names inside `properties`) is data and is left alone.
+SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+
+
 def closed(schema: object) -> object:
-    """`schema` with every object schema that lists properties closed to others."""
-    if isinstance(schema, list):
-        return [closed(item) for item in schema]
+    """`schema` with every object schema closed to properties it does not list."""
     if not isinstance(schema, dict):
         return schema
-    result = {key: closed(value) for key, value in schema.items()}
+    result = dict(schema)
+    for key in SUBSCHEMA_MAPS:
+        if isinstance(result.get(key), dict):
+            result[key] = {name: closed(value) for name, value in result[key].items()}
+    for key in SUBSCHEMA_LISTS:
+        if isinstance(result.get(key), list):
+            result[key] = [closed(value) for value in result[key]]
+    for key in SUBSCHEMAS:
+        if isinstance(result.get(key), dict):
+            result[key] = closed(result[key])
     if result.get("type") == "object" or "properties" in result:
         result.setdefault("additionalProperties", False)
     return result
@@ -76,7 +90,15 @@ def _forced_tool(kwargs: dict, output: OutputFormat) -> dict:
     tool = {"toolSpec": {"name": JSON_TOOL, "description": output.description or JSON_TOOL_DESCRIPTION,
                          "inputSchema": {"json": output.schema}}}
     config = kwargs.get("toolConfig") or {}
-    return {"toolConfig": {"tools": [*config.get("tools", []), tool], "toolChoice": {"tool": {"name": JSON_TOOL}}}}
+    fields: dict = {"toolConfig": {"tools": [*config.get("tools", []), tool],
+                                   "toolChoice": {"tool": {"name": JSON_TOOL}}}}
+    # Claude's own `tool_choice` (sent for parallel_tool_calls=false) would override the forced choice and
+    # let the model answer in prose; forcing one tool already means one call.
+    extra = {key: value for key, value in (kwargs.get("additionalModelRequestFields") or {}).items()
+             if key != "tool_choice"}
+    if "additionalModelRequestFields" in kwargs:
+        fields["additionalModelRequestFields"] = extra
+    return fields
 
 
 def apply_output_format(kwargs: dict, output: OutputFormat | None, spec: ModelSpec, *, thinking: bool,
@@ -98,4 +120,6 @@ def apply_output_format(kwargs: dict, output: OutputFormat | None, spec: ModelSp
     if not spec.supports_tools:
         raise InvalidRequest(f"The model `{spec.name}` does not support structured output", param=param)
     kwargs.update(_forced_tool(kwargs, output))
+    if kwargs.get("additionalModelRequestFields") == {}:
+        del kwargs["additionalModelRequestFields"]
     return JSON_TOOL
