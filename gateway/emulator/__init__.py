@@ -18,6 +18,12 @@ native body reads them like Converse):
   [[sbc:long=300]]                    answer with 300 words
   [[sbc:thinking]]                    reasoningContent block first (also additionalModelRequestFields.thinking)
 
+Besides the conversation rules, Converse requests meet Claude's thinking rules (thinking.py: budget,
+temperature, forced tool choice, signed reasoning replayed before the last tool calls) and structured
+output's (structured.py: `outputConfig.textFormat` only on models with native support, a closed schema);
+a request with a textFormat is answered with JSON that fits its schema, and a forced tool's arguments
+are built from its schema the same way.
+
 Control API (see control.py): GET /_emulator/health; GET|DELETE /_emulator/log; GET|POST|DELETE
 /_emulator/faults; GET /_emulator/gates/{key}; POST /_emulator/gates/{key}/release; DELETE /_emulator/gates;
 DELETE /_emulator/cache; POST /_emulator/reset.

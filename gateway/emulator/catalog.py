@@ -28,10 +28,18 @@ class Model:
     needs_profile: bool = False       # base id fails with the on-demand error
     sampling_xor: bool = False        # temperature and topP cannot both be set (Claude 4.5+)
     profiles: tuple[str, ...] = PROFILE_PREFIXES
+    thinking: tuple[str, ...] = ()    # accepted additionalModelRequestFields.thinking types
+    native_json: bool = False         # accepts outputConfig.textFormat (structured output)
 
 
-def _claude(base_id: str, *, needs_profile: bool = True, sampling_xor: bool = False) -> Model:
-    return Model(base_id, CHAT, "anthropic", needs_profile, sampling_xor)
+BUDGET = ("enabled",)
+ADAPTIVE = ("enabled", "adaptive")
+
+
+def _claude(base_id: str, *, needs_profile: bool = True, sampling_xor: bool = False,
+            thinking: tuple[str, ...] = (), native_json: bool = False) -> Model:
+    return Model(base_id, CHAT, "anthropic", needs_profile, sampling_xor, thinking=thinking,
+                 native_json=native_json)
 
 
 def _embedding(base_id: str, family: str) -> Model:
@@ -39,19 +47,19 @@ def _embedding(base_id: str, family: str) -> Model:
 
 
 MODELS: tuple[Model, ...] = (
-    _claude("anthropic.claude-opus-4-1-20250805-v1:0"),
-    _claude("anthropic.claude-opus-4-20250514-v1:0"),
-    _claude("anthropic.claude-sonnet-4-20250514-v1:0"),
+    _claude("anthropic.claude-opus-4-1-20250805-v1:0", thinking=BUDGET),
+    _claude("anthropic.claude-opus-4-20250514-v1:0", thinking=BUDGET),
+    _claude("anthropic.claude-sonnet-4-20250514-v1:0", thinking=BUDGET),
     _claude("anthropic.claude-3-5-sonnet-20241022-v2:0"),
     _claude("anthropic.claude-3-5-sonnet-20240620-v1:0", needs_profile=False),
     _claude("anthropic.claude-3-5-haiku-20241022-v1:0"),
     _claude("anthropic.claude-3-haiku-20240307-v1:0", needs_profile=False),
-    _claude("anthropic.claude-3-7-sonnet-20250219-v1:0"),
-    _claude("anthropic.claude-sonnet-4-5-20250929-v1:0", sampling_xor=True),
-    _claude("anthropic.claude-haiku-4-5-20251001-v1:0", sampling_xor=True),
-    _claude("anthropic.claude-opus-4-5-20251101-v1:0", sampling_xor=True),
-    _claude("anthropic.claude-sonnet-4-6", sampling_xor=True),
-    _claude("anthropic.claude-opus-4-6-v1", sampling_xor=True),
+    _claude("anthropic.claude-3-7-sonnet-20250219-v1:0", thinking=BUDGET),
+    _claude("anthropic.claude-sonnet-4-5-20250929-v1:0", sampling_xor=True, thinking=BUDGET, native_json=True),
+    _claude("anthropic.claude-haiku-4-5-20251001-v1:0", sampling_xor=True, thinking=BUDGET, native_json=True),
+    _claude("anthropic.claude-opus-4-5-20251101-v1:0", sampling_xor=True, thinking=BUDGET, native_json=True),
+    _claude("anthropic.claude-sonnet-4-6", sampling_xor=True, thinking=ADAPTIVE, native_json=True),
+    _claude("anthropic.claude-opus-4-6-v1", sampling_xor=True, thinking=ADAPTIVE, native_json=True),
     Model("meta.llama3-3-70b-instruct-v1:0", family="meta", needs_profile=True),
     Model("meta.llama3-1-405b-instruct-v1:0", family="meta"),
     Model("meta.llama3-1-70b-instruct-v1:0", family="meta"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from gateway.emulator import toolcalls
+from gateway.emulator import structured, toolcalls
 from gateway.emulator.directives import as_int, last_user_message, pace
 from gateway.emulator.faults import Knobs
 
@@ -144,13 +145,25 @@ def output_tokens(blocks: list[dict[str, Any]]) -> int:
     return max(total, 1)
 
 
+def json_answer(schema: dict[str, Any], text: str) -> str:
+    """An instance of `schema` as spaced JSON (so it streams in several deltas); `name=value` in the
+    prompt fills string properties of that name."""
+    names = list((schema.get("properties") or {}))
+    given = {name: value for name in names if (value := toolcalls.given(name, text)) is not None}
+    return json.dumps(structured.instance(schema, given))
+
+
 def compose(body: dict[str, Any], text: str, directives: dict[str, str], knobs: Knobs) -> Answer:
     """The whole answer to a valid Converse request whose last user text is `text`."""
     blocks = [reasoning_block(body)] if wants_thinking(body, directives) else []
     tool_blocks = _tool_blocks(body, text)
+    schema = structured.requested_schema(body)
     if tool_blocks:
         blocks += tool_blocks
         stop_reason = "tool_use"
+    elif schema is not None:
+        blocks.append({"text": json_answer(schema, text)})
+        stop_reason = "end_turn"
     else:
         answer, stop_reason = _text_answer(body, directives, knobs)
         blocks.append({"text": answer})

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from gateway.emulator import structured
+
 _TRAILING = ".,;:!?)]}"
 
 
@@ -39,7 +41,7 @@ def choose_tools(body: dict[str, Any], text: str) -> tuple[list[dict[str, Any]],
     return mentioned, True
 
 
-def _given(name: str, text: str) -> str | None:
+def given(name: str, text: str) -> str | None:
     """The value written as `name=value` (or `name="two words"`) in the prompt, if any."""
     match = re.search(r"(?<![\w-])" + re.escape(name) + r"""=(?:"([^"]*)"|'([^']*)'|(\S+))""", text)
     if not match:
@@ -68,6 +70,8 @@ def _value(schema: dict[str, Any], given: str | None) -> Any:
             return converters[kind](given.lower() if kind == "boolean" else given)
         except (KeyError, ValueError):
             pass
+    if kind in ("object", "array"):
+        return structured.instance(schema)
     defaults = {"integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}}
     if kind in defaults:
         return defaults[kind]
@@ -79,7 +83,7 @@ def arguments(spec: dict[str, Any], text: str) -> dict[str, Any]:
     schema = (spec.get("inputSchema") or {}).get("json") or {}
     properties = schema.get("properties") or {}
     names = schema.get("required") or list(properties)
-    return {name: _value(properties.get(name) or {}, _given(name, text)) for name in names}
+    return {name: _value(properties.get(name) or {}, given(name, text)) for name in names}
 
 
 def tool_use_id(seed: str) -> str:

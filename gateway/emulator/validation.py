@@ -1,5 +1,7 @@
 """The server-side checks Bedrock applies to a Converse request, with Bedrock's own messages.
 
+Thinking rules live in `thinking`, structured-output (`outputConfig.textFormat`) rules in `structured`.
+
 botocore already rejects missing members and wrong types before sending; these are the rules only the
 service enforces, so the gateway's error paths meet the same answers they would meet in AWS.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gateway.emulator import structured, thinking
 from gateway.emulator.catalog import Model
 from gateway.emulator.errors import validation
 
@@ -49,6 +52,8 @@ def validate_converse(body: dict[str, Any], model: Model) -> None:
     _check_tool_results(messages)
     _check_inference(body.get("inferenceConfig") or {}, model)
     _check_tool_config(body.get("toolConfig"))
+    thinking.validate(body, model)
+    structured.validate(body, model)
 
 
 def _check_roles(messages: list[Any]) -> None:
