@@ -7,6 +7,7 @@ from gateway.views.embeddings import Embeddings
 from gateway.views.health import healthz
 from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
+from gateway.views.responses import Responses
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,5 +17,6 @@ urlpatterns = [
     path("v1/messages/count_tokens", CountTokens.as_view(), name="messages-count-tokens"),
     path("v1/models", ModelList.as_view(), name="models"),
     path("v1/models/<path:model_id>", ModelDetail.as_view(), name="model-detail"),
+    path("v1/responses", Responses.as_view(), name="responses"),
     re_path(r"^v1/.*$", api_not_found),
 ]

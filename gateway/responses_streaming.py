@@ -1,0 +1,47 @@
+"""Server-Sent Events for `POST /v1/responses`: each Bedrock event is translated and written at once.
+
+Like `streaming.chat_events`, the generator owns the request's ending and settles the meter exactly once:
+when the response completes, when Bedrock fails mid-stream (`error` and `response.failed` events), or when
+the client goes away (the Bedrock stream is closed and what was generated so far is charged). Frames carry
+both `event: <type>` and `data: <json>`, as OpenAI sends them.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import orjson
+
+from gateway import bedrock
+from gateway.errors import ApiError
+from gateway.streaming import CLIENT_CLOSED_REQUEST, estimated_usage, named_sse
+from gateway.translate.responses_stream import ResponsesStreamTranslator
+from usage.metering import Meter
+
+
+def frame(event: dict) -> bytes:
+    return named_sse(event["type"], orjson.dumps(event))
+
+
+def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamTranslator, meter: Meter,
+                     prompt_estimate: int) -> Iterator[bytes]:
+    status, error_code, finished = 200, None, False
+    try:
+        for event in translator.start_events():
+            yield frame(event)
+        for bedrock_event in bedrock.stream_events(result):
+            for event in translator.feed(bedrock_event):
+                yield frame(event)
+        for event in translator.final_events():
+            yield frame(event)
+        finished = True
+    except ApiError as error:
+        status, error_code, finished = error.status, error.code, True
+        for event in translator.failure_events(error.message, error.type, error.code):
+            yield frame(event)
+    finally:
+        if not finished:
+            status = CLIENT_CLOSED_REQUEST
+            bedrock.stream_close(result)
+        usage = translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars)
+        meter.settle(status=status, usage=usage, finish_reason=translator.finish_reason, error_code=error_code,
+                     disconnected=not finished)

@@ -1,0 +1,222 @@
+"""Turns a Responses API `input` (and `instructions`) into chat messages, then into a Converse conversation.
+
+Each input item becomes one chat-completions message, so `messages.convert_messages` does the real work
+(merging turns, ordering tool results and calls, images, signed thinking) exactly as for chat. Errors it
+raises name `messages[i]...`; they are renamed to the Responses item they came from (`input[k].arguments`).
+
+Item choices clients notice:
+
+* `message` items (with or without `"type": "message"`) of role user, assistant, system or developer;
+  system and developer messages, like `instructions`, become Converse `system` blocks.
+* `function_call` / `function_call_output` pair up by `call_id`. An output given as content parts keeps its
+  text; its images cannot sit inside a Converse tool result here, so they follow it in the same user turn.
+* `reasoning` items are replayed to Claude when their `encrypted_content` is one this gateway issued
+  (`REASONING_PREFIX`: the signed thinking, base64 JSON); any other reasoning item is ignored, since Claude
+  refuses thinking it did not sign.
+* Items that point at stored state (`item_reference`) or at tools Bedrock cannot run are refused by name.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+
+from gateway.errors import InvalidRequest
+from gateway.translate.messages import Conversation, convert_messages
+
+REASONING_PREFIX = "sbc-reasoning-v1:"
+NAMESPACE_SEPARATOR = "__"
+IMAGE_IN_OUTPUT_TEXT = "(image attached below)"
+MESSAGE_ROLES = ("user", "assistant", "system", "developer")
+# Responses content part type -> chat part type; images only where a user speaks.
+TEXT_PARTS = {"input_text": "text", "output_text": "text", "text": "text", "refusal": "refusal"}
+UNSUPPORTED_PARTS = {"input_file": "file input is not supported; send the text or an image",
+                     "input_audio": "audio input is not supported"}
+UNSUPPORTED_ITEMS = {
+    "item_reference": "this gateway does not store items; send each item in full",
+    "custom_tool_call": "custom (freeform) tools are not supported; use function tools",
+    "custom_tool_call_output": "custom (freeform) tools are not supported; use function tools",
+}
+# Chat message sub-paths and the Responses item field they came from, for renamed errors.
+PARAM_TAILS = ((".tool_calls[0].function.arguments", ".arguments"), (".tool_calls[0].function.name", ".name"),
+               (".tool_calls[0].id", ".call_id"), (".tool_calls[0]", ""), (".tool_call_id", ".call_id"),
+               (".thinking_blocks[0]", ".encrypted_content"))
+CHAT_PARAM_RE = re.compile(r"messages\[(\d+)\]((?:\.[A-Za-z_]+|\[\d+\])*)")
+
+
+@dataclass(frozen=True)
+class _Origin:
+    item: str                  # e.g. "input[3]" or "instructions"
+    content: str = ".content"  # the item field chat's `content` came from
+
+
+def flat_tool_name(name: str, namespace: str | None) -> str:
+    """The single tool name Bedrock sees for a function inside a Responses `namespace` tool."""
+    return f"{namespace}{NAMESPACE_SEPARATOR}{name}" if namespace else name
+
+
+def _string(value: object, param: str, *, empty: bool = True) -> str:
+    if not isinstance(value, str) or (not empty and not value):
+        raise InvalidRequest(f"`{param}` must be a {'string' if empty else 'non-empty string'}", param=param)
+    return value
+
+
+def _image_part(part: dict, param: str) -> dict:
+    if part.get("file_id") is not None:
+        raise InvalidRequest("Image file ids are not supported: this gateway stores no files; send the image as a "
+                             "data: URL in `image_url`", param=f"{param}.file_id")
+    return {"type": "image_url", "image_url": {"url": _string(part.get("image_url"), f"{param}.image_url")}}
+
+
+def _part(part: object, param: str, *, images: bool) -> dict:
+    kind = part.get("type") if isinstance(part, dict) else None
+    if not isinstance(kind, str):
+        raise InvalidRequest(f"`{param}` must be an object with a string `type`", param=param)
+    if kind in UNSUPPORTED_PARTS:
+        raise InvalidRequest(f"Content parts of type `{kind}` are not supported: {UNSUPPORTED_PARTS[kind]}",
+                             param=f"{param}.type")
+    if kind == "input_image" and images:
+        return _image_part(part, param)
+    if kind not in TEXT_PARTS:
+        allowed = ", ".join(sorted([*TEXT_PARTS, *(["input_image"] if images else [])]))
+        raise InvalidRequest(f"Content part type `{kind}` is not allowed here; expected one of: {allowed}",
+                             param=f"{param}.type")
+    field = "refusal" if kind == "refusal" else "text"
+    return {"type": TEXT_PARTS[kind], field: _string(part.get(field), f"{param}.{field}")}
+
+
+def _content(content: object, param: str, *, images: bool) -> str | list[dict]:
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise InvalidRequest(f"`{param}` must be a string or a list of content parts", param=param)
+    return [_part(part, f"{param}[{j}]", images=images) for j, part in enumerate(content)]
+
+
+# ---- items ------------------------------------------------------------------------------------------
+
+def _message(item: dict, param: str) -> list[tuple[dict, _Origin]]:
+    role = item.get("role")
+    if role not in MESSAGE_ROLES:
+        raise InvalidRequest(f"`{param}.role` must be one of: {', '.join(MESSAGE_ROLES)}", param=f"{param}.role")
+    content = _content(item.get("content"), f"{param}.content", images=role == "user")
+    return [({"role": role, "content": content}, _Origin(param))]
+
+
+def _function_call(item: dict, param: str) -> list[tuple[dict, _Origin]]:
+    call_id = _string(item.get("call_id"), f"{param}.call_id", empty=False)
+    name = _string(item.get("name"), f"{param}.name", empty=False)
+    namespace = item.get("namespace")
+    if namespace is not None:
+        name = flat_tool_name(name, _string(namespace, f"{param}.namespace", empty=False))
+    arguments = item.get("arguments")
+    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+    return [({"role": "assistant", "content": None, "tool_calls": [call]}, _Origin(param))]
+
+
+def _function_call_output(item: dict, param: str) -> list[tuple[dict, _Origin]]:
+    call_id = _string(item.get("call_id"), f"{param}.call_id", empty=False)
+    output = _content(item.get("output"), f"{param}.output", images=True)
+    origin = _Origin(param, ".output")
+    if isinstance(output, str):
+        return [({"role": "tool", "tool_call_id": call_id, "content": output}, origin)]
+    images = [part for part in output if part["type"] == "image_url"]
+    texts = [part if part["type"] == "text" else {"type": "text", "text": part.get("text") or part.get("refusal")}
+             for part in output if part["type"] != "image_url"]
+    if images:
+        texts.append({"type": "text", "text": IMAGE_IN_OUTPUT_TEXT})
+    messages = [({"role": "tool", "tool_call_id": call_id, "content": texts}, origin)]
+    if images:
+        messages.append(({"role": "user", "content": images}, origin))
+    return messages
+
+
+def decode_reasoning(encrypted: object) -> dict | None:
+    """The chat `thinking_blocks` entry this gateway packed into `encrypted_content`, else None."""
+    if not isinstance(encrypted, str) or not encrypted.startswith(REASONING_PREFIX):
+        return None
+    try:
+        block = json.loads(base64.b64decode(encrypted[len(REASONING_PREFIX):], validate=True))
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+    return block if isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking") else None
+
+
+def encode_reasoning(block: dict) -> str:
+    """`encrypted_content` for a chat `thinking_blocks` entry (Claude's signature travels inside)."""
+    return REASONING_PREFIX + base64.b64encode(json.dumps(block, separators=(",", ":")).encode()).decode()
+
+
+def _reasoning(item: dict, param: str) -> list[tuple[dict, _Origin]]:
+    block = decode_reasoning(item.get("encrypted_content"))
+    if block is None:
+        return []
+    return [({"role": "assistant", "content": None, "thinking_blocks": [block]}, _Origin(param))]
+
+
+ITEM_CONVERTERS = {"message": _message, "function_call": _function_call,
+                   "function_call_output": _function_call_output, "reasoning": _reasoning}
+
+
+def _item(item: object, param: str) -> list[tuple[dict, _Origin]]:
+    if not isinstance(item, dict):
+        raise InvalidRequest(f"`{param}` must be an object", param=param)
+    kind = item.get("type", "message" if "role" in item else None)
+    if kind in UNSUPPORTED_ITEMS:
+        raise InvalidRequest(f"Input items of type `{kind}` are not supported: {UNSUPPORTED_ITEMS[kind]}",
+                             param=f"{param}.type")
+    if kind not in ITEM_CONVERTERS:
+        raise InvalidRequest(f"Input items of type `{kind}` are not supported; expected one of: "
+                             f"{', '.join(ITEM_CONVERTERS)}", param=f"{param}.type")
+    return ITEM_CONVERTERS[kind](item, param)
+
+
+# ---- whole input --------------------------------------------------------------------------------------
+
+def _renamed_param(match: re.Match, origins: list[_Origin]) -> str:
+    index, tail = int(match.group(1)), match.group(2)
+    if index >= len(origins):
+        return match.group(0)
+    origin = origins[index]
+    for chat_tail, item_tail in PARAM_TAILS:
+        if tail.startswith(chat_tail):
+            return origin.item + item_tail + tail[len(chat_tail):]
+    if tail.startswith(".content"):
+        return origin.item + origin.content + tail[len(".content"):]
+    return origin.item + tail
+
+
+def _renamed(error: InvalidRequest, origins: list[_Origin]) -> InvalidRequest:
+    """`error` as the client wrote the request: `messages[i]...` becomes the `input[k]...` it came from."""
+    rename = lambda text: CHAT_PARAM_RE.sub(lambda m: _renamed_param(m, origins), text)  # noqa: E731
+    message = rename(error.message).replace("`messages`", "`input`")
+    param = "input" if error.param == "messages" else rename(error.param) if error.param else error.param
+    renamed = type(error)(message, param=param, code=error.code)
+    renamed.headers = error.headers
+    return renamed
+
+
+def input_messages(value: object, instructions: str | None) -> list[tuple[dict, _Origin]]:
+    """Chat messages (with where each came from) for a Responses `input` and `instructions`."""
+    pieces: list[tuple[dict, _Origin]] = []
+    if instructions:
+        pieces.append(({"role": "system", "content": instructions}, _Origin("instructions", "")))
+    if isinstance(value, str):
+        return [*pieces, ({"role": "user", "content": value}, _Origin("input", ""))]
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest("`input` must be a string or a non-empty list of input items", param="input")
+    for k, item in enumerate(value):
+        pieces.extend(_item(item, f"input[{k}]"))
+    return pieces
+
+
+def convert_input(value: object, instructions: str | None) -> tuple[list[dict], Conversation]:
+    """The chat messages and the Converse conversation for `input`; errors name `input[k]...`."""
+    pieces = input_messages(value, instructions)
+    messages, origins = [message for message, _ in pieces], [origin for _, origin in pieces]
+    try:
+        return messages, convert_messages(messages)
+    except InvalidRequest as error:
+        raise _renamed(error, origins) from None

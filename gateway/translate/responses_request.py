@@ -1,0 +1,299 @@
+"""Validates an OpenAI Responses API request (`POST /v1/responses`) and turns it into a chat `ChatRequest`.
+
+The Converse request is then built by `chat_request.to_converse_request`, so tools, reasoning, structured
+output, cache points and the context-window guard behave exactly as for chat completions. As there, every
+top-level field has one rule in `FIELD_RULES`, shared with chat where the field means the same thing, and
+unknown fields are refused with a 400 naming them.
+
+Choices documented here because clients notice them:
+
+* Nothing is stored: `previous_response_id` and `conversation` are refused (send the whole conversation in
+  `input`, as Codex does); `store` is accepted and has no effect.
+* Tools: `function` tools, and `namespace` tools (Codex groups some functions this way) whose functions
+  reach Bedrock as `<namespace>__<name>` and come back as calls carrying `namespace`. Hosted tools
+  (web_search, file_search, computer use, ...) are refused by type: Bedrock has nothing to run them.
+* `reasoning.effort` is chat's `reasoning_effort`; `reasoning.summary` is accepted (the reasoning text is
+  always returned as the summary). `text.format` is chat's `response_format`; `text.verbosity` is ignored.
+* `include: ["reasoning.encrypted_content"]` makes reasoning items carry Claude's signed thinking, which
+  the client sends back so thinking continues through a tool loop (see `responses_input`).
+* Accepted and ignored, as they cannot change what the client relies on: `store`, `truncation`,
+  `service_tier`, `prompt_cache_key`, `prompt_cache_retention`, `safety_identifier`, `max_tool_calls`
+  (it limits hosted tools only), `client_metadata` (Codex), `stream_options`, `background: false`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from gateway.errors import InvalidRequest
+from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
+from gateway.translate.chat_request import ChatRequest
+from gateway.translate.reasoning import validate_effort
+from gateway.translate.responses_input import convert_input, flat_tool_name
+from gateway.translate.structured import validate_response_format
+from gateway.translate.tools import TOOL_FUNCTION_FIELDS, validate_tools
+
+DEFAULT_MAX_ITEMS = 5000
+ENCRYPTED_REASONING = "reasoning.encrypted_content"
+NAMESPACE_RE = re.compile(r"[a-zA-Z0-9_-]{1,40}")
+REASONING_SUMMARIES = ("auto", "concise", "detailed")
+VERBOSITIES = ("low", "medium", "high")
+NO_STATE = "this gateway does not store responses or conversations; send the whole conversation in `input`"
+WEB_SEARCH_HINT = " (in Codex, set web_search = \"disabled\" in config.toml)"
+HOSTED_TOOL_HINTS = {"web_search": WEB_SEARCH_HINT, "web_search_preview": WEB_SEARCH_HINT}
+
+
+@dataclass(frozen=True)
+class ResponsesRequest:
+    chat: ChatRequest                                   # what the Converse request is built from
+    namespaces: dict[str, tuple[str, str]] = field(default_factory=dict)   # flat name -> (namespace, name)
+    encrypted_reasoning: bool = False                   # include reasoning.encrypted_content
+    echo: dict = field(default_factory=dict)            # request fields the response object repeats
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a rule may look at; chat's rules read `body` and `max_messages` too."""
+
+    body: dict
+    max_messages: int
+
+
+Rule = Callable[[str, object, _Context], dict]
+
+
+def _ignored(name: str, value: object, ctx: _Context) -> dict:
+    return {}
+
+
+def _rejected(reason: str) -> Rule:
+    def rule(name: str, value: object, ctx: _Context) -> dict:
+        raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
+    return rule
+
+
+def _object(name: str, value: object, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"`{name}` must be an object", param=name)
+    for key in value:
+        if key not in allowed:
+            raise InvalidRequest(f"Unrecognized field `{name}.{key}`; expected one of: {', '.join(allowed)}",
+                                 param=f"{name}.{key}")
+    return value
+
+
+def _input(name: str, value: object, ctx: _Context) -> dict:
+    if isinstance(value, list) and len(value) > ctx.max_messages:
+        raise InvalidRequest(f"Too many input items: {len(value)}; at most {ctx.max_messages} are allowed",
+                             param=name)
+    return {"input": value}
+
+
+def _instructions(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, str):
+        raise InvalidRequest("`instructions` must be a string", param=name)
+    return {"instructions": value}
+
+
+# ---- tools --------------------------------------------------------------------------------------------
+
+def _function_tool(tool: dict, param: str, namespace: str | None = None, prefix: str = "") -> dict:
+    name = tool.get("name")
+    if not isinstance(name, str) or not name:
+        raise InvalidRequest(f"`{param}.name` must be a non-empty string", param=f"{param}.name")
+    function: dict = {"name": flat_tool_name(name, namespace)}
+    for key, kind, described in TOOL_FUNCTION_FIELDS:
+        if tool.get(key) is not None:
+            if not isinstance(tool[key], kind):
+                raise InvalidRequest(f"`{param}.{key}` must be {described}", param=f"{param}.{key}")
+            function[key] = tool[key]
+    if prefix and function.get("description"):
+        function["description"] = prefix + function["description"]
+    return {"type": "function", "function": function}
+
+
+def _namespace_tool(tool: dict, param: str, namespaces: dict[str, tuple[str, str]]) -> list[dict]:
+    namespace = tool.get("name")
+    if not isinstance(namespace, str) or not NAMESPACE_RE.fullmatch(namespace):
+        raise InvalidRequest(f"`{param}.name` must match [a-zA-Z0-9_-]{{1,40}}", param=f"{param}.name")
+    inner = tool.get("tools")
+    if not isinstance(inner, list):
+        raise InvalidRequest(f"`{param}.tools` must be a list of function tools", param=f"{param}.tools")
+    description = tool.get("description")
+    prefix = f"[{namespace}: {description}] " if isinstance(description, str) and description else ""
+    tools = []
+    for j, function in enumerate(inner):
+        inner_param = f"{param}.tools[{j}]"
+        if not isinstance(function, dict) or function.get("type") != "function":
+            raise InvalidRequest(f"`{inner_param}` must be a function tool; only function tools are supported "
+                                 "inside a namespace", param=f"{inner_param}.type")
+        tools.append(_function_tool(function, inner_param, namespace, prefix))
+        namespaces[tools[-1]["function"]["name"]] = (namespace, function["name"])
+    return tools
+
+
+def _tools(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, list):
+        raise InvalidRequest("`tools` must be a list", param=name)
+    tools: list[dict] = []
+    namespaces: dict[str, tuple[str, str]] = {}
+    for i, tool in enumerate(value):
+        param = f"{name}[{i}]"
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind == "function":
+            tools.append(_function_tool(tool, param))
+        elif kind == "namespace":
+            tools.extend(_namespace_tool(tool, param, namespaces))
+        else:
+            raise InvalidRequest(f"Tools of type `{kind}` are not supported: Bedrock runs only function tools, "
+                                 f"which the client executes{HOSTED_TOOL_HINTS.get(kind, '')}",
+                                 param=f"{param}.type")
+    return {"tools": validate_tools(name, tools), "namespaces": namespaces}
+
+
+def _tool_choice(name: str, value: object, ctx: _Context) -> dict:
+    if value in ("none", "auto", "required"):
+        return {"tool_choice": value}
+    if isinstance(value, dict) and value.get("type") == "function":
+        function = value.get("name")
+        if not isinstance(function, str) or not function:
+            raise InvalidRequest("`tool_choice.name` must be a non-empty string", param=f"{name}.name")
+        namespace = value.get("namespace") if isinstance(value.get("namespace"), str) else None
+        return {"tool_choice": {"type": "function", "function": {"name": flat_tool_name(function, namespace)}}}
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind is not None:
+        raise InvalidRequest(f"`tool_choice` of type `{kind}` is not supported; use \"auto\", \"none\", "
+                             "\"required\" or {\"type\": \"function\", \"name\": ...}", param=f"{name}.type")
+    raise InvalidRequest('`tool_choice` must be "none", "auto", "required" or {"type": "function", "name": ...}',
+                         param=name)
+
+
+def _check_tool_choice(choice: str | dict | None, tools: list[dict]) -> None:
+    if choice in (None, "none", "auto"):
+        return
+    if not tools:
+        raise InvalidRequest("`tool_choice` requires `tools`", param="tool_choice")
+    wanted = choice["function"]["name"] if isinstance(choice, dict) else None
+    if wanted is not None and wanted not in {tool["function"]["name"] for tool in tools}:
+        raise InvalidRequest(f"`tool_choice` names the unknown tool `{wanted}`", param="tool_choice.name")
+
+
+# ---- reasoning, text, include ---------------------------------------------------------------------------
+
+def _reasoning(name: str, value: object, ctx: _Context) -> dict:
+    reasoning = _object(name, value, ("effort", "summary", "generate_summary"))
+    for key in ("summary", "generate_summary"):
+        if reasoning.get(key) is not None and reasoning[key] not in REASONING_SUMMARIES:
+            raise InvalidRequest(f"`{name}.{key}` must be one of: {', '.join(REASONING_SUMMARIES)}",
+                                 param=f"{name}.{key}")
+    effort = reasoning.get("effort")
+    return {"reasoning_effort": validate_effort(f"{name}.effort", effort)} if effort is not None else {}
+
+
+def _text(name: str, value: object, ctx: _Context) -> dict:
+    text = _object(name, value, ("format", "verbosity"))
+    if text.get("verbosity") is not None and text["verbosity"] not in VERBOSITIES:
+        raise InvalidRequest(f"`{name}.verbosity` must be one of: {', '.join(VERBOSITIES)}", param=f"{name}.verbosity")
+    if text.get("format") is None:
+        return {}
+    return {"response_format": validate_response_format(f"{name}.format", text["format"])}
+
+
+def _include(name: str, value: object, ctx: _Context) -> dict:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidRequest("`include` must be a list of strings", param=name)
+    return {"encrypted_reasoning": ENCRYPTED_REASONING in value}
+
+
+def _background(name: str, value: object, ctx: _Context) -> dict:
+    if value is not False:
+        raise InvalidRequest(f"`{name}` is not supported: {NO_STATE}", param=name)
+    return {}
+
+
+def _top_logprobs(name: str, value: object, ctx: _Context) -> dict:
+    if value != 0:
+        raise InvalidRequest(f"`{name}` is not supported: Bedrock does not return token log probabilities",
+                             param=name)
+    return {}
+
+
+def _stream_options(name: str, value: object, ctx: _Context) -> dict:
+    if ctx.body.get("stream") is not True:
+        raise InvalidRequest("`stream_options` is only allowed when `stream` is true", param=name)
+    _object(name, value, ("include_obfuscation",))
+    return {}
+
+
+FIELD_RULES: dict[str, Rule] = {
+    "model": CHAT_RULES["model"],
+    "input": _input,
+    "instructions": _instructions,
+    "stream": CHAT_RULES["stream"],
+    "stream_options": _stream_options,
+    "max_output_tokens": CHAT_RULES["max_tokens"],
+    "temperature": CHAT_RULES["temperature"],
+    "top_p": CHAT_RULES["top_p"],
+    "tools": _tools,
+    "tool_choice": _tool_choice,
+    "parallel_tool_calls": CHAT_RULES["parallel_tool_calls"],
+    "reasoning": _reasoning,
+    "text": _text,
+    "include": _include,
+    "user": CHAT_RULES["user"],
+    "metadata": CHAT_RULES["metadata"],
+    "previous_response_id": _rejected(NO_STATE),
+    "conversation": _rejected(NO_STATE),
+    "prompt": _rejected("stored prompt templates are not available on this gateway; send the prompt in `input`"),
+    "context_management": _rejected("this gateway does not compact conversations on the server"),
+    "background": _background,
+    "top_logprobs": _top_logprobs,
+    "store": _ignored,
+    "truncation": _ignored,
+    "service_tier": _ignored,
+    "prompt_cache_key": _ignored,
+    "prompt_cache_retention": _ignored,
+    "safety_identifier": _ignored,
+    "max_tool_calls": _ignored,
+    "client_metadata": _ignored,
+}
+# Fields the `response` object repeats back as the client sent them.
+ECHOED = ("instructions", "max_output_tokens", "metadata", "parallel_tool_calls", "temperature", "top_p",
+          "tool_choice", "tools", "reasoning", "text", "store", "truncation", "user", "prompt_cache_key",
+          "safety_identifier", "service_tier")
+
+
+def _echo(body: dict) -> dict:
+    echo = {key: body.get(key) for key in ECHOED}
+    echo["tools"] = echo["tools"] or []
+    echo["tool_choice"] = echo["tool_choice"] or "auto"
+    echo["parallel_tool_calls"] = echo["parallel_tool_calls"] is not False
+    echo["metadata"] = echo["metadata"] or {}
+    echo["text"] = echo["text"] or {"format": {"type": "text"}}
+    echo["store"] = echo["store"] is not False
+    echo["truncation"] = echo["truncation"] or "disabled"
+    return echo
+
+
+def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITEMS) -> ResponsesRequest:
+    """The validated request; raises InvalidRequest naming the first offending parameter."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object", param=None)
+    ctx = _Context(body=body, max_messages=max_items)
+    fields: dict = {}
+    for name, value in body.items():
+        rule = FIELD_RULES.get(name)
+        if rule is None:
+            raise InvalidRequest(f"Unrecognized request argument supplied: {name}", param=name)
+        if value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
+            fields.update(rule(name, value, ctx))
+    if "input" not in fields:
+        raise InvalidRequest("`input` is required", param="input")
+    _check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [])
+    messages, conversation = convert_input(fields.pop("input"), fields.pop("instructions", None))
+    namespaces = fields.pop("namespaces", {})
+    encrypted = fields.pop("encrypted_reasoning", False)
+    chat = ChatRequest(messages=messages, effort_param="reasoning.effort", format_param="text.format", **fields)
+    object.__setattr__(chat, "conversation", conversation)
+    return ResponsesRequest(chat=chat, namespaces=namespaces, encrypted_reasoning=encrypted, echo=_echo(body))
