@@ -15,6 +15,8 @@ module normalises the whole list:
 * An assistant message's signed `thinking_blocks` (LiteLLM's shape, which this gateway also returns)
   become `reasoningContent` blocks at the start of its turn, as Claude needs them replayed during tool
   use. Unsigned thinking and a bare `reasoning_content` are dropped: Claude refuses thinking it did not sign.
+  A streamed turn's one signed block arrives with empty text (the text came as `reasoning_content`
+  deltas), so such a block takes its text from the message's `reasoning_content`.
 * A content part carrying `cache_control` (Anthropic's marker) is followed by a `cachePoint`.
 """
 from __future__ import annotations
@@ -204,11 +206,14 @@ def _thinking_block(block: object, param: str) -> dict | None:
     raise InvalidRequest(f"`{param}` must be a thinking or redacted_thinking block", param=param)
 
 
-def _thinking_blocks(blocks: object, param: str) -> list[dict]:
+def _thinking_blocks(blocks: object, param: str, reasoning: object = None) -> list[dict]:
     if blocks is None:
         return []
     if not isinstance(blocks, list):
         raise InvalidRequest(f"`{param}` must be a list", param=param)
+    thinking = [block for block in blocks if isinstance(block, dict) and block.get("type") == "thinking"]
+    if isinstance(reasoning, str) and reasoning and len(thinking) == 1 and thinking[0].get("thinking") == "":
+        blocks = [{**block, "thinking": reasoning} if block is thinking[0] else block for block in blocks]
     converted = (_thinking_block(block, f"{param}[{k}]") for k, block in enumerate(blocks))
     return [block for block in converted if block is not None]
 
@@ -217,7 +222,8 @@ def _assistant(message: dict, param: str, acc: _Collector) -> tuple[str, list[di
     if message.get("function_call") is not None:
         raise InvalidRequest("The deprecated `function_call` is not supported; use `tool_calls`",
                              param=f"{param}.function_call")
-    blocks = _thinking_blocks(message.get("thinking_blocks"), f"{param}.thinking_blocks")
+    blocks = _thinking_blocks(message.get("thinking_blocks"), f"{param}.thinking_blocks",
+                              message.get("reasoning_content"))
     blocks += _content_blocks(message.get("content"), f"{param}.content", ASSISTANT_PARTS, acc, nullable=True)
     refusal = message.get("refusal")
     if refusal is not None:

@@ -101,9 +101,9 @@ def test_reasoning_streams_as_reasoning_content_with_its_signature_and_replays(c
     assert [chunk.choices[0].finish_reason for chunk in chunks if chunk.choices][-1] == "tool_calls"
     assert [call.function.name for call in calls if call.function.name] == ["get_weather"]
 
-    # A streaming client keeps the reasoning text it received and the signature that closed it.
-    assistant = {"role": "assistant", "content": None,
-                 "thinking_blocks": [{"type": "thinking", "thinking": reasoning, "signature": signatures[0]}],
+    # A streaming client sends back what it was streamed: the reasoning text and the signed block (empty text).
+    assistant = {"role": "assistant", "content": None, "reasoning_content": reasoning,
+                 "thinking_blocks": [{"type": "thinking", "thinking": "", "signature": signatures[0]}],
                  "tool_calls": [{"id": calls[0].id, "type": "function", "function": {
                      "name": "get_weather", "arguments": "".join(c.function.arguments or "" for c in calls)}}]}
     follow_up = list(client.chat.completions.create(**{**weather_question(stream=True), "messages": [

@@ -180,12 +180,28 @@ def test_it_replays_redacted_thinking_as_bytes():
     assert kwargs["messages"][1]["content"][0] == {"reasoningContent": {"redactedContent": b"\x00\x01\x02"}}
 
 
+def test_a_streamed_turns_signed_block_takes_its_text_from_reasoning_content():
+    streamed = {"type": "thinking", "thinking": "", "signature": "c2lnbmF0dXJl"}
+    messages = tool_loop([streamed])
+    messages[1]["reasoning_content"] = "Paris is in France."
+    kwargs = converse(body(*messages, reasoning_effort="low", tools=[WEATHER]), SONNET_4)
+    assert kwargs["messages"][1]["content"][0] == {
+        "reasoningContent": {"reasoningText": {"text": "Paris is in France.", "signature": "c2lnbmF0dXJl"}}}
+
+
+def test_reasoning_content_does_not_overwrite_thinking_that_came_back_with_its_text():
+    messages = tool_loop([SIGNED])
+    messages[1]["reasoning_content"] = "something else"
+    kwargs = converse(body(*messages, reasoning_effort="low", tools=[WEATHER]), SONNET_4)
+    assert kwargs["messages"][1]["content"][0]["reasoningContent"]["reasoningText"]["text"] == "Paris is in France."
+
+
 @pytest.mark.parametrize("blocks", [None, [], [{"type": "thinking", "thinking": "unsigned"}]])
 def test_it_turns_thinking_off_for_a_tool_loop_whose_thinking_did_not_come_back(blocks):
     call = call_for(body(*tool_loop(blocks), reasoning_effort="low", tools=[WEATHER]), SONNET_4)
     assert call.thinking is False
     assert "additionalModelRequestFields" not in call.kwargs
-    assert call.kwargs["inferenceConfig"] == {} if "inferenceConfig" in call.kwargs else True
+    assert "maxTokens" not in call.kwargs.get("inferenceConfig", {})
 
 
 def test_it_strips_replayed_thinking_when_thinking_is_off():
