@@ -28,13 +28,13 @@ env_key = "SBC_API_KEY"
 """
 
 
-def codex_exec(gateway, token, tmp_path, prompt: str) -> subprocess.CompletedProcess:
+def codex_exec(gateway, token, tmp_path, prompt: str, *options: str) -> subprocess.CompletedProcess:
     home = tmp_path / "codex-home"
     home.mkdir(exist_ok=True)
     (home / "config.toml").write_text(CONFIG.format(base_url=f"{gateway.url}/v1"))
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "CODEX_HOME": str(home), "SBC_API_KEY": token}
     try:
-        return subprocess.run([CODEX, "exec", "--skip-git-repo-check", "--sandbox", "danger-full-access", prompt],
+        return subprocess.run([CODEX, "exec", "--skip-git-repo-check", "--sandbox", "danger-full-access", *options, prompt],
                               cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=180)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -59,3 +59,16 @@ def test_codex_runs_a_tool_the_model_calls_and_sends_its_output_back(gateway, to
     results = [block["toolResult"] for entry in emulator_log() for message in entry["body"].get("messages", [])
                for block in message["content"] if "toolResult" in block]
     assert any("sbc-codex-ok" in str(result["content"]) for result in results)
+
+
+@pytest.mark.skipif(not CODEX, reason="the Codex CLI is not installed (set CODEX_BIN)")
+def test_codex_keeps_claude_thinking_through_a_tool_loop(gateway, token, emulator_log, tmp_path):
+    done = codex_exec(gateway, token, tmp_path, 'Use exec_command cmd="echo thought-through"',
+                      "-c", 'model_reasoning_effort="low"')
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "The tool returned" in done.stdout, done.stdout + done.stderr
+    last = [entry for entry in emulator_log() if entry["operation"].startswith("converse")][-1]["body"]
+    assert last["additionalModelRequestFields"]["thinking"]["type"] in ("enabled", "adaptive")
+    calling_turn = next(message for message in last["messages"]
+                        if any("toolUse" in block for block in message["content"]))
+    assert "reasoningContent" in calling_turn["content"][0], "the signed thinking went back to Claude"

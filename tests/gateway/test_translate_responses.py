@@ -264,6 +264,19 @@ def test_a_stream_cut_by_max_tokens_ends_incomplete_and_a_failure_ends_failed():
     assert json.dumps(failed)
 
 
+def test_structured_output_arrives_as_the_message_text():
+    schema = {"format": {"type": "json_schema", "name": "answer", "schema": {"type": "object", "properties": {}}}}
+    tool = {"toolUse": {"toolUseId": "t1", "name": "json_tool_call", "input": {"ok": True}}}
+    body = answer(tool, stop="tool_use", text=schema)
+    assert [item["type"] for item in body["output"]] == ["message"] and body["status"] == "completed"
+    assert json.loads(body["output"][0]["content"][0]["text"]) == {"ok": True}
+    events = stream([{"contentBlockStart": {"contentBlockIndex": 0, "start": {"toolUse": {
+        "toolUseId": "t1", "name": "json_tool_call"}}}}, delta(0, toolUse={"input": '{"ok": true}'}),
+        {"contentBlockStop": {"contentBlockIndex": 0}}, {"messageStop": {"stopReason": "tool_use"}}], text=schema)
+    assert "response.function_call_arguments.delta" not in [e["type"] for e in events]
+    assert "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta") == '{"ok": true}'
+    assert events[-1]["response"]["output"][0]["type"] == "message"
+
 # ---- hostile input: a 400 naming the field, never a crash ------------------------------------------------
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
