@@ -33,9 +33,15 @@ def message_answer(answer: dict[str, Any], *, model: str) -> dict[str, Any]:
 
 
 class MessagesStreamReader:
-    """Follows a streamed answer's events: usage from `message_start` and `message_delta`, text size, stop."""
+    """Follows a streamed answer's events: usage from `message_start` and `message_delta`, text size, stop.
 
-    def __init__(self) -> None:
+    `message_start` names the model the client asked for, as non-streamed answers do: Claude Code treats an
+    answer from a differently named model as a model switch and drops its thinking blocks from the next
+    turn, which Claude then refuses during tool use.
+    """
+
+    def __init__(self, *, model: str) -> None:
+        self.model = model
         self.anthropic_usage: dict[str, Any] = {}
         self.stop_reason: str | None = None
         self.output_chars = 0
@@ -46,7 +52,11 @@ class MessagesStreamReader:
         event = orjson.loads(raw)
         kind = event.get("type", "")
         if kind == "message_start":
-            self.anthropic_usage.update((event.get("message") or {}).get("usage") or {})
+            message = event.get("message") or {}
+            self.anthropic_usage.update(message.get("usage") or {})
+            if isinstance(event.get("message"), dict) and message.get("model") != self.model:
+                message["model"] = self.model
+                raw = orjson.dumps(event)
         elif kind == "message_delta":
             self.anthropic_usage.update({k: v for k, v in (event.get("usage") or {}).items() if v is not None})
             self.stop_reason = (event.get("delta") or {}).get("stop_reason") or self.stop_reason

@@ -45,7 +45,7 @@ class Messages(AnthropicApiView):
         meter = _meter(request, call, spec, "messages")
         if call.stream:
             result = metered(meter, lambda: bedrock.invoke_stream(spec, call.body))
-            events = messages_events(result, MessagesStreamReader(), meter, prompt_estimate(request))
+            events = messages_events(result, MessagesStreamReader(model=call.model), meter, prompt_estimate(request))
             return sse_response(events, meter.response_headers())
         result = metered(meter, lambda: bedrock.invoke_json(spec, call.body))
         answer = message_answer(result.response, model=call.model)

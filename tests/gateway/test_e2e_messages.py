@@ -66,6 +66,17 @@ def test_it_streams_text_and_final_usage(claude, emulator_log):
     assert emulator_log()[-1]["operation"] == "invoke-with-response-stream"
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_answer_is_named_after_the_model_asked_for(claude, stream):
+    """Claude Code drops thinking blocks from an answer named after another model, and Claude then refuses the turn."""
+    if stream:
+        with claude.messages.stream(model=MODEL, max_tokens=512, messages=[{"role": "user", "content": "Hi"}]) as s:
+            final = s.get_final_message()
+    else:
+        final = ask(claude, "Hi")
+    assert final.model == MODEL
+
+
 def test_it_round_trips_a_tool_call(claude):
     question = {"role": "user", "content": "What is the weather? Use get_weather city=Paris"}
     first = claude.messages.create(model=MODEL, max_tokens=512, tools=[WEATHER_TOOL], messages=[question])
