@@ -25,3 +25,15 @@ wsgi_app = "sbcproject.wsgi:application"
 # Room for a long Authorization header, so a 10-16 kB one still gets the API's JSON 403 (gunicorn's own
 # 8 kB default answers with an HTML page before the application runs). Larger headers still get gunicorn's page.
 limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "32768"))
+
+
+def when_ready(server) -> None:
+    """Answer without Nagle's delay: gunicorn writes headers and body separately, and the second small
+    write would otherwise wait for the client's delayed ACK (up to 40 ms on Linux). Accepted sockets
+    inherit the option from the listener."""
+    import socket
+
+    for listener in server.LISTENERS:
+        sock = getattr(listener, "sock", None)
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
