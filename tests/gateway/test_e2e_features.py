@@ -254,6 +254,18 @@ def test_a_repeated_long_conversation_reads_the_cache_and_is_billed_at_the_cache
     assert record.cost_usd < uncached
 
 
+def test_an_agent_whose_conversation_grows_reads_what_the_previous_turn_cached(client):
+    messages = long_conversation(uuid.uuid4().hex)
+    first = client.chat.completions.create(model="claude-4-sonnet", messages=messages)
+    grown = [*messages, {"role": "assistant", "content": first.choices[0].message.content},
+             {"role": "user", "content": "Now list the functions."}]
+    second = client.chat.completions.create(model="claude-4-sonnet", messages=grown)
+    # Everything up to the first turn's history point is read; the newer history is written.
+    assert second.usage.prompt_tokens_details.cached_tokens == extra(first.usage.prompt_tokens_details,
+                                                                     "cache_write_tokens")
+    assert extra(second.usage.prompt_tokens_details, "cache_write_tokens") > 0
+
+
 def test_an_alias_without_prompt_caching_sends_no_cache_points(client, emulator_log):
     messages = long_conversation(uuid.uuid4().hex)
     for _ in range(2):
