@@ -14,22 +14,35 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,deploy]"
 	rm -f $(VENV)/.installed-*; touch $@
 
+# The coding agents the end-to-end tests drive (Claude Code, Codex CLI), pinned, from the npm registry when
+# npm is there; without them those tests are skipped.
+TOOLS := .tools
+AGENT_CLIS := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0
+TOOLS_STAMP := $(TOOLS)/.installed-$(shell echo "$(AGENT_CLIS)" | sha1sum | cut -c1-10)
+TEST_PATH := PATH=$(abspath $(TOOLS))/node_modules/.bin:$$PATH
+
+$(TOOLS_STAMP):
+	@mkdir -p $(TOOLS)
+	@if command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix $(TOOLS) $(AGENT_CLIS); then \
+	  rm -f $(TOOLS)/.installed-*; touch $@; \
+	else echo "Claude Code and the Codex CLI could not be installed: their end-to-end tests will be skipped"; fi
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m sbcproject.devrun
 
 # SQLite always; PostgreSQL as well when DATABASE_URL points at one (CI sets it).
-test: $(STAMP)
+test: $(STAMP) $(TOOLS_STAMP)
 	$(MAKE) --no-print-directory test-sqlite
 	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not PostgreSQL: skipped the PostgreSQL run"; fi
 
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(TEST_PATH) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	env $(TEST_PATH) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
@@ -49,4 +62,4 @@ package: $(STAMP)
 # zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip
 
 clean:
-	rm -rf $(VENV) .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist
+	rm -rf $(VENV) $(TOOLS) .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist
