@@ -43,7 +43,7 @@ class ModelFilter(IdentityNameFilter):
 
 @admin.register(UsageRecord)
 class UsageRecordAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "identity_name", "model_requested", "status", "prompt_tokens",
+    list_display = ("created_at", "identity_name", "model_requested", "status", "prompt_tokens", "cached_tokens",
                     "completion_tokens", "cost_usd", "latency_ms", "streamed", "disconnected", "client")
     list_filter = (("created_at", admin.DateFieldListFilter), IdentityNameFilter, ModelFilter, "status", "streamed",
                    "disconnected")
