@@ -115,6 +115,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
          "transaction_mode": "IMMEDIATE"}
     )
+    # Opening a SQLite file and running the PRAGMAs cost about 1 ms: keep each thread's connection.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=600))
 else:
     # On Lambda every container holds its own connection and may be frozen at any time: open one per
     # request and let RDS Proxy do the pooling.
