@@ -2,6 +2,7 @@
 from django.urls import path, re_path
 
 from gateway.http import api_not_found
+from gateway.openapi import openapi_schema_view
 from gateway.views.chat import ChatCompletions
 from gateway.views.embeddings import Embeddings
 from gateway.views.health import healthz
@@ -17,6 +18,7 @@ urlpatterns = [
     path("v1/messages/count_tokens", CountTokens.as_view(), name="messages-count-tokens"),
     path("v1/models", ModelList.as_view(), name="models"),
     path("v1/models/<path:model_id>", ModelDetail.as_view(), name="model-detail"),
+    path("v1/openapi.json", openapi_schema_view, name="openapi-schema"),
     path("v1/responses", Responses.as_view(), name="responses"),
     re_path(r"^v1/.*$", api_not_found),
 ]
