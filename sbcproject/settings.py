@@ -195,6 +195,11 @@ MAX_OUTPUT_TOKENS = _positive_int("MAX_OUTPUT_TOKENS", 200_000)
 TOKEN_MAX_TTL = env.str("TOKEN_MAX_TTL", default="365d")
 TOKEN_DEFAULT_TTL = env.str("TOKEN_DEFAULT_TTL", default="30d")
 TOKEN_CACHE_SECONDS = _positive_int("TOKEN_CACHE_SECONDS", 5)
+# Failed token look-ups one client address may make per window before it gets 429 (0 = no limit).
+AUTH_FAILURE_LIMIT = _positive_int("AUTH_FAILURE_LIMIT", 60)
+AUTH_FAILURE_WINDOW_SECONDS = _positive_int("AUTH_FAILURE_WINDOW_SECONDS", 60)
+if AUTH_FAILURE_WINDOW_SECONDS < 1:
+    raise ImproperlyConfigured("AUTH_FAILURE_WINDOW_SECONDS must be at least 1")
 SECRETS_MIRROR = _choice("SECRETS_MIRROR", "off", ("on", "off"))
 SECRET_PREFIX = env.str("SECRET_PREFIX", default="sbc/tokens/")
 

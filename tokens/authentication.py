@@ -6,6 +6,7 @@ cached in-process for TOKEN_CACHE_SECONDS. Every revoke (and identity deactivati
 revocation generation in the database; each process reads it at most once per
 REVOCATION_CHECK_SECONDS and ignores cached lookups made under an older generation, so a revoke takes
 effect in every worker within about a second. If that read fails, TOKEN_CACHE_SECONDS is the bound.
+An address with too many failed look-ups is refused with 429 before any of this (see `tokens.throttle`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from gateway.errors import AuthenticationFailed, InvalidToken
 from tokens import keyformat
 from tokens.models import ApiToken
 from tokens.revocation import Generation, revocation_generation_get
+from tokens.throttle import auth_failure_record, auth_throttle_check, client_address
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 REVOCATION_CHECK_SECONDS = 1.0
@@ -120,6 +122,18 @@ def token_authenticate(raw: str) -> Caller:
     return caller
 
 
+def token_authenticate_from(request, raw: str) -> Caller:
+    """token_authenticate, refused with 429 first for an address with too many failed look-ups (tokens.throttle)."""
+    address = client_address(request)
+    auth_throttle_check(address)
+    try:
+        return token_authenticate(raw)
+    except InvalidToken:
+        if keyformat.parse(raw) is not None:    # only failures that cost a database look-up count
+            auth_failure_record(address)
+        raise
+
+
 def bearer_token(authorization: str) -> str:
     """The token in an Authorization header value, or AuthenticationFailed."""
     scheme, _, token = authorization.strip().partition(" ")
@@ -133,7 +147,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             raise AuthenticationFailed()
-        caller = token_authenticate(bearer_token(header))
+        caller = token_authenticate_from(request, bearer_token(header))
         return caller, caller.token_id
 
     def authenticate_header(self, request) -> str:
@@ -147,5 +161,5 @@ class ApiKeyOrBearerAuthentication(BearerTokenAuthentication):
         api_key = request.META.get("HTTP_X_API_KEY", "").strip()
         if not api_key:
             return super().authenticate(request)
-        caller = token_authenticate(api_key)
+        caller = token_authenticate_from(request, api_key)
         return caller, caller.token_id
