@@ -20,6 +20,21 @@ def pytest_configure(config):
     ARTIFACTS.mkdir(exist_ok=True)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--run-soak", action="store_true", default=False,
+                     help="also run the minutes-long soak tests (make soak)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Soak tests take minutes of steady load: they run only when asked for with --run-soak."""
+    if config.getoption("--run-soak"):
+        return
+    skip = pytest.mark.skip(reason="a soak test: run it with --run-soak (make soak)")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
                     django_db_modify_db_settings):
