@@ -26,10 +26,11 @@ PYTHON = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 PG_BENCH_DB = "sbc_bench"
 # Limits far above what the benchmark sends: every admission and settlement still runs its statements.
+# Per-minute and concurrency limits are 32-bit columns, which PostgreSQL enforces.
 QUOTAS_ON = {
     "QUOTA_DEFAULT_TOKENS_PER_DAY": "1000000000000", "QUOTA_DEFAULT_TOKENS_PER_MONTH": "1000000000000",
     "QUOTA_DEFAULT_USD_PER_MONTH": "1000000", "QUOTA_DEFAULT_REQUESTS_PER_MINUTE": "1000000000",
-    "QUOTA_DEFAULT_TOKENS_PER_MINUTE": "1000000000000", "QUOTA_DEFAULT_CONCURRENT_STREAMS": "100000",
+    "QUOTA_DEFAULT_TOKENS_PER_MINUTE": "2000000000", "QUOTA_DEFAULT_CONCURRENT_STREAMS": "100000",
 }
 
 
@@ -155,8 +156,10 @@ class Stack:
 
     def _manage(self, *args: str) -> str:
         env = {**self.base_env(), "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}"}
-        done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
+        done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if done.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed on {self.database}:\n{done.stderr[-3000:]}")
         return done.stdout
 
     def _prepare_database(self) -> None:
