@@ -25,13 +25,18 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _positive_int(name: str, default: int) -> int:
+INT32_MAX = 2_147_483_647
+
+
+def _positive_int(name: str, default: int, maximum: int | None = None) -> int:
     try:
         value = env.int(name, default=default)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number: {exc}") from None
     if value < 0:
         raise ImproperlyConfigured(f"{name} must not be negative, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -214,9 +219,9 @@ CLOUDWATCH_SEND_INTERVAL = _positive_float("CLOUDWATCH_SEND_INTERVAL", 10.0)
 QUOTA_DEFAULT_TOKENS_PER_DAY = _positive_int("QUOTA_DEFAULT_TOKENS_PER_DAY", 0)
 QUOTA_DEFAULT_TOKENS_PER_MONTH = _positive_int("QUOTA_DEFAULT_TOKENS_PER_MONTH", 0)
 QUOTA_DEFAULT_USD_PER_MONTH = env.str("QUOTA_DEFAULT_USD_PER_MONTH", default="").strip()
-QUOTA_DEFAULT_REQUESTS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_REQUESTS_PER_MINUTE", 0)
-QUOTA_DEFAULT_TOKENS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_TOKENS_PER_MINUTE", 0)
-QUOTA_DEFAULT_CONCURRENT_STREAMS = _positive_int("QUOTA_DEFAULT_CONCURRENT_STREAMS", 0)
+QUOTA_DEFAULT_REQUESTS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_REQUESTS_PER_MINUTE", 0, INT32_MAX)
+QUOTA_DEFAULT_TOKENS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_TOKENS_PER_MINUTE", 0, INT32_MAX)
+QUOTA_DEFAULT_CONCURRENT_STREAMS = _positive_int("QUOTA_DEFAULT_CONCURRENT_STREAMS", 0, INT32_MAX)
 QUOTA_DEFAULT_ALLOWED_MODELS = env.list("QUOTA_DEFAULT_ALLOWED_MODELS", default=[])
 try:
     if QUOTA_DEFAULT_USD_PER_MONTH and float(QUOTA_DEFAULT_USD_PER_MONTH) < 0:

@@ -138,3 +138,18 @@ def test_a_new_identity_gets_the_default_quota_from_settings():
 
 def test_the_clock_is_utc(clock):
     assert clock().tzinfo is timezone.utc
+
+
+@pytest.mark.parametrize("name", ["QUOTA_DEFAULT_REQUESTS_PER_MINUTE", "QUOTA_DEFAULT_TOKENS_PER_MINUTE",
+                                  "QUOTA_DEFAULT_CONCURRENT_STREAMS"])
+def test_a_per_minute_default_beyond_its_column_stops_start_up_with_a_clear_message(name):
+    """Otherwise PostgreSQL refuses the value when the first identity is created, and that request fails."""
+    import subprocess
+    import sys
+
+    from tests.live import ROOT, server_env
+
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=server_env(**{name: "3000000000"}))
+    assert done.returncode != 0
+    assert f"{name} must be at most 2147483647, got 3000000000" in done.stderr
