@@ -67,6 +67,8 @@ def _validate(data: Any, *, counting: bool) -> None:
                  "`max_tokens` is required and must be a positive integer.", "max_tokens")
     _require(isinstance(data.get("stream", False), bool), "`stream` must be a boolean.", "stream")
     _require(isinstance(data.get("tools", []), list), "`tools` must be a list.", "tools")
+    for index, tool in enumerate(data.get("tools") or []):
+        _require(isinstance(tool, dict), f"tools.{index} must be an object.", f"tools.{index}")
 
 
 def betas_for_bedrock(header: str) -> tuple[list[str], list[str]]:

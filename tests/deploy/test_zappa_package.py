@@ -37,7 +37,7 @@ def test_the_package_stays_within_lambda_limits_without_slim_handler(lambda_pack
 
 def test_it_leaves_out_tests_local_data_and_test_only_packages(lambda_package):
     tops = {name.split("/")[0] for name in names(lambda_package)}
-    for unwanted in ("tests", "db.sqlite3", ".run", ".venv", ".git", "artifacts", "moto", "playwright",
+    for unwanted in ("tests", "db.sqlite3", ".run", ".venv", ".tools", ".git", "artifacts", "moto", "playwright",
                      "pytest", "_pytest", "hypothesis", "openai", "anthropic", "sympy", "troposphere"):
         assert unwanted not in tops, unwanted
 

@@ -188,6 +188,16 @@ def test_it_refuses_bad_requests_in_anthropic_shape(claude):
         claude.messages.create(model=MODEL, max_tokens=10, messages=[])
 
 
+@pytest.mark.parametrize("tool", [None, [], "get_weather", 3])
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
+def test_a_tool_that_is_not_an_object_is_a_400_naming_it(gateway, token, path, tool):
+    body = {"model": MODEL, "max_tokens": 10, "messages": [{"role": "user", "content": "x"}],
+            "tools": [WEATHER_TOOL, tool]}
+    answer = httpx.post(f"{gateway.url}{path}", json=body, headers={"x-api-key": token}, timeout=30)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {"type": "invalid_request_error", "message": "tools.1 must be an object."}
+
+
 def test_it_counts_tokens_with_bedrock(claude, emulator_log):
     counted = claude.messages.count_tokens(model=MODEL, system="Be brief.", tools=[WEATHER_TOOL],
                                            messages=[{"role": "user", "content": "Hello " * 100}])
