@@ -7,7 +7,9 @@ the schema generator: the views that serve traffic are never modified by documen
 """
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.renderers import OpenApiJsonRenderer2
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -43,7 +45,7 @@ TOOL_CALL = {
     "type": "object", "required": ["id", "type", "function"],
     "properties": {"id": {"type": "string", "minLength": 1}, "type": {"type": "string", "enum": ["function"]},
                    "function": {"type": "object", "required": ["name", "arguments"], "properties": {
-                       "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                       "name": {"type": "string", "minLength": 1},
                        "arguments": {"type": "string", "description": "A JSON object, encoded", "example": "{}"}}}},
 }
 CHAT_MESSAGE = {"oneOf": [
@@ -65,7 +67,7 @@ TOOL = {
     "type": "object", "required": ["type", "function"],
     "properties": {"type": {"type": "string", "enum": ["function"]},
                    "function": {"type": "object", "required": ["name"], "properties": {
-                       "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                       "name": {"type": "string", "minLength": 1},
                        "description": {"type": "string"}, "parameters": OPEN_OBJECT,
                        "strict": {"type": "boolean"}}}},
 }
@@ -74,8 +76,9 @@ RESPONSE_FORMAT = {"oneOf": [
                                                                      "enum": ["text", "json_object"]}}},
     {"type": "object", "required": ["type", "json_schema"], "properties": {
         "type": {"type": "string", "enum": ["json_schema"]},
-        "json_schema": {"type": "object", "required": ["name"], "properties": {
-            "name": {"type": "string"}, "schema": OPEN_OBJECT, "strict": {"type": "boolean"}}}}},
+        "json_schema": {"type": "object", "required": ["schema"], "properties": {
+            "name": {"type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$", "nullable": True},
+            "description": {"type": "string"}, "schema": OPEN_OBJECT, "strict": {"type": "boolean"}}}}},
 ]}
 
 CHAT_REQUEST = {
@@ -122,6 +125,9 @@ CHAT_REQUEST = {
     },
     "example": {"model": "claude-4-sonnet", "max_tokens": 64, "messages": [{"role": "user", "content": "Hello"}]},
 }
+# JSON null means "not given", as the OpenAI SDK sends it: every optional field may be null.
+CHAT_REQUEST["properties"] = {name: {**schema, "nullable": True} if name != "messages" else schema
+                              for name, schema in CHAT_REQUEST["properties"].items()}
 
 USAGE = {"type": "object", "properties": {"prompt_tokens": {"type": "integer"},
                                           "completion_tokens": {"type": "integer"},
@@ -144,8 +150,13 @@ CHAT_COMPLETION = {
     },
 }
 
-SSE = {"type": "string", "description": "Server-sent events: `data: {chat.completion.chunk}` lines, then "
-                                        "`data: [DONE]`. An error after the first byte arrives as an `error` event."}
+SSE = {  # one server-sent event, as OpenAPI 3.0 tools model a text/event-stream body
+    "type": "object",
+    "description": "Each event's `data` is a JSON chunk (chat.completion.chunk, or Anthropic's stream events), "
+                   "ending with `data: [DONE]` on chat completions. An error after the first byte arrives as "
+                   "an event carrying the error body, and the stream closes.",
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}},
+}
 
 # ---- Embeddings and models ------------------------------------------------------------------------
 
@@ -372,9 +383,25 @@ class ApiKeyOrBearerScheme(OpenApiAuthenticationExtension):
 
 
 # Public, like OpenAI's own published spec: it describes the API, not anyone's data.
-openapi_schema_view = SpectacularAPIView.as_view(
+_generate = SpectacularAPIView.as_view(
     urlconf=DOCUMENTED_ROUTES,
     authentication_classes=[], permission_classes=[],
     renderer_classes=[OpenApiJsonRenderer2],
     custom_settings={"APPEND_COMPONENTS": {"schemas": SCHEMAS}, "POSTPROCESSING_HOOKS": []},
 )
+_generated: dict[str, bytes] = {}
+
+
+@csrf_exempt    # as every /v1 view: no cookies are used, and a POST must get the API's JSON 405, not a CSRF page
+def openapi_schema_view(request):
+    """GET /v1/openapi.json. The document is the same for everyone, and anyone may ask for it, so it is
+    generated once per process (about 10 ms of work) and then served from memory."""
+    if request.method not in ("GET", "HEAD"):
+        return _generate(request)
+    if "document" not in _generated:
+        response = _generate(request)
+        response.render()
+        if response.status_code != 200:
+            return response
+        _generated["document"] = response.content
+    return HttpResponse(_generated["document"], content_type="application/json")
