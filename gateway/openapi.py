@@ -19,6 +19,7 @@ from gateway.views.chat import ChatCompletions
 from gateway.views.embeddings import Embeddings
 from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
+from gateway.views.responses import Responses
 
 
 def ref(name: str) -> dict:
@@ -158,6 +159,67 @@ SSE = {  # one server-sent event, as OpenAPI 3.0 tools model a text/event-stream
     "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}},
 }
 
+# ---- OpenAI Responses (what Codex speaks) ---------------------------------------------------------
+
+RESPONSES_REQUEST = {
+    "type": "object",
+    "required": ["input"],
+    "additionalProperties": False,
+    "description": "Stateless: every request carries the whole conversation. Unknown fields are refused with 400; "
+                   "JSON null means the field is absent.",
+    "properties": {
+        "model": CHAT_REQUEST["properties"]["model"],
+        "input": {"oneOf": [{"type": "string"}, {"type": "array", "items": OPEN_OBJECT,
+                                                  "description": "At most MAX_MESSAGES items."}]},
+        "instructions": {"type": "string"},
+        "stream": {"type": "boolean"},
+        "stream_options": {"type": "object", "additionalProperties": False,
+                           "properties": {"include_obfuscation": {"type": "boolean"}},
+                           "description": "Only with `stream: true`."},
+        "max_output_tokens": {"type": "integer", "minimum": 1},
+        "temperature": CHAT_REQUEST["properties"]["temperature"],
+        "top_p": CHAT_REQUEST["properties"]["top_p"],
+        "tools": {"type": "array", "items": {"type": "object", "required": ["type"], "properties": {
+            "type": {"type": "string", "enum": ["function", "namespace"],
+                     "description": "Only function tools (optionally grouped in a namespace) run on Bedrock."},
+            "name": {"type": "string", "minLength": 1}, "description": {"type": "string"},
+            "parameters": OPEN_OBJECT, "strict": {"type": "boolean"},
+            "tools": {"type": "array", "items": OPEN_OBJECT}}}},
+        "tool_choice": {"oneOf": [
+            {"type": "string", "enum": ["none", "auto", "required"]},
+            {"type": "object", "required": ["type", "name"], "properties": {
+                "type": {"type": "string", "enum": ["function"]}, "name": {"type": "string", "minLength": 1}}}]},
+        "parallel_tool_calls": {"type": "boolean"},
+        "reasoning": {"type": "object", "properties": {
+            "effort": CHAT_REQUEST["properties"]["reasoning_effort"],
+            "summary": {"type": "string", "enum": ["auto", "concise", "detailed"]}}},
+        "text": {"type": "object", "properties": {
+            "format": {"type": "object", "required": ["type"], "properties": {
+                "type": {"type": "string", "enum": ["text", "json_object", "json_schema"]},
+                "name": {"type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"}, "schema": OPEN_OBJECT,
+                "strict": {"type": "boolean"}}},
+            "verbosity": {"type": "string", "enum": ["low", "medium", "high"]}}},
+        "include": {"type": "array", "items": {"type": "string"}},
+        "user": {"type": "string"},
+        "metadata": CHAT_REQUEST["properties"]["metadata"],
+        "background": {"type": "boolean", "enum": [False]},
+        "top_logprobs": {"type": "integer", "enum": [0]},
+        **{name: {"description": "Refused with 400: this gateway keeps no server-side state or prompts."}
+           for name in ("previous_response_id", "conversation", "prompt", "context_management")},
+        **{name: {"description": "Accepted and ignored."} for name in (
+            "store", "truncation", "service_tier", "prompt_cache_key", "prompt_cache_retention",
+            "safety_identifier", "max_tool_calls", "client_metadata")},
+    },
+    "example": {"model": "claude-4-sonnet", "input": "Hello", "max_output_tokens": 64},
+}
+RESPONSES_REQUEST["properties"] = {name: {**schema, "nullable": True} if name != "input" else schema
+                                   for name, schema in RESPONSES_REQUEST["properties"].items()}
+RESPONSE = {"type": "object", "required": ["id", "object", "status", "output"],
+            "properties": {"id": {"type": "string"}, "object": {"type": "string", "enum": ["response"]},
+                           "created_at": {"type": "integer"}, "status": {"type": "string"},
+                           "model": {"type": "string"}, "output": {"type": "array", "items": OPEN_OBJECT},
+                           "usage": {"nullable": True, **OPEN_OBJECT}}}
+
 # ---- Embeddings and models ------------------------------------------------------------------------
 
 EMBEDDINGS_REQUEST = {
@@ -262,6 +324,7 @@ ANTHROPIC_ERROR = {
 
 SCHEMAS = {
     "ChatCompletionRequest": CHAT_REQUEST, "ChatCompletion": CHAT_COMPLETION,
+    "ResponsesRequest": RESPONSES_REQUEST, "Response": RESPONSE,
     "EmbeddingsRequest": EMBEDDINGS_REQUEST, "EmbeddingList": EMBEDDING_LIST,
     "Model": MODEL, "ModelList": MODEL_LIST,
     "MessagesRequest": MESSAGES_REQUEST, "CountTokensRequest": COUNT_TOKENS_REQUEST, "Message": MESSAGE,
@@ -302,6 +365,15 @@ def json_body(schema: str) -> dict:
     responses={(200, "application/json"): OpenApiResponse(ref("ChatCompletion")),
                (200, "text/event-stream"): OpenApiResponse(SSE), **error_responses("OpenAIError")}))
 class ChatCompletionsDocumented(ChatCompletions):
+    pass
+
+
+@extend_schema_view(post=extend_schema(
+    operation_id="createResponse", summary="Create a response (OpenAI Responses API, for Codex)",
+    request=json_body("ResponsesRequest"),
+    responses={(200, "application/json"): OpenApiResponse(ref("Response")),
+               (200, "text/event-stream"): OpenApiResponse(SSE), **error_responses("OpenAIError")}))
+class ResponsesDocumented(Responses):
     pass
 
 
@@ -351,6 +423,7 @@ class CountTokensDocumented(CountTokens):
 class DOCUMENTED_ROUTES:  # noqa: N801 - stands in for a URLconf module: the generator reads `urlpatterns`
     urlpatterns = [
         path("v1/chat/completions", ChatCompletionsDocumented.as_view()),
+        path("v1/responses", ResponsesDocumented.as_view()),
         path("v1/embeddings", EmbeddingsDocumented.as_view()),
         path("v1/messages", MessagesDocumented.as_view()),
         path("v1/messages/count_tokens", CountTokensDocumented.as_view()),

@@ -23,8 +23,9 @@ from tests.security.conftest import ERROR_KEYS, assert_openai_error
 
 pytestmark = pytest.mark.e2e
 
-OPERATIONS = [("POST", "/v1/chat/completions"), ("POST", "/v1/embeddings"), ("POST", "/v1/messages"),
-              ("POST", "/v1/messages/count_tokens"), ("GET", "/v1/models"), ("GET", "/v1/models/{model_id}")]
+OPERATIONS = [("POST", "/v1/chat/completions"), ("POST", "/v1/responses"), ("POST", "/v1/embeddings"),
+              ("POST", "/v1/messages"), ("POST", "/v1/messages/count_tokens"), ("GET", "/v1/models"),
+              ("GET", "/v1/models/{model_id}")]
 EXAMPLES_PER_MODE = int(os.environ.get("FUZZ_EXAMPLES", "25"))   # raise for a deeper run
 STRICT = os.environ.get("FUZZ_STRICT") == "1"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -78,12 +78,14 @@ def client_loop(url: str, token: str, t0: float, stop: float, outcomes: list[Out
             try:
                 with http.stream("POST", "/v1/chat/completions", json={**BODY, "stream": streamed}) as response:
                     text = response.read().decode(errors="replace")
-                    outcome = Outcome(started, time.monotonic() - t0, response.status_code, response.headers.get("x-request-id"), streamed,
+                    outcome = Outcome(started, time.monotonic() - t0, response.status_code,
+                                      response.headers.get("x-request-id"), streamed,
                                       response.headers.get("retry-after"))
                     if response.status_code == 200 and streamed and "data: [DONE]" not in text:
                         outcome.error = "stream ended without [DONE]"
             except httpx.HTTPError as exc:
-                outcome = Outcome(started, time.monotonic() - t0, 0, None, streamed, error=f"{type(exc).__name__}: {exc}")
+                outcome = Outcome(started, time.monotonic() - t0, 0, None, streamed,
+                                  error=f"{type(exc).__name__}: {exc}")
             with lock:
                 outcomes.append(outcome)
 
