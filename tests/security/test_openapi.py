@@ -54,6 +54,16 @@ def test_the_schema_is_published_without_a_token_and_describes_every_operation(g
     assert_openai_error(httpx.post(f"{gateway.url}/v1/openapi.json", json={}), 405)
 
 
+def test_every_v1_route_is_in_the_document():
+    """A new /v1 endpoint needs its entry in gateway/openapi.py (DOCUMENTED_ROUTES), or this fails."""
+    from gateway import urls
+    from gateway.openapi import DOCUMENTED_ROUTES
+
+    served = {str(p.pattern) for p in urls.urlpatterns if str(p.pattern).startswith("v1/")}
+    served -= {"v1/openapi.json", "^v1/.*$"}
+    assert served == {str(p.pattern) for p in DOCUMENTED_ROUTES.urlpatterns}
+
+
 @pytest.fixture(scope="module")
 def published_schema(gateway):
     """The published schema minus its security section: every fuzzed request carries a valid bearer token.
