@@ -69,6 +69,11 @@ def _validate(data: Any, *, counting: bool) -> None:
     _require(isinstance(data.get("tools", []), list), "`tools` must be a list.", "tools")
     for index, tool in enumerate(data.get("tools") or []):
         _require(isinstance(tool, dict), f"tools.{index} must be an object.", f"tools.{index}")
+        _require(isinstance(tool.get("name", ""), str), f"tools.{index}.name must be a string.", f"tools.{index}.name")
+    choice = data.get("tool_choice")
+    _require(choice is None or isinstance(choice, dict), "`tool_choice` must be an object.", "tool_choice")
+    _require(isinstance((choice or {}).get("name", ""), str), "`tool_choice.name` must be a string.",
+             "tool_choice.name")
 
 
 def betas_for_bedrock(header: str) -> tuple[list[str], list[str]]:
