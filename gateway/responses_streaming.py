@@ -13,7 +13,7 @@ import orjson
 
 from gateway import bedrock
 from gateway.errors import ApiError
-from gateway.streaming import CLIENT_CLOSED_REQUEST, estimated_usage, named_sse
+from gateway.streaming import estimated_usage, named_sse, settled
 from gateway.translate.responses_stream import ResponsesStreamTranslator
 from usage.metering import Meter
 
@@ -24,8 +24,7 @@ def frame(event: dict) -> bytes:
 
 def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamTranslator, meter: Meter,
                      prompt_estimate: int) -> Iterator[bytes]:
-    status, error_code, finished = 200, None, False
-    try:
+    def frames() -> Iterator[bytes]:
         for event in translator.start_events():
             yield frame(event)
         for bedrock_event in bedrock.stream_events(result):
@@ -33,15 +32,10 @@ def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamT
                 yield frame(event)
         for event in translator.final_events():
             yield frame(event)
-        finished = True
-    except ApiError as error:
-        status, error_code, finished = error.status, error.code, True
-        for event in translator.failure_events(error.message, error.type, error.code):
-            yield frame(event)
-    finally:
-        if not finished:
-            status = CLIENT_CLOSED_REQUEST
-            bedrock.stream_close(result)
-        usage = translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars)
-        meter.settle(status=status, usage=usage, finish_reason=translator.finish_reason, error_code=error_code,
-                     disconnected=not finished)
+
+    def error_frames(error: ApiError) -> list[bytes]:
+        return [frame(event) for event in translator.failure_events(error.message, error.type, error.code)]
+
+    return settled(frames(), result=result, meter=meter, error_frames=error_frames,
+                   usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
+                   finish_reason=lambda: translator.finish_reason)

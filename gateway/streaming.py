@@ -1,12 +1,13 @@
 """Server-Sent Events for chat completions and Anthropic messages: each Bedrock event is written at once.
 
-The generator owns the request's ending: it settles the meter exactly once whether the stream
-completes, Bedrock fails mid-stream (one final `data: {"error": ...}` event), or the client goes
-away (the Bedrock stream is closed and what was generated so far is charged).
+`settled` owns every stream's ending (here and in `responses_streaming`): it settles the meter exactly
+once whether the stream completes, fails (one final error event in the endpoint's protocol), or the
+client goes away (the Bedrock stream is closed and what was generated so far is charged).
 """
 from __future__ import annotations
 
-from typing import Iterator
+import logging
+from typing import Callable, Iterable, Iterator
 
 import orjson
 from django.http import StreamingHttpResponse
@@ -17,6 +18,8 @@ from gateway.http import anthropic_error_type
 from gateway.translate.anthropic_usage import MessagesStreamReader, error_event
 from gateway.translate.chat_stream import ChatStreamTranslator, error_chunk
 from usage.metering import Meter
+
+log = logging.getLogger("sbc.streaming")
 
 DONE = b"data: [DONE]\n\n"
 CLIENT_CLOSED_REQUEST = 499
@@ -32,28 +35,51 @@ def estimated_usage(prompt_tokens: int, completion_chars: int) -> dict:
             "total_tokens": prompt_tokens + completion, "estimated": True}
 
 
-def chat_events(result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter,
-                prompt_estimate: int) -> Iterator[bytes]:
+def settled(frames: Iterator[bytes], *, result: bedrock.BedrockResult, meter: Meter,
+            error_frames: Callable[[ApiError], Iterable[bytes]], usage: Callable[[], dict],
+            finish_reason: Callable[[], str | None]) -> Iterator[bytes]:
+    """`frames`, then exactly one settlement of the meter, however the stream ends.
+
+    Bedrock failing mid-stream ends it with the endpoint's error frames; any other exception (a bug) does
+    too, as a 500, so the client is not left waiting and the record does not pass for a disconnect. Only
+    the client going away (GeneratorExit) closes the Bedrock stream and records a disconnect.
+    """
     status, error_code, finished = 200, None, False
     try:
+        yield from frames
+        finished = True
+    except ApiError as error:
+        status, error_code, finished = error.status, error.code, True
+        yield from error_frames(error)
+    except Exception:  # noqa: BLE001 - the stream must still end in the client's protocol
+        log.exception("%s: stream failed", meter.request_id)
+        error = ApiError("The gateway failed while streaming the answer.", code="stream_failed")
+        status, error_code, finished = error.status, error.code, True
+        bedrock.stream_close(result)
+        yield from error_frames(error)
+    finally:
+        if not finished:
+            status = CLIENT_CLOSED_REQUEST
+            bedrock.stream_close(result)
+        meter.settle(status=status, usage=usage(), finish_reason=finish_reason(), error_code=error_code,
+                     disconnected=not finished)
+
+
+def chat_events(result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter,
+                prompt_estimate: int) -> Iterator[bytes]:
+    def frames() -> Iterator[bytes]:
         yield sse(translator.first_chunk())
         for event in bedrock.stream_events(result):
             for chunk in translator.feed(event):
                 yield sse(chunk)
         for chunk in translator.final_chunks():
             yield sse(chunk)
-        finished = True
         yield DONE
-    except ApiError as error:
-        status, error_code, finished = error.status, error.code, True
-        yield sse(error_chunk(error.message, error.type, error.code))
-    finally:
-        if not finished:
-            status = CLIENT_CLOSED_REQUEST
-            bedrock.stream_close(result)
-        usage = translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars)
-        meter.settle(status=status, usage=usage, finish_reason=translator.finish_reason, error_code=error_code,
-                     disconnected=not finished)
+
+    return settled(frames(), result=result, meter=meter,
+                   error_frames=lambda error: [sse(error_chunk(error.message, error.type, error.code))],
+                   usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
+                   finish_reason=lambda: translator.finish_reason)
 
 
 def named_sse(kind: str, data: bytes) -> bytes:
@@ -63,24 +89,18 @@ def named_sse(kind: str, data: bytes) -> bytes:
 def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter,
                     prompt_estimate: int) -> Iterator[bytes]:
     """Claude's own events from Bedrock's `chunk.bytes`, passed through one by one as Anthropic SSE."""
-    status, error_code, finished = 200, None, False
-    try:
+    def frames() -> Iterator[bytes]:
         for event in bedrock.stream_events(result):
             payload = (event.get("chunk") or {}).get("bytes")
             if payload:
-                kind, data = reader.feed(payload)
-                yield named_sse(kind, data)
-        finished = True
-    except ApiError as error:
-        status, error_code, finished = error.status, error.code, True
-        yield named_sse("error", orjson.dumps(error_event(anthropic_error_type(error), error.message)))
-    finally:
-        if not finished:
-            status = CLIENT_CLOSED_REQUEST
-            bedrock.stream_close(result)
-        usage = reader.usage or estimated_usage(prompt_estimate, reader.output_chars)
-        meter.settle(status=status, usage=usage, finish_reason=reader.stop_reason, error_code=error_code,
-                     disconnected=not finished)
+                yield named_sse(*reader.feed(payload))
+
+    def error_frames(error: ApiError) -> list[bytes]:
+        return [named_sse("error", orjson.dumps(error_event(anthropic_error_type(error), error.message)))]
+
+    return settled(frames(), result=result, meter=meter, error_frames=error_frames,
+                   usage=lambda: reader.usage or estimated_usage(prompt_estimate, reader.output_chars),
+                   finish_reason=lambda: reader.stop_reason)
 
 
 def sse_response(events: Iterator[bytes], headers: dict[str, str]) -> StreamingHttpResponse:
