@@ -1,11 +1,12 @@
 """The base of every /v1 view: bearer-token authentication, a request id, errors as OpenAI JSON.
 
-Also the one place a view hands its metered Bedrock call over: `metered` settles the meter on failure,
-so every endpoint records its errors exactly like chat completions.
+Also the one place a view hands its metered work over: `metered` (the Bedrock call) and `settling` (turning
+the answer into the client's shape) settle the meter on failure, so every endpoint records its errors alike.
 """
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
 
 from rest_framework.views import APIView
 
@@ -42,12 +43,11 @@ class AnthropicApiView(ApiView):
         return anthropic_exception_handler
 
 
-def metered(meter: Meter, call: Callable[[], Result]) -> Result:
-    """`call()`'s result (a BedrockResult or anything with `region`/`model_id`); failures settle the meter."""
+@contextmanager
+def settling(meter: Meter) -> Iterator[None]:
+    """A failure inside settles the meter (once) before it propagates, so the request keeps its record."""
     try:
-        result = call()
-        meter.upstream(region=result.region, model_id=result.model_id)
-        return result
+        yield
     except ApiError as error:
         meter.settle(status=error.status, error_code=error.code)
         error.headers.update(meter.response_headers())
@@ -55,3 +55,11 @@ def metered(meter: Meter, call: Callable[[], Result]) -> Result:
     except Exception:
         meter.settle(status=500, error_code="internal_error")
         raise
+
+
+def metered(meter: Meter, call: Callable[[], Result]) -> Result:
+    """`call()`'s result (a BedrockResult or anything with `region`/`model_id`); failures settle the meter."""
+    with settling(meter):
+        result = call()
+        meter.upstream(region=result.region, model_id=result.model_id)
+        return result

@@ -8,14 +8,13 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from gateway import bedrock
-from gateway.errors import ApiError
 from gateway.registry import resolve_model
 from gateway.streaming import chat_events, sse_response
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from gateway.translate.chat_response import to_chat_completion
 from gateway.translate.chat_stream import ChatStreamTranslator
-from gateway.views.base import ApiView
-from usage.metering import meter_start
+from gateway.views.base import ApiView, metered, settling
+from usage.metering import meter_start, prompt_estimate
 
 
 class ChatCompletions(ApiView):
@@ -30,26 +29,16 @@ class ChatCompletions(ApiView):
                             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
                             max_tokens=chat.max_tokens)
         completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
-        try:
-            if chat.stream:
-                result = bedrock.converse_stream(spec, call.kwargs)
-            else:
-                result = bedrock.converse(spec, call.kwargs)
-            meter.upstream(region=result.region, model_id=result.model_id)
-        except ApiError as error:
-            meter.settle(status=error.status, error_code=error.code)
-            error.headers.update(meter.response_headers())
-            raise
-        except Exception:
-            meter.settle(status=500, error_code="internal_error")
-            raise
         if chat.stream:
+            result = metered(meter, lambda: bedrock.converse_stream(spec, call.kwargs))
             translator = ChatStreamTranslator(completion_id=completion_id, created=created, model=requested,
                                               include_usage=chat.include_usage, tool_names=call.tool_names,
                                               json_tool=call.json_tool)
-            prompt_estimate = int(request.META.get("CONTENT_LENGTH") or 0) // 4
-            return sse_response(chat_events(result, translator, meter, prompt_estimate), meter.response_headers())
-        completion = to_chat_completion(result.response, completion_id=completion_id, created=created,
-                                        model=requested, tool_names=call.tool_names, json_tool=call.json_tool)
+            return sse_response(chat_events(result, translator, meter, prompt_estimate(request)),
+                                meter.response_headers())
+        result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
+        with settling(meter):
+            completion = to_chat_completion(result.response, completion_id=completion_id, created=created,
+                                            model=requested, tool_names=call.tool_names, json_tool=call.json_tool)
         meter.settle(status=200, usage=completion["usage"], finish_reason=completion["choices"][0]["finish_reason"])
         return Response(completion, headers=meter.response_headers())

@@ -16,7 +16,7 @@ from gateway.claude import claude_model, messages_count_tokens
 from gateway.streaming import messages_events, sse_response
 from gateway.translate.anthropic_request import MessagesRequest, to_messages_request
 from gateway.translate.anthropic_usage import MessagesStreamReader, message_answer, usage_from_anthropic
-from gateway.views.base import AnthropicApiView, metered
+from gateway.views.base import AnthropicApiView, metered, settling
 from usage.metering import meter_start, prompt_estimate
 
 log = logging.getLogger("sbc.messages")
@@ -48,7 +48,8 @@ class Messages(AnthropicApiView):
             events = messages_events(result, MessagesStreamReader(model=call.model), meter, prompt_estimate(request))
             return sse_response(events, meter.response_headers())
         result = metered(meter, lambda: bedrock.invoke_json(spec, call.body))
-        answer = message_answer(result.response, model=call.model)
+        with settling(meter):
+            answer = message_answer(result.response, model=call.model)
         meter.settle(status=200, usage=usage_from_anthropic(answer.get("usage")),
                      finish_reason=answer.get("stop_reason"))
         return Response(answer, headers=meter.response_headers())

@@ -14,7 +14,7 @@ from gateway.translate.chat_request import to_converse_request
 from gateway.translate.responses_request import validate_responses_request
 from gateway.translate.responses_response import ResponseShape, new_id, to_response
 from gateway.translate.responses_stream import ResponsesStreamTranslator
-from gateway.views.base import ApiView, metered
+from gateway.views.base import ApiView, metered, settling
 from usage.metering import meter_start, prompt_estimate
 
 
@@ -37,6 +37,7 @@ class Responses(ApiView):
             events = responses_events(result, ResponsesStreamTranslator(shape), meter, prompt_estimate(request))
             return sse_response(events, meter.response_headers())
         result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
-        answer = to_response(result.response, shape)
+        with settling(meter):
+            answer = to_response(result.response, shape)
         meter.settle(status=200, usage=answer.usage, finish_reason=answer.finish_reason)
         return Response(answer.body, headers=meter.response_headers())
