@@ -118,9 +118,13 @@ def auth_failure_record(address: str) -> None:
         except redis.RedisError as exc:
             _redis_failed(exc)
     with _lock:
-        if number != _counted_window["number"] or len(_counts) > MAX_TRACKED_ADDRESSES:
-            _counts.clear()     # only the current window matters; a flood of addresses cannot grow memory
+        if number != _counted_window["number"]:
+            _counts.clear()     # only the current window matters
             _counted_window["number"] = number
+        elif len(_counts) > MAX_TRACKED_ADDRESSES:
+            # A flood of addresses cannot grow memory, nor free an address that is already held off.
+            for key in [key for key, failures in _counts.items() if failures < limit]:
+                del _counts[key]
         count = _counts[(address, number)] = _counts.get((address, number), 0) + 1
     if count == limit:
         log.warning("address %s reached %s failed authentications: refused until its window ends", address, limit)

@@ -156,3 +156,13 @@ def test_a_client_guessing_tokens_is_held_off_with_retry_after(strict_gateway, t
     assert messages.status_code == 429 and messages.json()["error"]["type"] == "rate_limit_error"
     assert httpx.post(url, json=HELLO, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200
     assert "reached 4 failed authentications" in log.read_bytes()[logged_before:].decode(errors="replace")
+
+
+@pytest.mark.django_db
+def test_a_flood_of_other_addresses_does_not_free_an_address_held_off(limited, monkeypatch):
+    monkeypatch.setattr(throttle, "MAX_TRACKED_ADDRESSES", 5)
+    fail(3)
+    for n in range(10):
+        fail(1, address=f"198.51.100.{n}")
+    with pytest.raises(TooManyFailedAuthentications):
+        attempt(unknown_token())
