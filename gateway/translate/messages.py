@@ -17,7 +17,8 @@ module normalises the whole list:
   use. Unsigned thinking and a bare `reasoning_content` are dropped: Claude refuses thinking it did not sign.
   A streamed turn's one signed block arrives with empty text (the text came as `reasoning_content`
   deltas), so such a block takes its text from the message's `reasoning_content`.
-* A content part carrying `cache_control` (Anthropic's marker) is followed by a `cachePoint`.
+* A content part carrying `cache_control` (Anthropic's marker) is followed by a `cachePoint`, unless
+  nothing is left for it to follow (a marked blank text): Bedrock refuses a point with nothing before it.
 """
 from __future__ import annotations
 
@@ -258,10 +259,20 @@ def _is_blank(block: dict) -> bool:
     return "text" in block and not block["text"].strip()
 
 
+def _kept(blocks: list[dict]) -> list[dict]:
+    """`blocks` without blank text, and without cache points that no longer follow any content."""
+    kept: list[dict] = []
+    for block in blocks:
+        if _is_blank(block) or ("cachePoint" in block and (not kept or "cachePoint" in kept[-1])):
+            continue
+        kept.append(block)
+    return kept
+
+
 def _merge(pieces: list[tuple[str, list[dict]]]) -> list[dict]:
     turns: list[dict] = []
     for role, blocks in pieces:
-        blocks = [block for block in blocks if not _is_blank(block)]
+        blocks = _kept(blocks)
         if not blocks:
             continue
         if turns and turns[-1]["role"] == role:
@@ -290,7 +301,7 @@ def convert_messages(messages: list) -> Conversation:
                                  param=f"{param}.role")
         kind, blocks = ROLE_CONVERTERS[role](message, param, acc)
         if kind == "system":
-            system.extend(block for block in blocks if not _is_blank(block))
+            system = _kept(system + blocks)
         else:
             pieces.append((kind, blocks))
     turns = _merge(pieces)

@@ -500,3 +500,12 @@ def test_the_guard_counts_system_tools_and_images():
 
 def test_a_model_without_a_known_window_is_not_guarded():
     assert call_for(body(user("x" * 10_000)), replace(SONNET_4, context_window=0)).message_count == 1
+
+
+def test_a_marked_blank_text_leaves_no_cache_point_behind():
+    """Bedrock refuses a cache point with no content before it, and a message holding nothing else."""
+    blank = {"type": "text", "text": "  ", "cache_control": {"type": "ephemeral"}}
+    kwargs = converse(body({"role": "system", "content": [blank]}, user([blank, {"type": "text", "text": "hi"}]),
+                           {"role": "assistant", "content": [blank]}, user("again")), SONNET_4)
+    assert "system" not in kwargs or kwargs["system"] == []
+    assert [message["content"] for message in kwargs["messages"]] == [[{"text": "hi"}, {"text": "again"}]]
