@@ -38,7 +38,6 @@ class ChatStreamTranslator:
         self._redacted_blocks: dict[object, object] = {}
         # Reasoning signatures and redacted reasoning, by content block: needed to replay a thinking turn.
         self.reasoning_signatures: dict[int, str] = {}
-        self.redacted_reasoning: list[bytes] = []
         self._started = False
         self._tool_index_for_block: dict[int, int] = {}
         self._handlers: dict[str, Callable[[dict], list[dict]]] = {
@@ -134,7 +133,6 @@ class ChatStreamTranslator:
         if isinstance(reasoning.get("signature"), str):
             self.reasoning_signatures[block] = self.reasoning_signatures.get(block, "") + reasoning["signature"]
         if reasoning.get("redactedContent") is not None:
-            self.redacted_reasoning.append(reasoning["redactedContent"])
             self._redacted_blocks[block] = reasoning["redactedContent"]
         if not isinstance(reasoning.get("text"), str):
             return []

@@ -50,7 +50,8 @@ def deep_tool_request(depth: int) -> bytes:
 
 @pytest.mark.parametrize("depth", [40, 300, 1000])
 def test_nesting_the_json_parser_accepts_but_python_cannot_serialize_is_a_400(post, depth):
-    """Between the limit and the parser's own depth limit a body used to end in a RecursionError (500)."""
+    """Bodies nested past the limit, even those the JSON parser itself could read, are refused before any
+    serializer recurses through them."""
     error = assert_openai_error(post(deep_tool_request(depth)), 400)
     assert "nested" in error["message"]
 

@@ -88,15 +88,6 @@ MESSAGES_HI = {"model": "claude-4-sonnet", "max_tokens": 16, "messages": [{"role
 
 
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
-@pytest.mark.parametrize("tools", [["not-a-tool"], [{"name": "ok", "input_schema": {"type": "object"}}, 7]])
-def test_a_tool_that_is_not_an_object_is_a_400_on_the_messages_api(gateway, token, path, tools):
-    """Found by the fuzzing above: it was a 500."""
-    response = httpx.post(gateway.url + path, json={**MESSAGES_HI, "tools": tools}, headers={"x-api-key": token},
-                          timeout=30)
-    assert response.status_code == 400, response.text[:300]
-
-
-@pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
 @pytest.mark.parametrize("extra", [{"tools": [{"name": {"x": 1}}]},
                                    {"tools": [{"name": "ok"}], "tool_choice": {"type": "tool", "name": ["ok"]}}],
                          ids=["tool name", "tool_choice name"])
