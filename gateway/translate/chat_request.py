@@ -1,9 +1,9 @@
 """Validates an OpenAI chat-completions request body and builds the Converse request it stands for.
 
-Every top-level field has exactly one rule in `FIELD_RULES`: a handler that checks the value and
+Every top-level field has exactly one rule in `FIELD_RULES` (see `fields`): it checks the value and
 returns the `ChatRequest` fields it sets. A field Bedrock cannot honour is either rejected with a 400
 that names it, or, where dropping it cannot change the answer the client relies on, accepted and
-ignored (`_ignored`). Unknown fields are rejected, so a typo never passes silently.
+ignored. Unknown fields are rejected, so a typo never passes silently.
 
 Choices documented here because clients notice them:
 
@@ -24,6 +24,7 @@ from gateway.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.caching import apply_cache_points
 from gateway.translate.context_window import check_context_window
+from gateway.translate.fields import Context, Rule, apply_rules, ignored, rejected
 from gateway.translate.messages import Conversation, convert_messages
 from gateway.translate.reasoning import ReasoningAsk, apply_reasoning, validate_effort
 from gateway.translate.structured import OutputFormat, apply_output_format, validate_response_format
@@ -59,6 +60,11 @@ class ChatRequest:
     # The converted conversation, cached by validate_chat_request so images are decoded once.
     conversation: Conversation | None = field(default=None, init=False, repr=False, compare=False)
 
+    def with_conversation(self, conversation: Conversation) -> "ChatRequest":
+        """This request, carrying its already converted conversation (so images are decoded once)."""
+        object.__setattr__(self, "conversation", conversation)
+        return self
+
 
 @dataclass(frozen=True)
 class ConverseCall:
@@ -67,15 +73,6 @@ class ConverseCall:
     message_count: int                         # Converse messages after merging
     json_tool: str | None = None               # the synthetic structured-output tool, when used
     thinking: bool = False
-
-
-@dataclass(frozen=True)
-class _Context:
-    body: dict
-    max_messages: int
-
-
-Rule = Callable[[str, object, _Context], dict]
 
 
 # ---- value checks -------------------------------------------------------------------------------
@@ -101,23 +98,13 @@ def _positive_int(name: str, value: object) -> int:
 
 # ---- field rules --------------------------------------------------------------------------------
 
-def _ignored(name: str, value: object, ctx: _Context) -> dict:
-    return {}
-
-
-def _rejected(reason: str) -> Rule:
-    def rule(name: str, value: object, ctx: _Context) -> dict:
-        raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
-    return rule
-
-
-def _model(name: str, value: object, ctx: _Context) -> dict:
+def _model(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, str):
         raise InvalidRequest("`model` must be a string", param=name)
     return {"model": value}
 
 
-def _messages(name: str, value: object, ctx: _Context) -> dict:
+def _messages(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, list) or not value:
         raise InvalidRequest("`messages` must be a non-empty list of message objects", param=name)
     if len(value) > ctx.max_messages:
@@ -129,22 +116,22 @@ def _flag(target: str) -> Rule:
     return lambda name, value, ctx: {target: _bool(name, value)}
 
 
-def _max_tokens(name: str, value: object, ctx: _Context) -> dict:
+def _max_tokens(name: str, value: object, ctx: Context) -> dict:
     tokens = _positive_int(name, value)
     if name == "max_tokens" and ctx.body.get("max_completion_tokens") is not None:
         return {}       # max_completion_tokens is the current name and wins
     return {"max_tokens": tokens, "max_tokens_param": name}
 
 
-def _temperature(name: str, value: object, ctx: _Context) -> dict:
+def _temperature(name: str, value: object, ctx: Context) -> dict:
     return {"temperature": min(_number(name, value, 0, 2), BEDROCK_MAX_TEMPERATURE)}
 
 
-def _top_p(name: str, value: object, ctx: _Context) -> dict:
+def _top_p(name: str, value: object, ctx: Context) -> dict:
     return {"top_p": _number(name, value, 0, 1)}
 
 
-def _stop(name: str, value: object, ctx: _Context) -> dict:
+def _stop(name: str, value: object, ctx: Context) -> dict:
     stops = [value] if isinstance(value, str) else value
     if not isinstance(stops, list) or len(stops) > MAX_STOP_SEQUENCES \
             or not all(isinstance(s, str) and s for s in stops):
@@ -153,7 +140,7 @@ def _stop(name: str, value: object, ctx: _Context) -> dict:
     return {"stop": list(stops)}
 
 
-def _n(name: str, value: object, ctx: _Context) -> dict:
+def _n(name: str, value: object, ctx: Context) -> dict:
     if _positive_int(name, value) != 1:
         raise InvalidRequest("`n` greater than 1 is not supported: Bedrock returns one choice per request",
                              param=name)
@@ -163,7 +150,7 @@ def _n(name: str, value: object, ctx: _Context) -> dict:
 STREAM_OPTIONS = {"include_usage": "include_usage", "include_obfuscation": None}
 
 
-def _stream_options(name: str, value: object, ctx: _Context) -> dict:
+def _stream_options(name: str, value: object, ctx: Context) -> dict:
     if ctx.body.get("stream") is not True:
         raise InvalidRequest("`stream_options` is only allowed when `stream` is true", param=name)
     if not isinstance(value, dict):
@@ -178,31 +165,31 @@ def _stream_options(name: str, value: object, ctx: _Context) -> dict:
     return fields
 
 
-def _logprobs(name: str, value: object, ctx: _Context) -> dict:
+def _logprobs(name: str, value: object, ctx: Context) -> dict:
     if _bool(name, value):
         raise InvalidRequest("`logprobs` is not supported: Bedrock does not return token log probabilities",
                              param=name)
     return {}
 
 
-def _modalities(name: str, value: object, ctx: _Context) -> dict:
+def _modalities(name: str, value: object, ctx: Context) -> dict:
     if value != ["text"]:
         raise InvalidRequest('`modalities` is not supported except ["text"]: this gateway returns text only',
                              param=name)
     return {}
 
 
-def _response_format(name: str, value: object, ctx: _Context) -> dict:
+def _response_format(name: str, value: object, ctx: Context) -> dict:
     return {"response_format": validate_response_format(name, value)}
 
 
-def _user(name: str, value: object, ctx: _Context) -> dict:
+def _user(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, str):
         raise InvalidRequest("`user` must be a string", param=name)
     return {"user": value}
 
 
-def _metadata(name: str, value: object, ctx: _Context) -> dict:
+def _metadata(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, dict) or len(value) > MAX_METADATA_PAIRS:
         raise InvalidRequest(f"`metadata` must be an object with at most {MAX_METADATA_PAIRS} pairs", param=name)
     for key, item in value.items():
@@ -212,15 +199,15 @@ def _metadata(name: str, value: object, ctx: _Context) -> dict:
     return {"metadata": dict(value)}
 
 
-def _tools(name: str, value: object, ctx: _Context) -> dict:
+def _tools(name: str, value: object, ctx: Context) -> dict:
     return {"tools": validate_tools(name, value)}
 
 
-def _tool_choice(name: str, value: object, ctx: _Context) -> dict:
+def _tool_choice(name: str, value: object, ctx: Context) -> dict:
     return {"tool_choice": validate_tool_choice(name, value)}
 
 
-def _reasoning_effort(name: str, value: object, ctx: _Context) -> dict:
+def _reasoning_effort(name: str, value: object, ctx: Context) -> dict:
     return {"reasoning_effort": validate_effort(name, value)}
 
 
@@ -245,45 +232,34 @@ FIELD_RULES: dict[str, Rule] = {
     "reasoning_effort": _reasoning_effort,
     "logprobs": _logprobs,
     "modalities": _modalities,
-    "top_logprobs": _rejected("Bedrock does not return token log probabilities"),
-    "audio": _rejected(_UNSUPPORTED_OUTPUT),
-    "prediction": _rejected("Bedrock has no predicted outputs"),
-    "web_search_options": _rejected("this gateway has no web search"),
-    "functions": _rejected("the deprecated `functions` field is not accepted; use `tools`"),
-    "function_call": _rejected("the deprecated `function_call` field is not accepted; use `tool_choice`"),
+    "top_logprobs": rejected("Bedrock does not return token log probabilities"),
+    "audio": rejected(_UNSUPPORTED_OUTPUT),
+    "prediction": rejected("Bedrock has no predicted outputs"),
+    "web_search_options": rejected("this gateway has no web search"),
+    "functions": rejected("the deprecated `functions` field is not accepted; use `tools`"),
+    "function_call": rejected("the deprecated `function_call` field is not accepted; use `tool_choice`"),
     # Accepted and ignored: Converse has no equivalent, and dropping them never changes what a
     # client can rely on in the answer (sampling hints, storage and routing preferences, cache keys).
-    "seed": _ignored,
-    "frequency_penalty": _ignored,
-    "presence_penalty": _ignored,
-    "logit_bias": _ignored,
-    "store": _ignored,
-    "service_tier": _ignored,
-    "prompt_cache_key": _ignored,
-    "safety_identifier": _ignored,
-    "verbosity": _ignored,
+    "seed": ignored,
+    "frequency_penalty": ignored,
+    "presence_penalty": ignored,
+    "logit_bias": ignored,
+    "store": ignored,
+    "service_tier": ignored,
+    "prompt_cache_key": ignored,
+    "safety_identifier": ignored,
+    "verbosity": ignored,
 }
 
 
 def validate_chat_request(body: object, *, max_messages: int = DEFAULT_MAX_MESSAGES) -> ChatRequest:
     """The validated request; raises InvalidRequest naming the first offending parameter."""
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object", param=None)
-    ctx = _Context(body=body, max_messages=max_messages)
-    fields: dict = {}
-    for name, value in body.items():
-        rule = FIELD_RULES.get(name)
-        if rule is None:
-            raise InvalidRequest(f"Unrecognized request argument supplied: {name}", param=name)
-        if value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
-            fields.update(rule(name, value, ctx))
+    fields = apply_rules(body, FIELD_RULES, max_messages=max_messages)
     if "messages" not in fields:
         raise InvalidRequest("`messages` is required", param="messages")
     check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [])
     conversation = fields.pop("conversation")
-    chat = ChatRequest(**fields)
-    object.__setattr__(chat, "conversation", conversation)
-    return chat
+    return ChatRequest(**fields).with_conversation(conversation)
 
 
 # ---- Converse request -----------------------------------------------------------------------------

@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
 from gateway.errors import InvalidRequest
+from gateway.translate.chat_request import DEFAULT_MAX_MESSAGES as DEFAULT_MAX_ITEMS
 from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.chat_request import ChatRequest
+from gateway.translate.fields import Context, Rule, apply_rules, ignored, rejected
 from gateway.translate.reasoning import validate_effort
 from gateway.translate.responses_input import convert_input, flat_tool_name
 from gateway.translate.structured import validate_response_format
-from gateway.translate.tools import TOOL_FUNCTION_FIELDS, validate_tools
+from gateway.translate.tools import TOOL_FUNCTION_FIELDS, check_tool_choice, validate_tools
 
-DEFAULT_MAX_ITEMS = 5000
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 NAMESPACE_RE = re.compile(r"[a-zA-Z0-9_-]{1,40}")
 REASONING_SUMMARIES = ("auto", "concise", "detailed")
@@ -52,27 +52,6 @@ class ResponsesRequest:
     echo: dict = field(default_factory=dict)            # request fields the response object repeats
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What a rule may look at; chat's rules read `body` and `max_messages` too."""
-
-    body: dict
-    max_messages: int
-
-
-Rule = Callable[[str, object, _Context], dict]
-
-
-def _ignored(name: str, value: object, ctx: _Context) -> dict:
-    return {}
-
-
-def _rejected(reason: str) -> Rule:
-    def rule(name: str, value: object, ctx: _Context) -> dict:
-        raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
-    return rule
-
-
 def _object(name: str, value: object, allowed: tuple[str, ...]) -> dict:
     if not isinstance(value, dict):
         raise InvalidRequest(f"`{name}` must be an object", param=name)
@@ -83,14 +62,14 @@ def _object(name: str, value: object, allowed: tuple[str, ...]) -> dict:
     return value
 
 
-def _input(name: str, value: object, ctx: _Context) -> dict:
+def _input(name: str, value: object, ctx: Context) -> dict:
     if isinstance(value, list) and len(value) > ctx.max_messages:
         raise InvalidRequest(f"Too many input items: {len(value)}; at most {ctx.max_messages} are allowed",
                              param=name)
     return {"input": value}
 
 
-def _instructions(name: str, value: object, ctx: _Context) -> dict:
+def _instructions(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, str):
         raise InvalidRequest("`instructions` must be a string", param=name)
     return {"instructions": value}
@@ -133,7 +112,7 @@ def _namespace_tool(tool: dict, param: str, namespaces: dict[str, tuple[str, str
     return tools
 
 
-def _tools(name: str, value: object, ctx: _Context) -> dict:
+def _tools(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, list):
         raise InvalidRequest("`tools` must be a list", param=name)
     tools: list[dict] = []
@@ -152,7 +131,7 @@ def _tools(name: str, value: object, ctx: _Context) -> dict:
     return {"tools": validate_tools(name, tools), "namespaces": namespaces}
 
 
-def _tool_choice(name: str, value: object, ctx: _Context) -> dict:
+def _tool_choice(name: str, value: object, ctx: Context) -> dict:
     if value in ("none", "auto", "required"):
         return {"tool_choice": value}
     if isinstance(value, dict) and value.get("type") == "function":
@@ -169,19 +148,9 @@ def _tool_choice(name: str, value: object, ctx: _Context) -> dict:
                          param=name)
 
 
-def _check_tool_choice(choice: str | dict | None, tools: list[dict]) -> None:
-    if choice in (None, "none", "auto"):
-        return
-    if not tools:
-        raise InvalidRequest("`tool_choice` requires `tools`", param="tool_choice")
-    wanted = choice["function"]["name"] if isinstance(choice, dict) else None
-    if wanted is not None and wanted not in {tool["function"]["name"] for tool in tools}:
-        raise InvalidRequest(f"`tool_choice` names the unknown tool `{wanted}`", param="tool_choice.name")
-
-
 # ---- reasoning, text, include ---------------------------------------------------------------------------
 
-def _reasoning(name: str, value: object, ctx: _Context) -> dict:
+def _reasoning(name: str, value: object, ctx: Context) -> dict:
     reasoning = _object(name, value, ("effort", "summary", "generate_summary"))
     for key in ("summary", "generate_summary"):
         if reasoning.get(key) is not None and reasoning[key] not in REASONING_SUMMARIES:
@@ -191,7 +160,7 @@ def _reasoning(name: str, value: object, ctx: _Context) -> dict:
     return {"reasoning_effort": validate_effort(f"{name}.effort", effort)} if effort is not None else {}
 
 
-def _text(name: str, value: object, ctx: _Context) -> dict:
+def _text(name: str, value: object, ctx: Context) -> dict:
     text = _object(name, value, ("format", "verbosity"))
     if text.get("verbosity") is not None and text["verbosity"] not in VERBOSITIES:
         raise InvalidRequest(f"`{name}.verbosity` must be one of: {', '.join(VERBOSITIES)}", param=f"{name}.verbosity")
@@ -200,26 +169,26 @@ def _text(name: str, value: object, ctx: _Context) -> dict:
     return {"response_format": validate_response_format(f"{name}.format", text["format"])}
 
 
-def _include(name: str, value: object, ctx: _Context) -> dict:
+def _include(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidRequest("`include` must be a list of strings", param=name)
     return {"encrypted_reasoning": ENCRYPTED_REASONING in value}
 
 
-def _background(name: str, value: object, ctx: _Context) -> dict:
+def _background(name: str, value: object, ctx: Context) -> dict:
     if value is not False:
         raise InvalidRequest(f"`{name}` is not supported: {NO_STATE}", param=name)
     return {}
 
 
-def _top_logprobs(name: str, value: object, ctx: _Context) -> dict:
+def _top_logprobs(name: str, value: object, ctx: Context) -> dict:
     if value != 0:
         raise InvalidRequest(f"`{name}` is not supported: Bedrock does not return token log probabilities",
                              param=name)
     return {}
 
 
-def _stream_options(name: str, value: object, ctx: _Context) -> dict:
+def _stream_options(name: str, value: object, ctx: Context) -> dict:
     if ctx.body.get("stream") is not True:
         raise InvalidRequest("`stream_options` is only allowed when `stream` is true", param=name)
     _object(name, value, ("include_obfuscation",))
@@ -243,20 +212,20 @@ FIELD_RULES: dict[str, Rule] = {
     "include": _include,
     "user": CHAT_RULES["user"],
     "metadata": CHAT_RULES["metadata"],
-    "previous_response_id": _rejected(NO_STATE),
-    "conversation": _rejected(NO_STATE),
-    "prompt": _rejected("stored prompt templates are not available on this gateway; send the prompt in `input`"),
-    "context_management": _rejected("this gateway does not compact conversations on the server"),
+    "previous_response_id": rejected(NO_STATE),
+    "conversation": rejected(NO_STATE),
+    "prompt": rejected("stored prompt templates are not available on this gateway; send the prompt in `input`"),
+    "context_management": rejected("this gateway does not compact conversations on the server"),
     "background": _background,
     "top_logprobs": _top_logprobs,
-    "store": _ignored,
-    "truncation": _ignored,
-    "service_tier": _ignored,
-    "prompt_cache_key": _ignored,
-    "prompt_cache_retention": _ignored,
-    "safety_identifier": _ignored,
-    "max_tool_calls": _ignored,
-    "client_metadata": _ignored,
+    "store": ignored,
+    "truncation": ignored,
+    "service_tier": ignored,
+    "prompt_cache_key": ignored,
+    "prompt_cache_retention": ignored,
+    "safety_identifier": ignored,
+    "max_tool_calls": ignored,
+    "client_metadata": ignored,
 }
 # Fields the `response` object repeats back as the client sent them.
 ECHOED = ("instructions", "max_output_tokens", "metadata", "parallel_tool_calls", "temperature", "top_p",
@@ -278,22 +247,13 @@ def _echo(body: dict) -> dict:
 
 def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITEMS) -> ResponsesRequest:
     """The validated request; raises InvalidRequest naming the first offending parameter."""
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object", param=None)
-    ctx = _Context(body=body, max_messages=max_items)
-    fields: dict = {}
-    for name, value in body.items():
-        rule = FIELD_RULES.get(name)
-        if rule is None:
-            raise InvalidRequest(f"Unrecognized request argument supplied: {name}", param=name)
-        if value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
-            fields.update(rule(name, value, ctx))
+    fields = apply_rules(body, FIELD_RULES, max_messages=max_items)
     if "input" not in fields:
         raise InvalidRequest("`input` is required", param="input")
-    _check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [])
+    check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [], name_param="tool_choice.name")
     messages, conversation = convert_input(fields.pop("input"), fields.pop("instructions", None))
     namespaces = fields.pop("namespaces", {})
     encrypted = fields.pop("encrypted_reasoning", False)
     chat = ChatRequest(messages=messages, effort_param="reasoning.effort", format_param="text.format", **fields)
-    object.__setattr__(chat, "conversation", conversation)
-    return ResponsesRequest(chat=chat, namespaces=namespaces, encrypted_reasoning=encrypted, echo=_echo(body))
+    return ResponsesRequest(chat=chat.with_conversation(conversation), namespaces=namespaces,
+                            encrypted_reasoning=encrypted, echo=_echo(body))

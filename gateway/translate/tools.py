@@ -54,14 +54,16 @@ def validate_tool_choice(name: str, value: object) -> str | dict:
                          '"function": {"name": ...}}', param=name)
 
 
-def check_tool_choice(choice: str | dict | None, tools: list[dict]) -> None:
+def check_tool_choice(choice: str | dict | None, tools: list[dict], *,
+                      name_param: str = "tool_choice.function.name") -> None:
+    """A tool choice that can be honoured with `tools`; `name_param` is where the client named the tool."""
     if choice in (None, "none", "auto"):
         return
     if not tools:
         raise InvalidRequest("`tool_choice` requires `tools`", param="tool_choice")
     if isinstance(choice, dict) and choice["function"]["name"] not in {t["function"]["name"] for t in tools}:
         raise InvalidRequest(f"`tool_choice` names the unknown tool `{choice['function']['name']}`",
-                             param="tool_choice.function.name")
+                             param=name_param)
 
 
 def is_forced(choice: str | dict | None) -> bool:
