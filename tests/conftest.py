@@ -148,3 +148,15 @@ def aws(moto_server, monkeypatch):
     for name, value in moto_server.env().items():
         monkeypatch.setenv(name, value)
     return moto_server
+
+
+@pytest.fixture
+def records(django_db_blocker):
+    """records(identity_name) -> that identity's usage records as dicts, oldest first."""
+    from usage.models import UsageRecord
+
+    def _records(identity_name: str) -> list[dict]:
+        with django_db_blocker.unblock():
+            return list(UsageRecord.objects.filter(identity_name=identity_name).order_by("created_at", "id").values())
+
+    return _records

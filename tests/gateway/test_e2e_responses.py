@@ -139,18 +139,6 @@ def test_it_maps_bedrock_errors_before_the_stream(client):
 
 # ---- metering: one usage record per request, like chat completions -------------------------------------
 
-@pytest.fixture
-def records(django_db_blocker):
-    """records(identity_name) -> that identity's usage records as dicts, oldest first."""
-    from usage.models import UsageRecord
-
-    def _records(identity_name: str) -> list[dict]:
-        with django_db_blocker.unblock():
-            return list(UsageRecord.objects.filter(identity_name=identity_name).order_by("created_at", "id").values())
-
-    return _records
-
-
 def sdk(gateway, raw_token: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=raw_token, max_retries=0, timeout=30)
 
