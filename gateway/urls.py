@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 
 from gateway.http import api_not_found
-from gateway.openapi import openapi_schema_view
+from gateway.openapi.views import openapi_schema_view
 from gateway.views.chat import ChatCompletions
 from gateway.views.embeddings import Embeddings
 from gateway.views.health import healthz
