@@ -9,6 +9,9 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_REGION", "us-east-1")
+# Many tests send unknown tokens from 127.0.0.1 to the shared gateway; only the throttle's own tests,
+# which set their limits, should ever meet the failed-authentication 429.
+os.environ.setdefault("AUTH_FAILURE_LIMIT", "100000")
 # No test may reach AWS: anything not pointed at a local server fails to connect.
 for service in ("BEDROCK_RUNTIME", "SECRETS_MANAGER", "STS", "CLOUDWATCH_LOGS"):
     os.environ.setdefault(f"AWS_ENDPOINT_URL_{service}", "http://127.0.0.1:9")

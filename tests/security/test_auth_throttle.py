@@ -20,6 +20,10 @@ def unknown_token() -> str:
     return keyformat.generate()[0]
 
 
+def broken_checksum(token: str) -> str:
+    return token[:-1] + ("B" if token.endswith("A") else "A")
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1_800_000_000.0   # the start of a 60 s window
@@ -80,7 +84,7 @@ def test_malformed_tokens_cost_no_query_and_count_for_nothing(limited):
         with pytest.raises(InvalidToken):
             attempt("sbc_not_a_real_token")
         with pytest.raises(InvalidToken):
-            attempt(unknown_token()[:-1] + "A")      # a broken checksum
+            attempt(broken_checksum(unknown_token()))
     fail(3)    # the limit is still whole
 
 
