@@ -1,6 +1,7 @@
 """Shared fixtures: the Bedrock emulator, the gateway under gunicorn, tokens and SDK clients."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,11 +9,18 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.live import ROOT, server_env, start_gunicorn
 from tests.servers import start_emulator
 
 ARTIFACTS = ROOT / "artifacts"
+
+# The suite's verdict must not depend on which inputs a run happens to draw: property tests use examples
+# derived from each test, the same on every run. HYPOTHESIS_PROFILE=explore draws new ones.
+hypothesis_settings.register_profile("suite", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 def pytest_configure(config):
