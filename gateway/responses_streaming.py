@@ -30,12 +30,11 @@ def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamT
         for bedrock_event in bedrock.stream_events(result):
             for event in translator.feed(bedrock_event):
                 yield frame(event)
-        for event in translator.final_events():
-            yield frame(event)
 
     def error_frames(error: ApiError) -> list[bytes]:
         return [frame(event) for event in translator.failure_events(error.message, error.type, error.code)]
 
     return settled(frames(), result=result, meter=meter, error_frames=error_frames,
                    usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
-                   finish_reason=lambda: translator.finish_reason)
+                   finish_reason=lambda: translator.finish_reason,
+                   closing=lambda: [frame(event) for event in translator.final_events()])

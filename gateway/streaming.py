@@ -37,16 +37,20 @@ def estimated_usage(prompt_tokens: int, completion_chars: int) -> dict:
 
 def settled(frames: Iterator[bytes], *, result: bedrock.BedrockResult, meter: Meter,
             error_frames: Callable[[ApiError], Iterable[bytes]], usage: Callable[[], dict],
-            finish_reason: Callable[[], str | None]) -> Iterator[bytes]:
-    """`frames`, then exactly one settlement of the meter, however the stream ends.
+            finish_reason: Callable[[], str | None],
+            closing: Callable[[], Iterable[bytes]] = tuple) -> Iterator[bytes]:
+    """`frames`, then exactly one settlement of the meter, then the `closing` frames, however the stream ends.
 
-    Bedrock failing mid-stream ends it with the endpoint's error frames; any other exception (a bug) does
-    too, as a 500, so the client is not left waiting and the record does not pass for a disconnect. Only
-    the client going away (GeneratorExit) closes the Bedrock stream and records a disconnect.
+    The closing frames (`[DONE]`, `response.completed`, `message_stop`) leave after the usage record is
+    written, so a client that has seen the end of its stream finds the request in its usage. Bedrock failing
+    mid-stream ends it with the endpoint's error frames; any other exception (a bug) does too, as a 500, so
+    the client is not left waiting and the record does not pass for a disconnect. Only the client going away
+    (GeneratorExit) closes the Bedrock stream and records a disconnect.
     """
-    status, error_code, finished = 200, None, False
+    status, error_code, finished, tail = 200, None, False, []
     try:
         yield from frames
+        tail = list(closing())
         finished = True
     except ApiError as error:
         status, error_code, finished = error.status, error.code, True
@@ -63,6 +67,7 @@ def settled(frames: Iterator[bytes], *, result: bedrock.BedrockResult, meter: Me
             bedrock.stream_close(result)
         meter.settle(status=status, usage=usage(), finish_reason=finish_reason(), error_code=error_code,
                      disconnected=not finished)
+    yield from tail
 
 
 def chat_events(result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter,
@@ -72,14 +77,12 @@ def chat_events(result: bedrock.BedrockResult, translator: ChatStreamTranslator,
         for event in bedrock.stream_events(result):
             for chunk in translator.feed(event):
                 yield sse(chunk)
-        for chunk in translator.final_chunks():
-            yield sse(chunk)
-        yield DONE
 
     return settled(frames(), result=result, meter=meter,
                    error_frames=lambda error: [sse(error_chunk(error.message, error.type, error.code))],
                    usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
-                   finish_reason=lambda: translator.finish_reason)
+                   finish_reason=lambda: translator.finish_reason,
+                   closing=lambda: [*map(sse, translator.final_chunks()), DONE])
 
 
 def named_sse(kind: str, data: bytes) -> bytes:
@@ -89,18 +92,24 @@ def named_sse(kind: str, data: bytes) -> bytes:
 def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter,
                     prompt_estimate: int) -> Iterator[bytes]:
     """Claude's own events from Bedrock's `chunk.bytes`, passed through one by one as Anthropic SSE."""
+    last: list[bytes] = []
+
     def frames() -> Iterator[bytes]:
         for event in bedrock.stream_events(result):
             payload = (event.get("chunk") or {}).get("bytes")
             if payload:
-                yield named_sse(*reader.feed(payload))
+                kind, data = reader.feed(payload)
+                if kind == "message_stop":
+                    last.append(named_sse(kind, data))
+                else:
+                    yield named_sse(kind, data)
 
     def error_frames(error: ApiError) -> list[bytes]:
         return [named_sse("error", orjson.dumps(error_event(anthropic_error_type(error), error.message)))]
 
     return settled(frames(), result=result, meter=meter, error_frames=error_frames,
                    usage=lambda: reader.usage or estimated_usage(prompt_estimate, reader.output_chars),
-                   finish_reason=lambda: reader.stop_reason)
+                   finish_reason=lambda: reader.stop_reason, closing=lambda: last)
 
 
 def sse_response(events: Iterator[bytes], headers: dict[str, str]) -> StreamingHttpResponse:

@@ -105,3 +105,21 @@ def test_a_client_going_away_closes_bedrock_and_records_one_disconnect(name):
     stream.close()
     assert upstream.closed
     assert [(s["status"], s["disconnected"]) for s in meter.settlements] == [(499, True)]
+
+
+CLOSING = {"chat": b"data: [DONE]", "responses": b"event: response.completed", "messages": b"event: message_stop"}
+
+
+@pytest.mark.parametrize("name", STREAMS)
+def test_the_usage_record_is_written_before_the_stream_says_it_is_done(name):
+    """A client (or a test) that has read the end of its stream finds the request in its usage."""
+    start, events, _ = STREAMS[name]
+    if name == "messages":
+        events = [*events, {"chunk": {"bytes": orjson.dumps({"type": "message_stop"})}}]
+    meter = Meter()
+    seen_closing = False
+    for frame in start(Upstream(events), meter):
+        if frame.startswith(CLOSING[name]):
+            seen_closing = True
+            assert len(meter.settlements) == 1, "the record comes first"
+    assert seen_closing and len(meter.settlements) == 1
