@@ -27,7 +27,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from gateway.errors import InvalidRequest
 from gateway.translate.tool_names import bedrock_tool_id, bedrock_tool_name
@@ -124,20 +124,28 @@ def _content_blocks(content: object, param: str, parts: dict[str, PartConverter]
     blocks = []
     for j, part in enumerate(content):
         part_param = f"{param}[{j}]"
-        kind = part.get("type") if isinstance(part, dict) else None
-        if not isinstance(kind, str):
-            raise InvalidRequest(f"`{part_param}` must be an object with a string `type`", param=part_param)
-        if kind in UNSUPPORTED_PARTS:
-            raise InvalidRequest(f"Content parts of type `{kind}` ({UNSUPPORTED_PARTS[kind]}) are not supported",
-                                 param=f"{part_param}.type")
-        if kind not in parts:
-            allowed = ", ".join(sorted(parts))
-            raise InvalidRequest(f"Content part type `{kind}` is not allowed here; expected one of: {allowed}",
-                                 param=f"{part_param}.type")
+        kind = part_kind(part, part_param, allowed=parts, unsupported=UNSUPPORTED_PARTS)
         blocks.append(parts[kind](part, part_param, acc))
         if isinstance(part.get("cache_control"), dict):
             blocks.append(dict(CACHE_POINT))
     return blocks
+
+
+def part_kind(part: object, param: str, *, allowed: Iterable[str], unsupported: dict[str, str]) -> str:
+    """The `type` of a content part, if it is one of `allowed`; InvalidRequest naming `param` otherwise.
+
+    `unsupported` maps the types this API defines but the gateway cannot send to Bedrock to what they are.
+    """
+    kind = part.get("type") if isinstance(part, dict) else None
+    if not isinstance(kind, str):
+        raise InvalidRequest(f"`{param}` must be an object with a string `type`", param=param)
+    if kind in unsupported:
+        raise InvalidRequest(f"Content parts of type `{kind}` ({unsupported[kind]}) are not supported",
+                             param=f"{param}.type")
+    if kind not in allowed:
+        raise InvalidRequest(f"Content part type `{kind}` is not allowed here; expected one of: "
+                             f"{', '.join(sorted(allowed))}", param=f"{param}.type")
+    return kind
 
 
 # ---- messages by role -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from gateway.errors import InvalidRequest
-from gateway.translate.messages import Conversation, convert_messages
+from gateway.translate.messages import Conversation, convert_messages, part_kind
 
 REASONING_PREFIX = "sbc-reasoning-v1:"
 NAMESPACE_SEPARATOR = "__"
@@ -32,8 +32,7 @@ IMAGE_IN_OUTPUT_TEXT = "(image attached below)"
 MESSAGE_ROLES = ("user", "assistant", "system", "developer")
 # Responses content part type -> chat part type; images only where a user speaks.
 TEXT_PARTS = {"input_text": "text", "output_text": "text", "text": "text", "refusal": "refusal"}
-UNSUPPORTED_PARTS = {"input_file": "file input is not supported; send the text or an image",
-                     "input_audio": "audio input is not supported"}
+UNSUPPORTED_PARTS = {"input_file": "file input; send the text or an image", "input_audio": "audio input"}
 UNSUPPORTED_ITEMS = {
     "item_reference": "this gateway does not store items; send each item in full",
     "custom_tool_call": "custom (freeform) tools are not supported; use function tools",
@@ -71,18 +70,10 @@ def _image_part(part: dict, param: str) -> dict:
 
 
 def _part(part: object, param: str, *, images: bool) -> dict:
-    kind = part.get("type") if isinstance(part, dict) else None
-    if not isinstance(kind, str):
-        raise InvalidRequest(f"`{param}` must be an object with a string `type`", param=param)
-    if kind in UNSUPPORTED_PARTS:
-        raise InvalidRequest(f"Content parts of type `{kind}` are not supported: {UNSUPPORTED_PARTS[kind]}",
-                             param=f"{param}.type")
-    if kind == "input_image" and images:
+    allowed = [*TEXT_PARTS, "input_image"] if images else list(TEXT_PARTS)
+    kind = part_kind(part, param, allowed=allowed, unsupported=UNSUPPORTED_PARTS)
+    if kind == "input_image":
         return _image_part(part, param)
-    if kind not in TEXT_PARTS:
-        allowed = ", ".join(sorted([*TEXT_PARTS, *(["input_image"] if images else [])]))
-        raise InvalidRequest(f"Content part type `{kind}` is not allowed here; expected one of: {allowed}",
-                             param=f"{param}.type")
     field = "refusal" if kind == "refusal" else "text"
     return {"type": TEXT_PARTS[kind], field: _string(part.get(field), f"{param}.{field}")}
 
