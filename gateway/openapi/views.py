@@ -49,13 +49,18 @@ def json_body(schema: str) -> dict:
     return {"application/json": ref(schema)}
 
 
+def json_or_stream(schema: str, error_schema: str) -> dict:
+    """Answers of an endpoint that returns `schema` as JSON, or server-sent events with `stream: true`."""
+    return {(200, "application/json"): OpenApiResponse(ref(schema)), (200, "text/event-stream"): OpenApiResponse(SSE),
+            **error_responses(error_schema)}
+
+
 # ---- Documentation-only views and their routes ------------------------------------------------------
 
 @extend_schema_view(post=extend_schema(
     operation_id="createChatCompletion", summary="Create a chat completion (OpenAI Chat Completions)",
     request=json_body("ChatCompletionRequest"),
-    responses={(200, "application/json"): OpenApiResponse(ref("ChatCompletion")),
-               (200, "text/event-stream"): OpenApiResponse(SSE), **error_responses("OpenAIError")}))
+    responses=json_or_stream("ChatCompletion", "OpenAIError")))
 class ChatCompletionsDocumented(ChatCompletions):
     pass
 
@@ -63,8 +68,7 @@ class ChatCompletionsDocumented(ChatCompletions):
 @extend_schema_view(post=extend_schema(
     operation_id="createResponse", summary="Create a response (OpenAI Responses API, for Codex)",
     request=json_body("ResponsesRequest"),
-    responses={(200, "application/json"): OpenApiResponse(ref("Response")),
-               (200, "text/event-stream"): OpenApiResponse(SSE), **error_responses("OpenAIError")}))
+    responses=json_or_stream("Response", "OpenAIError")))
 class ResponsesDocumented(Responses):
     pass
 
@@ -96,8 +100,7 @@ class ModelDetailDocumented(ModelDetail):
 @extend_schema_view(post=extend_schema(
     operation_id="createMessage", summary="Create a message (Anthropic Messages API, for Claude Code)",
     request=json_body("MessagesRequest"),
-    responses={(200, "application/json"): OpenApiResponse(ref("Message")),
-               (200, "text/event-stream"): OpenApiResponse(SSE), **error_responses("AnthropicError")}))
+    responses=json_or_stream("Message", "AnthropicError")))
 class MessagesDocumented(Messages):
     pass
 
