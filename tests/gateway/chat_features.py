@@ -11,6 +11,7 @@ from gateway.translate.chat_request import ConverseCall, to_converse_request, va
 from gateway.translate.chat_response import to_chat_completion
 from gateway.translate.chat_stream import ChatStreamTranslator
 from gateway.translate.structured import JSON_TOOL
+from tests.gateway.chat_requests import user
 
 # Capabilities as the seeded aliases have them (gateway/migrations/0002 and 0003).
 SONNET_45 = ModelSpec(name="claude-sonnet-4.5", base_model_id="anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -32,14 +33,6 @@ PERSON = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"
           "required": ["name", "age"]}
 PERSON_FORMAT = {"type": "json_schema", "json_schema": {"name": "person", "description": "A person", "schema": PERSON}}
 SIGNED = {"type": "thinking", "thinking": "Paris is in France.", "signature": "c2lnbmF0dXJl"}
-
-
-def body(*messages, **fields) -> dict:
-    return {"model": "claude", "messages": list(messages) or [user("hi")], **fields}
-
-
-def user(content) -> dict:
-    return {"role": "user", "content": content}
 
 
 def tool_loop(thinking_blocks: list | None = None) -> list[dict]:

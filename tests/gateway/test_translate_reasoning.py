@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from tests.gateway.chat_features import (OPUS_46, SIGNED, SONNET_4, SONNET_35, WEATHER, body, call_for, completion,
-                                         converse, rejected, stream, tool_loop, user)
+from tests.gateway.chat_features import (OPUS_46, SIGNED, SONNET_4, SONNET_35, WEATHER, call_for, completion,
+                                         converse, rejected, stream, tool_loop)
+from tests.gateway.chat_requests import body, user
 
 
 # ---- reasoning_effort --------------------------------------------------------------------------------

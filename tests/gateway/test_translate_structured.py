@@ -7,8 +7,9 @@ import json
 import pytest
 
 from gateway.translate.structured import JSON_TOOL, JSON_TOOL_DESCRIPTION, closed
-from tests.gateway.chat_features import (LLAMA, OPUS_46, PERSON, PERSON_FORMAT, SONNET_4, SONNET_45, WEATHER, body,
+from tests.gateway.chat_features import (LLAMA, OPUS_46, PERSON, PERSON_FORMAT, SONNET_4, SONNET_45, WEATHER,
                                          call_for, completion, converse, rejected, stream)
+from tests.gateway.chat_requests import body
 
 
 # ---- response_format -------------------------------------------------------------------------------
