@@ -1,8 +1,9 @@
 """Admission and settlement: reserve a request's estimate atomically, then settle the actual usage once.
 
-Admission order: per-minute rate (requests and tokens), calendar day/month quota (tokens and spend,
-on the database, in one transaction), concurrency lease. A refusal undoes whatever was reserved
-before it. Settlement adds `actual - estimate` to each reserved window and frees the lease.
+Admission order: per-minute rate (requests and tokens), calendar day/month quota (tokens and spend),
+concurrency lease. Every window kept in the database is taken in one statement (`usage.counters`), so
+an admission costs one short transaction; a refusal undoes whatever was reserved before it.
+Settlement adds `actual - estimate` to each reserved window and frees the lease, again in one statement.
 
 Per-minute and concurrency counters live in Redis when REDIS_URL is set. When Redis fails, those
 counters fall back to the database for REDIS_RETRY_SECONDS (logged once per outage): limits stay
@@ -15,19 +16,20 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 
 from django.conf import settings
 from django.db import transaction
 
 from gateway.errors import ApiError, QuotaExceeded, RateLimited
 from usage import limits as limits_mod
-from usage.counters import DatabaseCounters, counter_adjust, counter_take
+from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take
 from usage.limits import WINDOWS, Limits, minute_start, seconds_to_reset
 
 log = logging.getLogger("sbc.usage")
 REDIS_RETRY_SECONDS = 30
-DATABASE = DatabaseCounters()
+DATABASE = None   # the per-minute and concurrency counters are in the database's windows
 _redis_down_until = 0.0
 _down_lock = threading.Lock()
 
@@ -38,9 +40,9 @@ class Reservation:
     request_id: str
     tokens: int = 0
     cost_micros: int = 0
-    minute: tuple[object, datetime] | None = None
-    calendar: list[tuple[str, datetime]] = field(default_factory=list)
-    lease: object | None = None
+    windows: list[tuple[str, datetime]] = field(default_factory=list)   # taken in the database
+    redis_minute: datetime | None = None                               # the minute taken in Redis
+    lease: str | None = None                                           # "database" or "redis"
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -63,18 +65,6 @@ def _redis_failed(exc: Exception) -> None:
                     REDIS_RETRY_SECONDS)
 
 
-def _shared(op: str, **kwargs):
-    from usage.redis_counters import CountersUnavailable
-
-    backend = shared_counters()
-    if backend is not DATABASE:
-        try:
-            return backend, getattr(backend, op)(**kwargs)
-        except CountersUnavailable as exc:
-            _redis_failed(exc)
-    return DATABASE, getattr(DATABASE, op)(**kwargs)
-
-
 def rate_headers(limits: Limits, used_requests: int, used_tokens: int, now: datetime) -> dict[str, str]:
     reset = f"{seconds_to_reset('minute', now)}s"
     headers = {}
@@ -89,71 +79,119 @@ def rate_headers(limits: Limits, used_requests: int, used_tokens: int, now: date
     return headers
 
 
-CALENDAR = (("day", "tokens_per_day", 0), ("month", "tokens_per_month", "usd_micros_per_month"))
+CALENDAR = (("day", "tokens_per_day", ""), ("month", "tokens_per_month", "usd_micros_per_month"))
+TOKEN_LIMITS = {period: tokens_field for period, tokens_field, _ in CALENDAR}
 QUOTA_NAMES = {"day": "UTC day", "month": "UTC month"}
 
 
-def _take_minute(res: Reservation, limits: Limits, now: datetime) -> None:
-    start = minute_start(now)
-    backend, (ok, used_requests, used_tokens) = _shared(
-        "minute_take", identity_id=res.identity_id, start=start, tokens=res.tokens,
-        max_requests=limits.requests_per_minute, max_tokens=limits.tokens_per_minute)
-    if ok:
-        res.minute = (backend, start)
-        res.headers = rate_headers(limits, used_requests, used_tokens, now)
-        return
+def _minute_refused(res: Reservation, limits: Limits, used_requests: int, used_tokens: int,
+                    now: datetime) -> RateLimited:
     res.headers = rate_headers(limits, used_requests, used_tokens, now)
     over_requests = limits.requests_per_minute and used_requests + 1 > limits.requests_per_minute
     what = (f"{limits.requests_per_minute} requests" if over_requests
             else f"{limits.tokens_per_minute} tokens")
-    raise RateLimited(f"Rate limit reached: {what} per minute for this identity. Retry after the minute ends.",
-                      retry_after=seconds_to_reset("minute", now))
+    return RateLimited(f"Rate limit reached: {what} per minute for this identity. Retry after the minute ends.",
+                       retry_after=seconds_to_reset("minute", now))
 
 
-def _take_calendar(res: Reservation, limits: Limits, now: datetime) -> None:
-    taken = []
-    with transaction.atomic():  # a refusal of the month rolls back the day
-        for period, tokens_field, cost_field in CALENDAR:
-            max_tokens = getattr(limits, tokens_field)
-            max_cost = getattr(limits, cost_field) if cost_field else 0
-            if not (max_tokens or max_cost):
-                continue
+def _concurrency_refused(limits: Limits) -> RateLimited:
+    return RateLimited(f"Too many concurrent requests: at most {limits.concurrent} at once for this identity.",
+                       retry_after=1)
+
+
+def _refused(refused: Refused, res: Reservation, limits: Limits, now: datetime) -> ApiError:
+    used_requests, used_tokens, used_cost = refused.used
+    if refused.period == "minute":
+        return _minute_refused(res, limits, used_requests, used_tokens, now)
+    if refused.period == LEASE:
+        return _concurrency_refused(limits)
+    max_tokens = getattr(limits, TOKEN_LIMITS[refused.period])
+    max_cost = limits.usd_micros_per_month if refused.period == "month" else 0
+    if max_cost and used_cost + res.cost_micros > max_cost:
+        what = f"spend quota of ${max_cost / 1_000_000:.2f}"
+    else:
+        what = f"token quota of {max_tokens} tokens"
+    return QuotaExceeded(f"You exceeded your {what} per {QUOTA_NAMES[refused.period]} (this request reserves "
+                         f"about {res.tokens} tokens). It resets at the start of the next "
+                         f"{QUOTA_NAMES[refused.period]}.", retry_after=seconds_to_reset(refused.period, now))
+
+
+def _calendar_takes(res: Reservation, limits: Limits, now: datetime) -> list[Take]:
+    takes = []
+    for period, tokens_field, cost_field in CALENDAR:
+        max_tokens = getattr(limits, tokens_field)
+        max_cost = getattr(limits, cost_field) if cost_field else 0
+        if max_tokens or max_cost:
             start, end = WINDOWS[period][0](now), WINDOWS[period][1](now)
-            ok, _, used_tokens, used_cost = counter_take(
-                identity_id=res.identity_id, period=period, start=start, end=end, tokens=res.tokens,
-                cost_micros=res.cost_micros, max_tokens=max_tokens, max_cost_micros=max_cost)
-            if not ok:
-                if max_cost and used_cost + res.cost_micros > max_cost:
-                    what = f"spend quota of ${max_cost / 1_000_000:.2f}"
-                else:
-                    what = f"token quota of {max_tokens} tokens"
-                raise QuotaExceeded(f"You exceeded your {what} per {QUOTA_NAMES[period]} (this request reserves "
-                                    f"about {res.tokens} tokens). It resets at the start of the next "
-                                    f"{QUOTA_NAMES[period]}.", retry_after=seconds_to_reset(period, now))
-            taken.append((period, start))
-    res.calendar = taken
+            takes.append(Take(period, start, end, tokens=res.tokens, cost_micros=res.cost_micros,
+                              max_tokens=max_tokens, max_cost_micros=max_cost))
+    return takes
 
 
-def _take_lease(res: Reservation, limits: Limits, now: datetime) -> None:
-    backend, (ok, _count) = _shared("lease_take", identity_id=res.identity_id, request_id=res.request_id,
-                                    limit=limits.concurrent, now=now, ttl=settings.QUOTA_LEASE_SECONDS)
+def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
+    """Take the minute in Redis: False when Redis failed (the database takes it instead)."""
+    from usage.redis_counters import CountersUnavailable
+
+    start = minute_start(now)
+    try:
+        ok, used_requests, used_tokens = redis.minute_take(
+            identity_id=res.identity_id, start=start, tokens=res.tokens,
+            max_requests=limits.requests_per_minute, max_tokens=limits.tokens_per_minute)
+    except CountersUnavailable as exc:
+        _redis_failed(exc)
+        return False
     if not ok:
-        raise RateLimited(f"Too many concurrent requests: at most {limits.concurrent} at once for this identity.",
-                          retry_after=1)
-    res.lease = backend
+        raise _minute_refused(res, limits, used_requests, used_tokens, now)
+    res.redis_minute = start
+    res.headers = rate_headers(limits, used_requests, used_tokens, now)
+    return True
+
+
+def _redis_lease(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
+    """Take the concurrency slot in Redis: False when Redis failed (the database takes it instead)."""
+    from usage.redis_counters import CountersUnavailable
+
+    try:
+        ok, _count = redis.lease_take(identity_id=res.identity_id, request_id=res.request_id,
+                                      limit=limits.concurrent, now=now, ttl=settings.QUOTA_LEASE_SECONDS)
+    except CountersUnavailable as exc:
+        _redis_failed(exc)
+        return False
+    if not ok:
+        raise _concurrency_refused(limits)
+    res.lease = "redis"
+    return True
+
+
+def _database_take(res: Reservation, limits: Limits, now: datetime, takes: list[Take], lease: Lease | None) -> None:
+    try:
+        used = counters_take(identity_id=res.identity_id, takes=takes, lease=lease)
+    except Refused as refused:
+        raise _refused(refused, res, limits, now) from None
+    if "minute" in used:
+        res.headers = rate_headers(limits, used["minute"][0], used["minute"][1], now)
+    res.windows = [(take.period, take.start) for take in takes]
+    if lease is not None:
+        res.lease = "database"
 
 
 def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: int, cost_micros: int) -> Reservation:
     """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded."""
     now = limits_mod.clock()
     res = Reservation(identity_id=identity_id, request_id=request_id, tokens=tokens, cost_micros=cost_micros)
+    redis = shared_counters() if (limits.per_minute or limits.concurrent) else DATABASE
     try:
-        if limits.per_minute:
-            _take_minute(res, limits, now)
-        if limits.tokens_per_day or limits.tokens_per_month or limits.usd_micros_per_month:
-            _take_calendar(res, limits, now)
-        if limits.concurrent:
-            _take_lease(res, limits, now)
+        takes = []
+        if limits.per_minute and (redis is DATABASE or not _redis_minute(res, limits, now, redis)):
+            takes.append(Take("minute", minute_start(now), requests=1, tokens=tokens,
+                              max_requests=limits.requests_per_minute, max_tokens=limits.tokens_per_minute))
+        takes += _calendar_takes(res, limits, now)
+        lease = Lease(request_id, limits.concurrent, now, now + timedelta(seconds=settings.QUOTA_LEASE_SECONDS)) \
+            if limits.concurrent else None
+        if lease is not None and redis is not DATABASE and _redis_lease(res, limits, now, redis):
+            lease = None
+        if takes or lease is not None:
+            _database_take(res, limits, now, takes, lease)
     except ApiError as error:
         error.headers.update(res.headers)
         _finish(res, tokens=0, cost_micros=0, refund_request=True)
@@ -161,30 +199,38 @@ def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: in
     return res
 
 
-def quota_settle(res: Reservation, *, tokens: int, cost_micros: int) -> None:
-    """Replace the reservation by the actual usage (called exactly once per admitted request)."""
-    _finish(res, tokens=tokens, cost_micros=cost_micros, refund_request=False)
+def quota_settle(res: Reservation, *, tokens: int, cost_micros: int,
+                 with_it: Callable[[], object] | None = None) -> None:
+    """Replace the reservation by the actual usage (called exactly once per admitted request).
+
+    `with_it` (the usage record's insert) runs in the same transaction as the database's part, so a
+    request's settlement costs one commit; if that transaction fails, nothing of it was applied.
+    """
+    _finish(res, tokens=tokens, cost_micros=cost_micros, refund_request=False, with_it=with_it)
 
 
-def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool) -> None:
-    from usage.redis_counters import CountersUnavailable
+def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool,
+            with_it: Callable[[], object] | None = None) -> None:
+    from usage.redis_counters import CountersUnavailable, redis_counters
 
     delta_tokens, delta_cost = tokens - res.tokens, cost_micros - res.cost_micros
-    if res.minute is not None:
-        backend, start = res.minute
-        try:
-            backend.minute_adjust(identity_id=res.identity_id, start=start, requests=-1 if refund_request else 0,
-                                  tokens=delta_tokens)
-        except CountersUnavailable as exc:
-            _redis_failed(exc)
-    if res.calendar:
+    if res.windows or res.lease == "database" or with_it is not None:
+        adjusts = [Take(period, start, requests=-1 if refund_request and period == "minute" else 0,
+                        tokens=delta_tokens, cost_micros=delta_cost if period != "minute" else 0)
+                   for period, start in res.windows]
         with transaction.atomic():
-            for period, start in res.calendar:
-                counter_adjust(identity_id=res.identity_id, period=period, start=start, tokens=delta_tokens,
-                               cost_micros=delta_cost)
-    if res.lease is not None:
+            if with_it is not None:
+                with_it()
+            counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=limits_mod.clock(),
+                            lease_request_id=res.request_id if res.lease == "database" else None)
+    if res.redis_minute is not None or res.lease == "redis":
         try:
-            res.lease.lease_release(identity_id=res.identity_id, request_id=res.request_id)
-        except CountersUnavailable as exc:  # the lease expires on its own
+            redis = redis_counters(settings.REDIS_URL)
+            if res.redis_minute is not None:
+                redis.minute_adjust(identity_id=res.identity_id, start=res.redis_minute,
+                                    requests=-1 if refund_request else 0, tokens=delta_tokens)
+            if res.lease == "redis":
+                redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)
+        except CountersUnavailable as exc:  # the minute ends and the lease expires on their own
             _redis_failed(exc)
-    res.minute, res.calendar, res.lease = None, [], None
+    res.windows, res.redis_minute, res.lease = [], None, None

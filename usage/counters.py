@@ -1,14 +1,21 @@
-"""Quota and rate-limit counters in the database: every change is one conditional statement on one row.
+"""Quota and rate-limit counters in the database: a request's windows change together, in one statement.
 
-A window row is `(identity, period, start)`. Admission adds the request's estimate only if the
-row stays within its limits (`UPDATE ... WHERE used + n <= limit RETURNING ...`), so concurrent
-requests can never all pass a check-then-act; settlement adds `actual - estimate` once. Day and
-month rows are created lazily, seeded from the usage ledger, so a limit set mid-month counts what
-was already used. Concurrency uses leases that expire, so a crashed worker cannot hold a slot.
+A window row is `(identity, period, start)`: `minute`, `day` and `month` rows count requests, tokens and
+spend; the identity's `lease` row counts its requests in flight. Admission adds the request's estimate
+to every window in one `UPDATE ... WHERE <each row stays within its limits> RETURNING` inside one
+transaction: a row over its limit is not returned and the whole admission rolls back, so concurrent
+requests can never all pass a check-then-act, and a refused month leaves the day untouched. Settlement
+adds `actual - estimate` to each window, again in one statement.
+
+Day and month rows are created lazily, seeded from the usage ledger, so a limit set mid-month counts
+what was already used. A concurrency slot is also a `ConcurrencyLease` row that expires, so a crashed
+worker cannot hold a slot for ever: when the lease count refuses, it is recounted from the live leases
+(expired ones deleted) before the answer is final.
 """
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -20,11 +27,54 @@ from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
 _known: dict[tuple[int, str, datetime], int] = {}   # window -> row pk, per process
 _lock = threading.Lock()
 MINUTE_ROWS_KEPT = timedelta(hours=1)
+LEASE = "lease"
 
 
 def counters_forget() -> None:
     with _lock:
         _known.clear()
+
+
+@dataclass(frozen=True)
+class Take:
+    """What one window gets, and its limits (0 = none)."""
+
+    period: str
+    start: datetime
+    end: datetime | None = None
+    requests: int = 0
+    tokens: int = 0
+    cost_micros: int = 0
+    max_requests: int = 0
+    max_tokens: int = 0
+    max_cost_micros: int = 0
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A concurrency slot for one request, held until settlement or `expires_at`."""
+
+    request_id: str
+    limit: int
+    now: datetime
+    expires_at: datetime
+
+    def take(self) -> Take:
+        return Take(LEASE, EPOCH, requests=1, max_requests=self.limit)
+
+
+class Refused(Exception):
+    """A window would pass its limit: which one, and what it holds now (requests, tokens, cost_micros)."""
+
+    def __init__(self, period: str, used: tuple[int, int, int]) -> None:
+        super().__init__(period)
+        self.period, self.used = period, used
+
+
+class _Rollback(Exception):
+    def __init__(self, refused: list[Take]) -> None:
+        super().__init__()
+        self.refused = refused
 
 
 def _ledger_totals(identity_id: int, start: datetime, end: datetime) -> tuple[int, int]:
@@ -54,82 +104,140 @@ def _row(identity_id: int, period: str, start: datetime, end: datetime | None) -
     return pk
 
 
-def _table() -> str:
-    return connection.ops.quote_name(UsageCounter._meta.db_table)
+def _forget(identity_id: int, take: Take) -> None:
+    with _lock:
+        _known.pop((identity_id, take.period, take.start), None)
 
 
-def counter_take(*, identity_id: int, period: str, start: datetime, end: datetime | None = None,
-                 requests: int = 0, tokens: int = 0, cost_micros: int = 0, max_requests: int = 0,
-                 max_tokens: int = 0, max_cost_micros: int = 0) -> tuple[bool, int, int, int]:
-    """Add to the window if every limit (0 = none) still holds: (admitted, requests, tokens, cost_micros)."""
-    pk = _row(identity_id, period, start, end)
+def _table(model=UsageCounter) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _case(column: str, values: list[tuple[int, int]], params: list) -> str:
+    """`CASE id WHEN pk THEN n ... ELSE 0 END`, or `0` when every n is 0."""
+    if not any(n for _, n in values):
+        return "0"
+    whens = []
+    for pk, n in values:
+        if n:
+            whens.append("WHEN %s THEN %s")
+            params += [pk, n]
+    return f"CASE id {' '.join(whens)} ELSE 0 END"
+
+
+def _within(take: Take, params: list) -> str:
+    """The condition that keeps one row within its limits after the take."""
+    checks = []
+    for column, amount, limit in (("requests", take.requests, take.max_requests),
+                                  ("tokens", take.tokens, take.max_tokens),
+                                  ("cost_micros", take.cost_micros, take.max_cost_micros)):
+        if limit:
+            checks.append(f"{column} + %s <= %s")
+            params += [amount, limit]
+    return " AND ".join(checks) or "1 = 1"
+
+
+def _update(pks: list[int], takes: list[Take], *, limited: bool, floor_zero: int | None = None) -> dict[int, tuple[int, int, int]]:
+    """One UPDATE adding each take to its row: where its limits hold when `limited`; never below 0 for the
+    `floor_zero` row. The rows changed, by pk."""
+    params: list = []
+    sets = []
+    for column in ("requests", "tokens", "cost_micros"):
+        sets.append(f"{column} = {column} + {_case(column, [(pk, getattr(t, column)) for pk, t in zip(pks, takes)], params)}")
+    where = f"id IN ({', '.join(['%s'] * len(pks))})"
+    params += pks
+    if limited:
+        conditions = []
+        for pk, take in zip(pks, takes):
+            condition_params: list = []
+            conditions.append(f"WHEN %s THEN ({_within(take, condition_params)})")
+            params += [pk, *condition_params]
+        where += f" AND (CASE id {' '.join(conditions)} ELSE 1 = 0 END)"
+    if floor_zero is not None:
+        where += " AND (id <> %s OR requests > 0)"
+        params.append(floor_zero)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_table()} SET requests = requests + %s, tokens = tokens + %s, cost_micros = cost_micros + %s "
-            "WHERE id = %s AND (%s = 0 OR requests + %s <= %s) AND (%s = 0 OR tokens + %s <= %s) "
-            "AND (%s = 0 OR cost_micros + %s <= %s) RETURNING requests, tokens, cost_micros",
-            [requests, tokens, cost_micros, pk, max_requests, requests, max_requests, max_tokens, tokens, max_tokens,
-             max_cost_micros, cost_micros, max_cost_micros])
-        row = cursor.fetchone()
-    if row is not None:
-        return True, row[0], row[1], row[2]
-    current = UsageCounter.objects.filter(pk=pk).values_list("requests", "tokens", "cost_micros").first()
-    if current is None:  # the row was deleted under us (an admin reset): start the window again
-        with _lock:
-            _known.pop((identity_id, period, start), None)
-        return counter_take(identity_id=identity_id, period=period, start=start, end=end, requests=requests,
-                            tokens=tokens, cost_micros=cost_micros, max_requests=max_requests,
-                            max_tokens=max_tokens, max_cost_micros=max_cost_micros)
-    return False, current[0], current[1], current[2]
+        cursor.execute(f"UPDATE {_table()} SET {', '.join(sets)} WHERE {where} "
+                       "RETURNING id, requests, tokens, cost_micros", params)
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
-def counter_adjust(*, identity_id: int, period: str, start: datetime, requests: int = 0, tokens: int = 0,
-                   cost_micros: int = 0) -> None:
-    """Settle: replace the estimate by the actual figures (may go over the limit; the next admission blocks)."""
-    if not (requests or tokens or cost_micros):
-        return
-    pk = _row(identity_id, period, start, None)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_table()} SET requests = requests + %s, tokens = tokens + %s, "
-                       "cost_micros = cost_micros + %s WHERE id = %s", [requests, tokens, cost_micros, pk])
+def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = None,
+                  _retried: bool = False) -> dict[str, tuple[int, int, int]]:
+    """Add every take (and the lease) together, or nothing: each window's new (requests, tokens, cost_micros).
 
-
-def _lock_row(pk: int) -> bool:
-    return bool(list(UsageCounter.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True)))
-
-
-class DatabaseCounters:
-    """The per-minute and concurrency counters on the database (the default, and the fallback from Redis)."""
-
-    name = "database"
-
-    def minute_take(self, *, identity_id: int, start: datetime, tokens: int, max_requests: int,
-                    max_tokens: int) -> tuple[bool, int, int]:
-        ok, used_requests, used_tokens, _ = counter_take(identity_id=identity_id, period="minute", start=start,
-                                                         requests=1, tokens=tokens, max_requests=max_requests,
-                                                         max_tokens=max_tokens)
-        return ok, used_requests, used_tokens
-
-    def minute_adjust(self, *, identity_id: int, start: datetime, requests: int, tokens: int) -> None:
-        counter_adjust(identity_id=identity_id, period="minute", start=start, requests=requests, tokens=tokens)
-
-    def lease_take(self, *, identity_id: int, request_id: str, limit: int, now: datetime,
-                   ttl: int) -> tuple[bool, int]:
-        pk = _row(identity_id, "lease", EPOCH, None)
+    Raises Refused for the first window, in `takes` order and then the lease, that would pass its limit.
+    """
+    all_takes = takes + ([lease.take()] if lease is not None else [])
+    pks = [_row(identity_id, take.period, take.start, take.end) for take in all_takes]
+    try:
         with transaction.atomic():
-            # Locking the identity's lease row serialises admissions of that identity only.
-            if not _lock_row(pk):
-                with _lock:
-                    _known.pop((identity_id, "lease", EPOCH), None)
-                _lock_row(_row(identity_id, "lease", EPOCH, None))
-            leases = ConcurrencyLease.objects.filter(identity_id=identity_id)
-            leases.filter(expires_at__lte=now).delete()
-            count = leases.count()
-            if count >= limit:
-                return False, count
-            ConcurrencyLease.objects.create(identity_id=identity_id, request_id=request_id,
-                                            expires_at=now + timedelta(seconds=ttl))
-            return True, count + 1
+            returned = _update(pks, all_takes, limited=True)
+            refused = [take for pk, take in zip(pks, all_takes) if pk not in returned]
+            if refused:
+                raise _Rollback(refused)
+            if lease is not None:
+                _lease_insert(identity_id, lease)
+    except _Rollback as rollback:
+        first = rollback.refused[0]
+        current = UsageCounter.objects.filter(pk=pks[all_takes.index(first)]) \
+            .values_list("requests", "tokens", "cost_micros").first()
+        if not _retried and current is None:   # the row was deleted under us (an admin reset): start it again
+            _forget(identity_id, first)
+            return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
+        if not _retried and first.period == LEASE and lease_recount(identity_id, lease.now):
+            return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
+        raise Refused(first.period, current or (0, 0, 0)) from None
+    return {take.period: returned[pk] for pk, take in zip(pks, all_takes)}
 
-    def lease_release(self, *, identity_id: int, request_id: str) -> None:
-        ConcurrencyLease.objects.filter(request_id=request_id).delete()
+
+def counters_adjust(*, identity_id: int, adjusts: list[Take], lease_request_id: str | None = None,
+                    now: datetime | None = None) -> None:
+    """Settle: add each adjustment (may go over the limit; the next admission blocks) and free the lease.
+
+    The lease row's count drops only for a lease still live: an expired one was already left out by a recount.
+    """
+    adjusts = [take for take in adjusts if take.requests or take.tokens or take.cost_micros]
+    if lease_request_id is not None and _lease_delete(lease_request_id, now):
+        adjusts.append(Take(LEASE, EPOCH, requests=-1))
+    if not adjusts:
+        return
+    pks = [_row(identity_id, take.period, take.start, None) for take in adjusts]
+    _update(pks, adjusts, limited=False, floor_zero=pks[-1] if adjusts[-1].period == LEASE else None)
+
+
+# --- Concurrency leases ----------------------------------------------------------------------------
+
+def _lease_insert(identity_id: int, lease: Lease) -> None:
+    expires = ConcurrencyLease._meta.get_field("expires_at").get_db_prep_value(lease.expires_at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) "
+                       "VALUES (%s, %s, %s)", [identity_id, lease.request_id, expires])
+
+
+def _lease_delete(request_id: str, now: datetime | None) -> bool:
+    """Delete the request's lease: whether it was still live."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at",
+                       [request_id])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    expires_at = row[0]
+    if isinstance(expires_at, str):   # SQLite returns the stored text
+        expires_at = datetime.fromisoformat(expires_at)
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=EPOCH.tzinfo)
+    return now is None or expires_at > now
+
+
+def lease_recount(identity_id: int, now: datetime) -> bool:
+    """Drop the identity's expired leases and reset its lease count to the live ones: whether it went down."""
+    ConcurrencyLease.objects.filter(identity_id=identity_id, expires_at__lte=now).delete()
+    pk = _row(identity_id, LEASE, EPOCH, None)
+    live = ConcurrencyLease.objects.filter(identity_id=identity_id)
+    with transaction.atomic():
+        before = UsageCounter.objects.select_for_update().filter(pk=pk).values_list("requests", flat=True).first()
+        count = live.count()
+        UsageCounter.objects.filter(pk=pk).update(requests=count)
+    return before is not None and count < before

@@ -21,7 +21,7 @@ from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
 from usage.limits import limits_for
 from usage.pricing import cost_usd, estimate_cost_micros, price_for
-from usage.records import usage_record_create
+from usage.records import usage_record_create, usage_record_insert, usage_record_values
 
 log = logging.getLogger("sbc.usage")
 
@@ -88,6 +88,25 @@ class Meter:
             headers.update(self.reservation.headers)
         return headers
 
+    def _write(self, record: dict, *, tokens: int, cost_micros: int) -> None:
+        """The usage record and the quota settlement in one transaction; apart when that fails, so that a
+        refused record does not cost the settlement or the other way round."""
+        try:
+            if self.reservation is None:
+                usage_record_insert(record)
+            else:
+                quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros,
+                             with_it=lambda: usage_record_insert(record))
+            return
+        except Exception:
+            log.exception("Could not write the usage of %s with its settlement; writing them apart", self.request_id)
+        usage_record_create(record)
+        if self.reservation is not None:
+            try:
+                quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros)
+            except Exception:
+                log.exception("Could not settle the quota reservation of %s", self.request_id)
+
     def settle(self, *, status: int, usage: dict | None = None, finish_reason: str | None = None,
                error_code: str | None = None, disconnected: bool = False) -> bool:
         """Record the outcome once; False when the request was already settled."""
@@ -103,16 +122,13 @@ class Meter:
         except Exception:
             log.exception("Could not price %s", self.request_id)
             cost = Decimal(0)
-        usage_record_create(request_id=self.request_id, identity_id=self.identity_id, identity_name=self.identity,
-                            token_id=self.token_id, endpoint=self.endpoint, model_requested=self.model_requested,
-                            model_resolved=self.model_resolved, region=self.region, usage=usage, cost_usd=cost,
-                            latency_ms=latency, streamed=self.streamed, status=status, finish_reason=finish_reason,
-                            error_code=error_code, client=self.client, disconnected=disconnected)
-        if self.reservation is not None:
-            try:
-                quota_settle(self.reservation, tokens=total, cost_micros=int(cost * 1_000_000))
-            except Exception:
-                log.exception("Could not settle the quota reservation of %s", self.request_id)
+        record = usage_record_values(
+            request_id=self.request_id, identity_id=self.identity_id, identity_name=self.identity,
+            token_id=self.token_id, endpoint=self.endpoint, model_requested=self.model_requested,
+            model_resolved=self.model_resolved, region=self.region, usage=usage, cost_usd=cost, latency_ms=latency,
+            streamed=self.streamed, status=status, finish_reason=finish_reason, error_code=error_code,
+            client=self.client, disconnected=disconnected)
+        self._write(record, tokens=total, cost_micros=int(cost * 1_000_000))
         details = usage.get("prompt_tokens_details") or {}
         event_emit("response", request_id=self.request_id, identity=self.identity, token_id=self.token_id,
                    endpoint=self.endpoint, model=self.model_requested, model_resolved=self.model_resolved,

@@ -125,6 +125,25 @@ def test_concurrency_leases_free_on_settlement_and_expire(alice, clock, settings
     admit(alice, limits)  # ...but its lease expires
 
 
+def test_a_refused_concurrency_slot_takes_nothing_from_the_other_windows(alice, clock):
+    limits = Limits(tokens_per_day=10_000, requests_per_minute=100, concurrent=1)
+    admit(alice, limits)
+    with pytest.raises(RateLimited, match="concurrent"):
+        admit(alice, limits)
+    assert counter(alice, "day").tokens == 100 and counter(alice, "minute").requests == 1
+
+
+def test_a_request_that_ends_after_its_lease_expired_frees_no_other_slot(alice, clock, settings):
+    settings.QUOTA_LEASE_SECONDS = 60
+    limits = Limits(concurrent=1)
+    slow = admit(alice, limits)
+    clock.now += timedelta(seconds=61)
+    admit(alice, limits)  # the slow request's lease expired, so this one gets the slot
+    quota_settle(slow, tokens=1, cost_micros=0)
+    with pytest.raises(RateLimited, match="concurrent"):
+        admit(alice, limits)  # the slot is still held
+
+
 def test_a_new_identity_gets_the_default_quota_from_settings():
     with override_settings(QUOTA_DEFAULT_TOKENS_PER_DAY=5000, QUOTA_DEFAULT_REQUESTS_PER_MINUTE=10,
                            QUOTA_DEFAULT_USD_PER_MONTH="25.50", QUOTA_DEFAULT_ALLOWED_MODELS=["claude-4-sonnet"]):
