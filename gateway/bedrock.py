@@ -1,7 +1,8 @@
 """The Bedrock adapter: the only gateway module that imports boto3.
 
 One client per region per process (created lazily, reused, with explicit timeouts and a
-connection pool), regional failover (policy in `gateway.failover`) for errors that happen before
+connection pool): the lean client of `gateway.bedrock_http` for Converse and InvokeModel, boto3's for
+the rest. Regional failover (policy in `gateway.failover`) for errors that happen before
 any byte reaches the client, and the single table that maps Bedrock and botocore errors to ours.
 """
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, replace
 from typing import Iterator
+from urllib.parse import urlsplit
 
 import boto3
 import orjson
@@ -19,6 +22,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedErr
                                  EndpointConnectionError, ParamValidationError, ReadTimeoutError)
 from django.conf import settings
 
+from gateway.bedrock_http import OPERATIONS as HTTP_OPERATIONS, BedrockHttpClient
 from gateway.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
                             RateLimited, ServiceUnavailable, UpstreamError)
 from gateway.failover import RegionHealth, attempt_plan, backoff_delay
@@ -102,7 +106,17 @@ def _may_fail_over(exc: Exception) -> bool:
 
 
 _clients: dict[str, object] = {}
+_http_clients: dict[str, BedrockHttpClient] = {}
 _clients_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+
+
+def _boto_session() -> boto3.session.Session:
+    """One session per process: the SDK clients and the lean client share its credentials (and their refresh)."""
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
 
 
 def client_for(region: str):
@@ -115,8 +129,32 @@ def client_for(region: str):
                 config = Config(region_name=region, connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
                                 read_timeout=settings.BEDROCK_READ_TIMEOUT, retries={"total_max_attempts": 1},
                                 max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS, tcp_keepalive=True)
-                client = boto3.session.Session().client("bedrock-runtime", config=config)
+                client = _boto_session().client("bedrock-runtime", config=config)
                 _clients[region] = client
+    return client
+
+
+def _proxied(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    scheme = urlsplit(url).scheme
+    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
+
+
+def transport_for(region: str, operation: str):
+    """The lean client for the hot operations (unless BEDROCK_TRANSPORT=sdk or a proxy applies), else boto3's."""
+    if operation not in HTTP_OPERATIONS or settings.BEDROCK_TRANSPORT != "direct":
+        return client_for(region)
+    client = _http_clients.get(region)
+    if client is None:
+        endpoint = client_for(region).meta.endpoint_url
+        if _proxied(endpoint):
+            return client_for(region)
+        with _clients_lock:
+            client = _http_clients.get(region) or BedrockHttpClient(
+                endpoint_url=endpoint, region=region, credentials=_boto_session().get_credentials(),
+                connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT, read_timeout=settings.BEDROCK_READ_TIMEOUT,
+                max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS)
+            _http_clients[region] = client
     return client
 
 
@@ -148,7 +186,7 @@ def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
             time.sleep(delay)
         model_id = spec.model_id_for(region, settings.BEDROCK_INFERENCE_GEOGRAPHY)
         try:
-            response = getattr(client_for(region), operation)(modelId=model_id, **kwargs)
+            response = getattr(transport_for(region, operation), operation)(modelId=model_id, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure is mapped below
             last_exc = exc
             if not _may_fail_over(exc):

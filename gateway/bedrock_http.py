@@ -1,0 +1,215 @@
+"""A lean Bedrock Runtime client for the calls on every request: Converse, ConverseStream, InvokeModel and
+InvokeModelWithResponseStream.
+
+botocore's generic machinery (event hooks, model-driven serializer and parsers, per-event shape walking)
+cost about 1.5 ms of CPU per call and most of a streamed delta's cost. This client keeps what must be
+right, from botocore itself: credentials (with their refresh), the endpoint the SDK resolves, SigV4
+signing, the event-stream frame decoder, and the exception types and error dicts the rest of the
+gateway maps. It replaces the rest with orjson and a pooled urllib3 connection.
+
+What the SDK would turn into Python types is turned here too: blobs (`bytes`, `redactedContent`) travel
+base64-encoded in the JSON both ways, and an event's `chunk.bytes` arrives decoded.
+"""
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import socket
+from typing import Iterator
+from urllib.parse import quote
+
+import orjson
+import urllib3
+from botocore import __version__ as botocore_version
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.eventstream import EventStreamBuffer
+from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
+                                 EventStreamError, NoCredentialsError, ReadTimeoutError)
+from botocore.httpsession import get_cert_path
+
+USER_AGENT = f"sbc-gateway botocore/{botocore_version}"
+BLOB_KEYS = ("bytes", "redactedContent")
+OPERATIONS = {  # operation -> (path suffix, streamed)
+    "converse": ("converse", False),
+    "converse_stream": ("converse-stream", True),
+    "invoke_model": ("invoke", False),
+    "invoke_model_with_response_stream": ("invoke-with-response-stream", True),
+}
+OPERATION_NAMES = {"converse": "Converse", "converse_stream": "ConverseStream", "invoke_model": "InvokeModel",
+                   "invoke_model_with_response_stream": "InvokeModelWithResponseStream"}
+
+
+def _blob_default(value):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_body(params: dict) -> bytes:
+    """The request's JSON, with blobs base64-encoded as the Bedrock API expects."""
+    return orjson.dumps(params, default=_blob_default)
+
+
+def decode_blobs(value):
+    """Blob fields of a parsed answer (image/document `bytes`, `redactedContent`) as bytes, in place."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if key in BLOB_KEYS and isinstance(child, str):
+                    item[key] = base64.b64decode(child)
+                elif isinstance(child, (dict, list)):
+                    stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(child for child in item if isinstance(child, (dict, list)))
+    return value
+
+
+def _error_code(raw: str) -> str:
+    return raw.split(":", 1)[0].rsplit("#", 1)[-1]
+
+
+def client_error(status: int, headers, body: bytes, operation: str) -> ClientError:
+    """The ClientError botocore would raise for an error answer (restJson rules)."""
+    try:
+        parsed = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict):   # not JSON (a proxy's HTML page, say): botocore's generic error
+        error = {"Code": str(status), "Message": http.client.responses.get(status, "")}
+    else:
+        code = headers.get("x-amzn-errortype") or parsed.get("__type") or parsed.get("code") \
+            or parsed.get("Code") or str(status)
+        error = {"Code": _error_code(str(code)), "Message": parsed.get("message", parsed.get("Message", ""))}
+    metadata = {"HTTPStatusCode": status, "HTTPHeaders": {k.lower(): v for k, v in headers.items()},
+                "RequestId": headers.get("x-amzn-requestid", "")}
+    return ClientError({"Error": error, "ResponseMetadata": metadata}, OPERATION_NAMES[operation])
+
+
+class EventStream:
+    """The events of a streamed answer, as the SDK yields them: `{event_type: payload}`."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse, operation: str, endpoint_url: str) -> None:
+        self._response, self._operation, self._endpoint_url = response, operation, endpoint_url
+
+    def __iter__(self) -> Iterator[dict]:
+        buffer = EventStreamBuffer()
+        try:
+            for data in self._response.stream(2 ** 16):
+                buffer.add_data(data)
+                for message in buffer:
+                    yield self._event(message)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise ReadTimeoutError(endpoint_url=self._endpoint_url, error=exc) from exc
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ConnectionClosedError(endpoint_url=self._endpoint_url) from exc
+        self._response.release_conn()
+
+    def _event(self, message) -> dict:
+        headers = message.headers
+        kind = headers.get(":message-type")
+        if kind == "event":
+            payload = orjson.loads(message.payload) if message.payload else {}
+            event_type = headers.get(":event-type")
+            if event_type == "chunk" and isinstance(payload.get("bytes"), str):
+                payload["bytes"] = base64.b64decode(payload["bytes"])
+            elif "delta" in payload or "start" in payload:
+                decode_blobs(payload)
+            return {event_type: payload}
+        if kind == "exception":
+            payload = orjson.loads(message.payload) if message.payload else {}
+            error = {"Code": headers.get(":exception-type", ""),
+                     "Message": payload.get("message", payload.get("Message", ""))}
+        else:
+            error = {"Code": headers.get(":error-code", ""), "Message": headers.get(":error-message", "")}
+        raise EventStreamError({"Error": error}, OPERATION_NAMES[self._operation])
+
+    def close(self) -> None:
+        """Stop reading: the connection is closed rather than returned half-read to the pool."""
+        self._response.close()
+
+
+class StreamingBody:
+    """InvokeModel's `body`, already read (`read()` as on the SDK's StreamingBody)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def read(self, amt: int | None = None) -> bytes:
+        data, self._data = (self._data, b"") if amt is None else (self._data[:amt], self._data[amt:])
+        return data
+
+
+class BedrockHttpClient:
+    """One region's Bedrock Runtime: `client.converse(modelId=..., **params)` as on the boto3 client."""
+
+    def __init__(self, *, endpoint_url: str, region: str, credentials, connect_timeout: float,
+                 read_timeout: float, max_connections: int) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.region = region
+        self._credentials = credentials
+        options = urllib3.connection.HTTPConnection.default_socket_options + [
+            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+        verify = os.environ.get("AWS_CA_BUNDLE") or get_cert_path(True)
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=max_connections, block=False, retries=False,
+                                         timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+                                         socket_options=options, ca_certs=verify if isinstance(verify, str) else None)
+
+    def _signed(self, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        credentials = self._credentials.get_frozen_credentials() if self._credentials is not None else None
+        if credentials is None:
+            raise NoCredentialsError()
+        request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+        SigV4Auth(credentials, "bedrock", self.region).add_auth(request)
+        return dict(request.headers.items())
+
+    def call(self, operation: str, model_id: str, params: dict) -> dict:
+        suffix, streamed = OPERATIONS[operation]
+        url = f"{self.endpoint_url}/model/{quote(model_id, safe='-._~')}/{suffix}"
+        headers = {"User-Agent": USER_AGENT}
+        if operation.startswith("invoke_model"):
+            body = params["body"]
+            headers["Content-Type"] = params.get("contentType", "application/json")
+            headers["X-Amzn-Bedrock-Accept" if streamed else "Accept"] = params.get("accept", "application/json")
+        else:
+            body = json_body(params)
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self._pool.urlopen("POST", url, body=body, headers=self._signed(url, body, headers),
+                                          preload_content=False, redirect=False)
+        except urllib3.exceptions.NewConnectionError as exc:   # a subclass of ConnectTimeoutError: first
+            raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
+        except urllib3.exceptions.ConnectTimeoutError as exc:
+            raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        metadata = {"HTTPStatusCode": response.status, "RequestId": response.headers.get("x-amzn-requestid", "")}
+        if response.status >= 300 or not streamed:
+            try:
+                data = response.read()
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+            finally:
+                response.release_conn()
+            if response.status >= 300:
+                raise client_error(response.status, response.headers, data, operation)
+            if operation == "invoke_model":
+                return {"body": StreamingBody(data), "contentType": response.headers.get("Content-Type", ""),
+                        "ResponseMetadata": metadata}
+            return {**decode_blobs(orjson.loads(data)), "ResponseMetadata": metadata}
+        stream = EventStream(response, operation, url)
+        key = "body" if operation == "invoke_model_with_response_stream" else "stream"
+        return {key: stream, "ResponseMetadata": metadata}
+
+    def __getattr__(self, operation: str):
+        if operation not in OPERATIONS:
+            raise AttributeError(operation)
+        return lambda *, modelId, **params: self.call(operation, modelId, params)
+

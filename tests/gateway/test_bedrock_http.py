@@ -1,0 +1,147 @@
+"""The lean Bedrock client gives what boto3 gives: the same answers, events, blobs and errors, against the emulator."""
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError, EndpointConnectionError, EventStreamError, ReadTimeoutError
+
+from gateway import bedrock
+from gateway.bedrock_http import BedrockHttpClient, decode_blobs, json_body
+from gateway.errors import GatewayTimeout, ServiceUnavailable
+from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
+
+REGION = "us-east-1"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+
+
+def lean(url: str, read_timeout: float = 10.0) -> BedrockHttpClient:
+    return BedrockHttpClient(endpoint_url=url, region=REGION, credentials=Credentials("x", "y"),
+                             connect_timeout=2.0, read_timeout=read_timeout, max_connections=4)
+
+
+@pytest.fixture
+def both(emulator):
+    return client_in(emulator, REGION, validate=False), lean(emulator.url)
+
+
+def without_metadata(answer: dict) -> dict:
+    return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+
+
+def events(answer: dict, key: str = "stream") -> list[dict]:
+    return list(answer[key])
+
+
+@pytest.mark.parametrize("text", ["Say hello.", "Use get_weather with city=Paris please."])
+def test_converse_answers_match_the_sdks(both, text):
+    sdk, ours = both
+    kwargs = {"modelId": SONNET, "messages": [user(text)], "toolConfig": {"tools": [WEATHER]}}
+    assert without_metadata(ours.converse(**kwargs)) == without_metadata(sdk.converse(**kwargs))
+
+
+def test_streamed_events_match_the_sdks(both):
+    sdk, ours = both
+    kwargs = {"modelId": SONNET, "messages": [user("Stream please. [[sbc:pace=6x0]]")]}
+    theirs, mine = events(sdk.converse_stream(**kwargs)), events(ours.converse_stream(**kwargs))
+    assert [next(iter(event)) for event in mine].count("contentBlockDelta") == 6
+    assert mine == theirs
+
+
+def test_an_image_travels_as_base64_and_answers_match(both, emulator):
+    sdk, ours = both
+    image = {"image": {"format": "png", "source": {"bytes": PNG}}}
+    kwargs = {"modelId": SONNET, "messages": [user("What is in this picture?", image)]}
+    assert without_metadata(ours.converse(**kwargs)) == without_metadata(sdk.converse(**kwargs))
+    sent = [entry["body"]["messages"][0]["content"][1] for entry in emulator.log()[-2:]]
+    assert sent[0] == sent[1]
+
+
+def without_ids(answer: dict) -> dict:
+    """An Anthropic answer or stream event without the message id, which differs per call."""
+    answer.pop("id", None)
+    if isinstance(answer.get("message"), dict):
+        answer["message"].pop("id", None)
+    return answer
+
+
+def test_invoke_model_and_its_stream_match_the_sdks(both):
+    sdk, ours = both
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
+                       "messages": [{"role": "user", "content": "Hello"}]}).encode()
+    kwargs = {"modelId": SONNET, "body": body, "contentType": "application/json", "accept": "application/json"}
+    answers = [without_ids(json.loads(client.invoke_model(**kwargs)["body"].read())) for client in (sdk, ours)]
+    assert answers[1] == answers[0] and answers[1]["content"]
+    streams = [events(client.invoke_model_with_response_stream(**kwargs), "body") for client in (sdk, ours)]
+    assert all(isinstance(event["chunk"]["bytes"], bytes) for event in streams[1])
+    chunks = [[without_ids(json.loads(event["chunk"]["bytes"])) for event in stream] for stream in streams]
+    assert chunks[1] == chunks[0] and len(chunks[1]) > 3
+
+
+@pytest.mark.parametrize("fault", [{"error": "ThrottlingException"}, {"error": "ValidationException",
+                                                                      "message": "Input is too long for the model."}])
+def test_errors_carry_the_sdks_code_message_and_status(both, emulator, fault):
+    sdk, ours = both
+    caught = []
+    for client in (sdk, ours):
+        emulator.add_fault(count=1, **fault)
+        with pytest.raises(ClientError) as raised:
+            client.converse(modelId=SONNET, messages=[user("Hello")])
+        caught.append(raised.value.response)
+    theirs, mine = caught
+    assert mine["Error"] == theirs["Error"]
+    assert mine["ResponseMetadata"]["HTTPStatusCode"] == theirs["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_an_error_in_the_middle_of_a_stream_is_the_sdks_event_stream_error(both):
+    sdk, ours = both
+    kwargs = {"modelId": SONNET, "messages": [user("Go. [[sbc:stream-error=throttling]]")]}
+    caught = []
+    for client in (sdk, ours):
+        with pytest.raises(EventStreamError) as raised:
+            events(client.converse_stream(**kwargs))
+        caught.append(raised.value.response["Error"])
+    assert caught[1] == caught[0] and caught[1]["Code"] == "throttlingException"
+    assert bedrock.to_api_error(EventStreamError({"Error": caught[1]}, "ConverseStream")).status == 429
+
+
+def test_an_unreachable_endpoint_is_a_connection_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(EndpointConnectionError) as raised:
+        lean(f"http://127.0.0.1:{port}").converse(modelId=SONNET, messages=[user("Hello")])
+    assert isinstance(bedrock.to_api_error(raised.value), ServiceUnavailable)
+
+
+def test_a_hung_answer_is_a_read_timeout(emulator):
+    emulator.add_fault(hang_ms=3000, count=1)
+    with pytest.raises(ReadTimeoutError) as raised:
+        lean(emulator.url, read_timeout=0.3).converse(modelId=SONNET, messages=[user("Hello")])
+    assert isinstance(bedrock.to_api_error(raised.value), GatewayTimeout)
+
+
+def test_blobs_are_base64_on_the_wire_and_bytes_in_python():
+    block = {"reasoningContent": {"redactedContent": b"\x00\xffsecret"}}
+    wire = json.loads(json_body({"messages": [{"content": [block, {"image": {"source": {"bytes": PNG}}}]}]}))
+    assert wire["messages"][0]["content"][0]["reasoningContent"]["redactedContent"] == "AP9zZWNyZXQ="
+    assert decode_blobs(wire)["messages"][0]["content"][0] == block
+    assert wire["messages"][0]["content"][1]["image"]["source"]["bytes"] == PNG
+
+
+def test_the_sdk_carries_the_calls_when_asked_or_when_a_proxy_applies(emulator, monkeypatch, settings):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
+    for name in ("_clients", "_http_clients"):
+        monkeypatch.setattr(bedrock, name, {})
+    assert isinstance(bedrock.transport_for(REGION, "converse"), BedrockHttpClient)
+    assert not isinstance(bedrock.transport_for(REGION, "count_tokens"), BedrockHttpClient)
+    settings.BEDROCK_TRANSPORT = "sdk"
+    assert bedrock.transport_for(REGION, "converse") is bedrock.client_for(REGION)
+    settings.BEDROCK_TRANSPORT = "direct"
+    monkeypatch.setattr(bedrock, "_http_clients", {})
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert bedrock.transport_for(REGION, "converse") is bedrock.client_for(REGION)
