@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from django.conf import settings
-from django.db import transaction
 
 from gateway.errors import ApiError, QuotaExceeded, RateLimited
 from usage import limits as limits_mod
-from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take
+from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take, write_transaction
 from usage.limits import WINDOWS, Limits, minute_start, seconds_to_reset
 
 log = logging.getLogger("sbc.usage")
@@ -218,7 +217,7 @@ def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: 
         adjusts = [Take(period, start, requests=-1 if refund_request and period == "minute" else 0,
                         tokens=delta_tokens, cost_micros=delta_cost if period != "minute" else 0)
                    for period, start in res.windows]
-        with transaction.atomic():
+        with write_transaction():
             if with_it is not None:
                 with_it()
             counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=limits_mod.clock(),

@@ -15,6 +15,7 @@ worker cannot hold a slot for ever: when the lease count refuses, it is recounte
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,22 @@ _known: dict[tuple[int, str, datetime], int] = {}   # window -> row pk, per proc
 _lock = threading.Lock()
 MINUTE_ROWS_KEPT = timedelta(hours=1)
 LEASE = "lease"
+
+
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def write_transaction():
+    """`transaction.atomic()`; on SQLite, this process's threads also take the database's single write lock
+    in turn. SQLite makes a writer that finds the lock taken sleep (1, 2, 5, 10... ms) and retry; a Python
+    lock wakes the next thread as soon as the lock is free."""
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield
+        return
+    with _sqlite_writer, transaction.atomic():
+        yield
 
 
 def counters_forget() -> None:
@@ -113,8 +130,8 @@ def _table(model=UsageCounter) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _case(column: str, values: list[tuple[int, int]], params: list) -> str:
-    """`CASE id WHEN pk THEN n ... ELSE 0 END`, or `0` when every n is 0."""
+def _case(key: str, values: list[tuple[int, int]], params: list) -> str:
+    """`CASE <key> WHEN pk THEN n ... ELSE 0 END`, or `0` when every n is 0."""
     if not any(n for _, n in values):
         return "0"
     whens = []
@@ -122,7 +139,7 @@ def _case(column: str, values: list[tuple[int, int]], params: list) -> str:
         if n:
             whens.append("WHEN %s THEN %s")
             params += [pk, n]
-    return f"CASE id {' '.join(whens)} ELSE 0 END"
+    return f"CASE {key} {' '.join(whens)} ELSE 0 END"
 
 
 def _within(take: Take, params: list) -> str:
@@ -137,28 +154,42 @@ def _within(take: Take, params: list) -> str:
     return " AND ".join(checks) or "1 = 1"
 
 
-def _update(pks: list[int], takes: list[Take], *, limited: bool, floor_zero: int | None = None) -> dict[int, tuple[int, int, int]]:
+def _update(pks: list[int], takes: list[Take], *, limited: bool,
+            floor_zero: int | None = None) -> dict[int, tuple[int, int, int]]:
     """One UPDATE adding each take to its row: where its limits hold when `limited`; never below 0 for the
-    `floor_zero` row. The rows changed, by pk."""
-    params: list = []
-    sets = []
-    for column in ("requests", "tokens", "cost_micros"):
-        sets.append(f"{column} = {column} + {_case(column, [(pk, getattr(t, column)) for pk, t in zip(pks, takes)], params)}")
-    where = f"id IN ({', '.join(['%s'] * len(pks))})"
-    params += pks
+    `floor_zero` row. The rows changed, by pk.
+
+    On PostgreSQL the rows are locked in id order first: a row's physical place changes with every update,
+    and two transactions that lock the same rows in different orders deadlock.
+    """
+    table = _table()
+    key = f"{table}.id"
+    ids = ", ".join(["%s"] * len(pks))
+    head, head_params = f"UPDATE {table}", []
+    if connection.vendor == "postgresql":
+        head = f"WITH locked AS (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id FOR UPDATE) UPDATE {table}"
+        head_params = list(pks)
+    set_params: list = []
+    sets = ", ".join(f"{column} = {column} + "
+                     + _case(key, [(pk, getattr(take, column)) for pk, take in zip(pks, takes)], set_params)
+                     for column in ("requests", "tokens", "cost_micros"))
+    where, where_params = f"{key} IN ({ids})", list(pks)
+    if connection.vendor == "postgresql":
+        sets += " FROM locked"
+        where += f" AND {key} = locked.id"
     if limited:
         conditions = []
         for pk, take in zip(pks, takes):
             condition_params: list = []
             conditions.append(f"WHEN %s THEN ({_within(take, condition_params)})")
-            params += [pk, *condition_params]
-        where += f" AND (CASE id {' '.join(conditions)} ELSE 1 = 0 END)"
+            where_params += [pk, *condition_params]
+        where += f" AND (CASE {key} {' '.join(conditions)} ELSE 1 = 0 END)"
     if floor_zero is not None:
-        where += " AND (id <> %s OR requests > 0)"
-        params.append(floor_zero)
+        where += f" AND ({key} <> %s OR requests > 0)"
+        where_params.append(floor_zero)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_table()} SET {', '.join(sets)} WHERE {where} "
-                       "RETURNING id, requests, tokens, cost_micros", params)
+        cursor.execute(f"{head} SET {sets} WHERE {where} RETURNING {key}, requests, tokens, cost_micros",
+                       head_params + set_params + where_params)
         return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
@@ -171,7 +202,7 @@ def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = 
     all_takes = takes + ([lease.take()] if lease is not None else [])
     pks = [_row(identity_id, take.period, take.start, take.end) for take in all_takes]
     try:
-        with transaction.atomic():
+        with write_transaction():
             returned = _update(pks, all_takes, limited=True)
             refused = [take for pk, take in zip(pks, all_takes) if pk not in returned]
             if refused:

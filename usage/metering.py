@@ -19,6 +19,7 @@ from gateway.errors import ApiError, PermissionDenied
 from gateway.registry import strip_profile
 from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
+from usage.counters import write_transaction
 from usage.limits import limits_for
 from usage.pricing import cost_usd, estimate_cost_micros, price_for
 from usage.records import usage_record_create, usage_record_insert, usage_record_values
@@ -93,7 +94,8 @@ class Meter:
         refused record does not cost the settlement or the other way round."""
         try:
             if self.reservation is None:
-                usage_record_insert(record)
+                with write_transaction():
+                    usage_record_insert(record)
             else:
                 quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros,
                              with_it=lambda: usage_record_insert(record))
