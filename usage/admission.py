@@ -25,6 +25,7 @@ from gateway.errors import ApiError, QuotaExceeded, RateLimited
 from usage import limits as limits_mod
 from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take, write_transaction
 from usage.limits import WINDOWS, Limits, minute_start, seconds_to_reset
+from usage.redis_counters import CountersUnavailable, redis_counters
 
 log = logging.getLogger("sbc.usage")
 REDIS_RETRY_SECONDS = 30
@@ -48,8 +49,6 @@ class Reservation:
 def shared_counters():
     """Redis when configured and healthy, else the database."""
     if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
-        from usage.redis_counters import redis_counters
-
         return redis_counters(settings.REDIS_URL)
     return DATABASE
 
@@ -129,8 +128,6 @@ def _calendar_takes(res: Reservation, limits: Limits, now: datetime) -> list[Tak
 
 def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
     """Take the minute in Redis: False when Redis failed (the database takes it instead)."""
-    from usage.redis_counters import CountersUnavailable
-
     start = minute_start(now)
     try:
         ok, used_requests, used_tokens = redis.minute_take(
@@ -148,8 +145,6 @@ def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> boo
 
 def _redis_lease(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
     """Take the concurrency slot in Redis: False when Redis failed (the database takes it instead)."""
-    from usage.redis_counters import CountersUnavailable
-
     try:
         ok, _count = redis.lease_take(identity_id=res.identity_id, request_id=res.request_id,
                                       limit=limits.concurrent, now=now, ttl=settings.QUOTA_LEASE_SECONDS)
@@ -210,8 +205,6 @@ def quota_settle(res: Reservation, *, tokens: int, cost_micros: int,
 
 def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool,
             with_it: Callable[[], object] | None = None) -> None:
-    from usage.redis_counters import CountersUnavailable, redis_counters
-
     delta_tokens, delta_cost = tokens - res.tokens, cost_micros - res.cost_micros
     if res.windows or res.lease == "database" or with_it is not None:
         adjusts = [Take(period, start, requests=-1 if refund_request and period == "minute" else 0,

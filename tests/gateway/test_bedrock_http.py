@@ -1,4 +1,4 @@
-"""The lean Bedrock client gives what boto3 gives: the same answers, events, blobs and errors, against the emulator."""
+"""The lean Bedrock client gives what boto3 gives: the same answers, events, frames, blobs and errors."""
 from __future__ import annotations
 
 import json
@@ -6,10 +6,15 @@ import socket
 
 import pytest
 from botocore.credentials import Credentials
+from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import ClientError, EndpointConnectionError, EventStreamError, ReadTimeoutError
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gateway import bedrock
-from gateway.bedrock_http import BedrockHttpClient, decode_blobs, json_body
+from gateway.bedrock_http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
+from gateway.emulator import eventstream
 from gateway.errors import GatewayTimeout, ServiceUnavailable
 from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 
@@ -145,3 +150,38 @@ def test_the_sdk_carries_the_calls_when_asked_or_when_a_proxy_applies(emulator, 
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     assert bedrock.transport_for(REGION, "converse") is bedrock.client_for(REGION)
+
+
+def _typed_header(name: str, kind: int, raw: bytes) -> bytes:
+    encoded = name.encode()
+    return bytes([len(encoded)]) + encoded + bytes([kind]) + raw
+
+
+TYPED_HEADERS = (_typed_header(":message-type", 7, b"\x00\x05event") + _typed_header(":event-type", 7, b"\x00\x05chunk")
+                 + _typed_header("flag", 0, b"") + _typed_header("off", 1, b"") + _typed_header("byte", 2, b"\xff")
+                 + _typed_header("short", 3, b"\x01\x00") + _typed_header("int", 4, b"\x00\x00\x01\x00")
+                 + _typed_header("long", 5, b"\x00" * 7 + b"\x02") + _typed_header("blob", 6, b"\x00\x02ab")
+                 + _typed_header("when", 8, b"\x00" * 7 + b"\x05") + _typed_header("id", 9, bytes(range(16))))
+
+
+@given(cuts=st.lists(st.integers(min_value=1, max_value=40), max_size=30))
+def test_frames_decode_like_botocores_however_the_bytes_are_split(cuts):
+    stream = (eventstream.event("contentBlockDelta", {"delta": {"text": "héllo"}, "contentBlockIndex": 0})
+              + eventstream.frame(TYPED_HEADERS, b'{"bytes": "aGk="}')
+              + eventstream.stream_exception("throttlingException", {"message": "slow down"}))
+    pieces, at = [], 0
+    for cut in cuts:
+        pieces.append(stream[at:at + cut])
+        at += cut
+    pieces.append(stream[at:])
+    decoder, theirs = EventStreamDecoder(), EventStreamBuffer()
+    mine = [message for piece in pieces for message in decoder.feed(piece)]
+    theirs.add_data(stream)
+    assert mine == [(message.headers, message.payload) for message in theirs]
+
+
+def test_a_corrupted_frame_is_refused():
+    frame = bytearray(eventstream.event("messageStop", {"stopReason": "end_turn"}))
+    frame[-6] ^= 0xFF
+    with pytest.raises(ChecksumMismatch):
+        EventStreamDecoder().feed(bytes(frame))
