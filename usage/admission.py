@@ -17,13 +17,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from django.conf import settings
 
 from gateway.errors import ApiError, QuotaExceeded, RateLimited
 from usage import limits as limits_mod
-from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take, write_transaction
+from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take
 from usage.limits import WINDOWS, Limits, minute_start, seconds_to_reset
 from usage.redis_counters import CountersUnavailable, redis_counters
 
@@ -193,28 +192,24 @@ def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: in
     return res
 
 
-def quota_settle(res: Reservation, *, tokens: int, cost_micros: int,
-                 with_it: Callable[[], object] | None = None) -> None:
+def quota_settle(res: Reservation, *, tokens: int, cost_micros: int, record: dict | None = None) -> None:
     """Replace the reservation by the actual usage (called exactly once per admitted request).
 
-    `with_it` (the usage record's insert) runs in the same transaction as the database's part, so a
+    `record` (the request's usage record) is written in the same transaction as the database's part, so a
     request's settlement costs one commit; if that transaction fails, nothing of it was applied.
     """
-    _finish(res, tokens=tokens, cost_micros=cost_micros, refund_request=False, with_it=with_it)
+    _finish(res, tokens=tokens, cost_micros=cost_micros, refund_request=False, record=record)
 
 
 def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool,
-            with_it: Callable[[], object] | None = None) -> None:
+            record: dict | None = None) -> None:
     delta_tokens, delta_cost = tokens - res.tokens, cost_micros - res.cost_micros
-    if res.windows or res.lease == "database" or with_it is not None:
+    if res.windows or res.lease == "database" or record is not None:
         adjusts = [Take(period, start, requests=-1 if refund_request and period == "minute" else 0,
                         tokens=delta_tokens, cost_micros=delta_cost if period != "minute" else 0)
                    for period, start in res.windows]
-        with write_transaction():
-            if with_it is not None:
-                with_it()
-            counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=limits_mod.clock(),
-                            lease_request_id=res.request_id if res.lease == "database" else None)
+        counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=limits_mod.clock(), record=record,
+                        lease_request_id=res.request_id if res.lease == "database" else None)
     if res.redis_minute is not None or res.lease == "redis":
         try:
             redis = redis_counters(settings.REDIS_URL)

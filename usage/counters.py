@@ -24,6 +24,7 @@ from django.db.models import Sum
 
 from usage.limits import EPOCH
 from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
+from usage.records import usage_record_insert, usage_record_sql
 
 _known: dict[tuple[int, str, datetime], int] = {}   # window -> row pk, per process
 _lock = threading.Lock()
@@ -89,9 +90,7 @@ class Refused(Exception):
 
 
 class _Rollback(Exception):
-    def __init__(self, refused: list[Take]) -> None:
-        super().__init__()
-        self.refused = refused
+    pass
 
 
 def _ledger_totals(identity_id: int, start: datetime, end: datetime) -> tuple[int, int]:
@@ -154,43 +153,92 @@ def _within(take: Take, params: list) -> str:
     return " AND ".join(checks) or "1 = 1"
 
 
-def _update(pks: list[int], takes: list[Take], *, limited: bool,
-            floor_zero: int | None = None) -> dict[int, tuple[int, int, int]]:
-    """One UPDATE adding each take to its row: where its limits hold when `limited`; never below 0 for the
-    `floor_zero` row. The rows changed, by pk.
+def _fits(take: Take, used: tuple[int, int, int]) -> bool:
+    """Whether the window, holding `used` (requests, tokens, cost_micros), has room for the take."""
+    return all(not limit or held + amount <= limit for held, amount, limit in (
+        (used[0], take.requests, take.max_requests), (used[1], take.tokens, take.max_tokens),
+        (used[2], take.cost_micros, take.max_cost_micros)))
 
-    On PostgreSQL the rows are locked in id order first: a row's physical place changes with every update,
-    and two transactions that lock the same rows in different orders deadlock.
-    """
+
+def _sets(key: str, pks: list[int], takes: list[Take], params: list, *, floor: bool = False) -> str:
+    """The SET clause adding each take to its row (`requests` never below 0 with `floor`)."""
+    parts = []
+    for column in ("requests", "tokens", "cost_micros"):
+        value = f"{column} + " + _case(key, [(pk, getattr(take, column)) for pk, take in zip(pks, takes)], params)
+        if floor and column == "requests":
+            value = f"{'GREATEST' if connection.vendor == 'postgresql' else 'MAX'}({value}, 0)"
+        parts.append(f"{column} = {value}")
+    return ", ".join(parts)
+
+
+def _within_cases(key: str, pks: list[int], takes: list[Take], params: list) -> str:
+    """`CASE <key> WHEN pk THEN <the row stays within its limits> ... ELSE false END`."""
+    whens = []
+    for pk, take in zip(pks, takes):
+        condition_params: list = []
+        whens.append(f"WHEN %s THEN ({_within(take, condition_params)})")
+        params += [pk, *condition_params]
+    return f"CASE {key} {' '.join(whens)} ELSE 1 = 0 END"
+
+
+def _rows(pks: list[int]) -> dict[int, tuple[int, int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, requests, tokens, cost_micros FROM {_table()} "
+                       f"WHERE id IN ({', '.join(['%s'] * len(pks))})", pks)
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+
+
+def _take_sqlite(identity_id: int, pks: list[int], takes: list[Take],
+                 lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
+    """One conditional UPDATE in a write transaction, rolled back unless every row had room."""
     table = _table()
     key = f"{table}.id"
+    params: list = []
+    sets = _sets(key, pks, takes, params)
+    params += pks
+    where = f"{key} IN ({', '.join(['%s'] * len(pks))}) AND ({_within_cases(key, pks, takes, params)})"
+    try:
+        with write_transaction():
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET {sets} WHERE {where} RETURNING id, requests, tokens, cost_micros",
+                               params)
+                returned = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+            if len(returned) < len(pks):
+                raise _Rollback
+            if lease is not None:
+                _lease_insert(identity_id, lease)
+    except _Rollback:
+        return False, _rows(pks)
+    return True, returned
+
+
+def _take_postgres(identity_id: int, pks: list[int], takes: list[Take],
+                   lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
+    """One statement (its own transaction): lock the rows in id order (rows move as they are updated, and
+    two transactions locking them in different orders would deadlock), judge them all, then update them and
+    insert the lease only if every row had room; otherwise return the rows as they are."""
+    table = _table()
     ids = ", ".join(["%s"] * len(pks))
-    head, head_params = f"UPDATE {table}", []
-    if connection.vendor == "postgresql":
-        head = f"WITH locked AS (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id FOR UPDATE) UPDATE {table}"
-        head_params = list(pks)
+    verdict_params: list = []
+    verdict = _within_cases("id", pks, takes, verdict_params)
     set_params: list = []
-    sets = ", ".join(f"{column} = {column} + "
-                     + _case(key, [(pk, getattr(take, column)) for pk, take in zip(pks, takes)], set_params)
-                     for column in ("requests", "tokens", "cost_micros"))
-    where, where_params = f"{key} IN ({ids})", list(pks)
-    if connection.vendor == "postgresql":
-        sets += " FROM locked"
-        where += f" AND {key} = locked.id"
-    if limited:
-        conditions = []
-        for pk, take in zip(pks, takes):
-            condition_params: list = []
-            conditions.append(f"WHEN %s THEN ({_within(take, condition_params)})")
-            where_params += [pk, *condition_params]
-        where += f" AND (CASE {key} {' '.join(conditions)} ELSE 1 = 0 END)"
-    if floor_zero is not None:
-        where += f" AND ({key} <> %s OR requests > 0)"
-        where_params.append(floor_zero)
+    sets = _sets(f"{table}.id", pks, takes, set_params)
+    sql = (f"WITH locked AS (SELECT id, requests, tokens, cost_micros FROM {table} WHERE id IN ({ids}) "
+           f"ORDER BY id FOR UPDATE), "
+           f"verdict AS (SELECT count(*) = %s AND coalesce(bool_and({verdict}), false) AS ok FROM locked), "
+           f"updated AS (UPDATE {table} SET {sets} FROM verdict WHERE {table}.id IN ({ids}) AND verdict.ok "
+           f"RETURNING {table}.id, {table}.requests, {table}.tokens, {table}.cost_micros)")
+    params = [*pks, len(pks), *verdict_params, *set_params, *pks]
+    if lease is not None:
+        sql += (f", leased AS (INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) "
+                "SELECT %s, %s, %s FROM verdict WHERE verdict.ok RETURNING 1)")
+        params += [identity_id, lease.request_id, lease.expires_at]
+    sql += (" SELECT id, requests, tokens, cost_micros, true FROM updated UNION ALL "
+            "SELECT id, requests, tokens, cost_micros, false FROM locked WHERE NOT (SELECT ok FROM verdict)")
     with connection.cursor() as cursor:
-        cursor.execute(f"{head} SET {sets} WHERE {where} RETURNING {key}, requests, tokens, cost_micros",
-                       head_params + set_params + where_params)
-        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return bool(rows) and bool(rows[0][4]), {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = None,
@@ -201,40 +249,77 @@ def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = 
     """
     all_takes = takes + ([lease.take()] if lease is not None else [])
     pks = [_row(identity_id, take.period, take.start, take.end) for take in all_takes]
-    try:
-        with write_transaction():
-            returned = _update(pks, all_takes, limited=True)
-            refused = [take for pk, take in zip(pks, all_takes) if pk not in returned]
-            if refused:
-                raise _Rollback(refused)
-            if lease is not None:
-                _lease_insert(identity_id, lease)
-    except _Rollback as rollback:
-        first = rollback.refused[0]
-        current = UsageCounter.objects.filter(pk=pks[all_takes.index(first)]) \
-            .values_list("requests", "tokens", "cost_micros").first()
-        if not _retried and current is None:   # the row was deleted under us (an admin reset): start it again
-            _forget(identity_id, first)
-            return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
-        if not _retried and first.period == LEASE and lease_recount(identity_id, lease.now):
-            return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
-        raise Refused(first.period, current or (0, 0, 0)) from None
-    return {take.period: returned[pk] for pk, take in zip(pks, all_takes)}
+    take_rows = _take_postgres if connection.vendor == "postgresql" else _take_sqlite
+    ok, rows = take_rows(identity_id, pks, all_takes, lease)
+    if ok:
+        return {take.period: rows[pk] for pk, take in zip(pks, all_takes)}
+    pk, first = next(((pk, take) for pk, take in zip(pks, all_takes) if pk not in rows or not _fits(take, rows[pk])),
+                     (pks[0], all_takes[0]))
+    if not _retried and pk not in rows:   # the row was deleted under us (an admin reset): start it again
+        _forget(identity_id, first)
+        return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
+    if not _retried and first.period == LEASE and lease_recount(identity_id, lease.now):
+        return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
+    raise Refused(first.period, rows.get(pk, (0, 0, 0)))
 
 
 def counters_adjust(*, identity_id: int, adjusts: list[Take], lease_request_id: str | None = None,
-                    now: datetime | None = None) -> None:
-    """Settle: add each adjustment (may go over the limit; the next admission blocks) and free the lease.
+                    now: datetime | None = None, record: dict | None = None) -> None:
+    """Settle: add each adjustment (may go over the limit; the next admission blocks), free the lease and write
+    the usage `record`, all in one transaction (one statement on PostgreSQL).
 
     The lease row's count drops only for a lease still live: an expired one was already left out by a recount.
     """
     adjusts = [take for take in adjusts if take.requests or take.tokens or take.cost_micros]
-    if lease_request_id is not None and _lease_delete(lease_request_id, now):
-        adjusts.append(Take(LEASE, EPOCH, requests=-1))
-    if not adjusts:
-        return
+    if lease_request_id is not None:
+        adjusts.append(Take(LEASE, EPOCH))   # its decrement is decided by the lease's delete
     pks = [_row(identity_id, take.period, take.start, None) for take in adjusts]
-    _update(pks, adjusts, limited=False, floor_zero=pks[-1] if adjusts[-1].period == LEASE else None)
+    if connection.vendor == "postgresql":
+        _adjust_postgres(pks, adjusts, lease_request_id, now, record)
+        return
+    with write_transaction():
+        if record is not None:
+            usage_record_insert(record)
+        if lease_request_id is not None and _lease_delete(lease_request_id, now):
+            adjusts[-1] = Take(LEASE, EPOCH, requests=-1)
+        adjusts = [(pk, take) for pk, take in zip(pks, adjusts) if take.requests or take.tokens or take.cost_micros]
+        if adjusts:
+            params: list = []
+            table = _table()
+            sets = _sets(f"{table}.id", [pk for pk, _ in adjusts], [take for _, take in adjusts], params, floor=True)
+            params += [pk for pk, _ in adjusts]
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET {sets} WHERE id IN ({', '.join(['%s'] * len(adjusts))})", params)
+
+
+def _adjust_postgres(pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime | None,
+                     record: dict | None) -> None:
+    ctes, params = [], []
+    if record is not None:
+        insert, insert_params = usage_record_sql(record)
+        ctes.append(f"recorded AS ({insert} RETURNING 1)")
+        params += insert_params
+    if lease_request_id is not None:
+        ctes.append(f"gone AS (DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at)")
+        params.append(lease_request_id)
+    if not pks:
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT 1" if ctes else "SELECT 1", params)
+        return
+    table = _table()
+    key = f"{table}.id"
+    ctes.append(f"locked AS (SELECT id FROM {table} WHERE id IN ({', '.join(['%s'] * len(pks))}) "
+                "ORDER BY id FOR UPDATE)")
+    params += pks
+    requests = "requests + " + _case(key, [(pk, take.requests) for pk, take in zip(pks, adjusts)], params)
+    if lease_request_id is not None:   # less the lease deleted above, if it was still live
+        requests += f" - CASE {key} WHEN %s THEN (SELECT count(*) FROM gone WHERE expires_at > %s) ELSE 0 END"
+        params += [pks[-1], now or EPOCH]
+    tokens = "tokens + " + _case(key, [(pk, take.tokens) for pk, take in zip(pks, adjusts)], params)
+    cost = "cost_micros + " + _case(key, [(pk, take.cost_micros) for pk, take in zip(pks, adjusts)], params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} UPDATE {table} SET requests = GREATEST({requests}, 0), "
+                       f"tokens = {tokens}, cost_micros = {cost} FROM locked WHERE {key} = locked.id", params)
 
 
 # --- Concurrency leases ----------------------------------------------------------------------------

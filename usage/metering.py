@@ -97,8 +97,7 @@ class Meter:
                 with write_transaction():
                     usage_record_insert(record)
             else:
-                quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros,
-                             with_it=lambda: usage_record_insert(record))
+                quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros, record=record)
             return
         except Exception:
             log.exception("Could not write the usage of %s with its settlement; writing them apart", self.request_id)

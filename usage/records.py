@@ -47,11 +47,15 @@ def usage_record_values(*, request_id: str, identity_id: int | None, identity_na
             "created_at": timezone.now()}
 
 
+def usage_record_sql(values: dict) -> tuple[str, list]:
+    """The INSERT of one record (values from `usage_record_values`) and its parameters."""
+    return _insert_sql(), [field.get_db_prep_save(values[field.attname], connection) for field in _FIELDS]
+
+
 def usage_record_insert(values: dict) -> None:
-    """Insert one record (values from `usage_record_values`); database errors propagate."""
-    params = [field.get_db_prep_save(values[field.attname], connection) for field in _FIELDS]
+    """Insert one record; database errors propagate."""
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), params)
+        cursor.execute(*usage_record_sql(values))
 
 
 def usage_record_create(values: dict) -> bool:
