@@ -19,7 +19,7 @@ from gateway.errors import ApiError, PermissionDenied
 from gateway.registry import strip_profile
 from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
-from usage.counters import write_transaction
+from usage.counter_statements import write_transaction
 from usage.limits import limits_for
 from usage.pricing import cost_usd, estimate_cost_micros, price_for
 from usage.records import usage_record_create, usage_record_insert, usage_record_values
