@@ -135,9 +135,9 @@ def client_for(region: str):
 
 
 def _proxied(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    scheme = urlsplit(url).scheme
-    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
+    """Whether HTTP(S)_PROXY (and NO_PROXY) send requests to `url` through a proxy."""
+    parts = urlsplit(url)
+    return parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(parts.hostname or "")
 
 
 def transport_for(region: str, operation: str):

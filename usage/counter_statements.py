@@ -38,6 +38,17 @@ def write_transaction():
         yield
 
 
+@contextmanager
+def _one_statement():
+    """Outside a transaction a statement is its own; inside a caller's, it gets a savepoint, so that a failing
+    statement leaves the caller's transaction usable (PostgreSQL aborts a transaction on any error)."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+    else:
+        yield
+
+
 class _Rollback(Exception):
     pass
 
@@ -145,7 +156,7 @@ def take_postgres(identity_id: int, pks: list[int], takes: list[Take],
         params += [identity_id, lease.request_id, lease.expires_at]
     sql += (" SELECT id, requests, tokens, cost_micros, true FROM updated UNION ALL "
             "SELECT id, requests, tokens, cost_micros, false FROM locked WHERE NOT (SELECT ok FROM verdict)")
-    with connection.cursor() as cursor:
+    with _one_statement(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return bool(rows) and bool(rows[0][4]), {row[0]: (row[1], row[2], row[3]) for row in rows}
@@ -181,7 +192,7 @@ def adjust_postgres(pks: list[int], adjusts: list[Take], lease_request_id: str |
         ctes.append(f"gone AS (DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at)")
         params.append(lease_request_id)
     if not pks:
-        with connection.cursor() as cursor:
+        with _one_statement(), connection.cursor() as cursor:
             cursor.execute(f"WITH {', '.join(ctes)} SELECT 1" if ctes else "SELECT 1", params)
         return
     table = _table()
@@ -195,7 +206,7 @@ def adjust_postgres(pks: list[int], adjusts: list[Take], lease_request_id: str |
         params += [pks[-1], now]
     tokens = "tokens + " + _case(key, [(pk, take.tokens) for pk, take in zip(pks, adjusts)], params)
     cost = "cost_micros + " + _case(key, [(pk, take.cost_micros) for pk, take in zip(pks, adjusts)], params)
-    with connection.cursor() as cursor:
+    with _one_statement(), connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} UPDATE {table} SET requests = GREATEST({requests}, 0), "
                        f"tokens = {tokens}, cost_micros = {cost} FROM locked WHERE {key} = locked.id", params)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from usage.models import UsageRecord
@@ -61,7 +61,8 @@ def usage_record_insert(values: dict) -> None:
 def usage_record_create(values: dict) -> bool:
     """Insert the request's record; False (and an error in the log) when the database refused it."""
     try:
-        usage_record_insert(values)
+        with transaction.atomic():   # a savepoint inside a caller's transaction, which a refusal leaves usable
+            usage_record_insert(values)
         return True
     except Exception:
         log.exception("Could not write the usage record of %s", values.get("request_id"))

@@ -11,7 +11,8 @@ from gateway.errors import QuotaExceeded, RateLimited
 from tokens.models import Identity
 from usage.admission import quota_admit, quota_settle
 from usage.limits import Limits, limits_for, seconds_to_reset
-from usage.models import Quota, UsageCounter
+from usage.metering import Meter
+from usage.models import Quota, UsageCounter, UsageRecord
 from usage.pricing import Price, cost_usd
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +143,19 @@ def test_a_request_that_ends_after_its_lease_expired_frees_no_other_slot(alice, 
     quota_settle(slow, tokens=1, cost_micros=0)
     with pytest.raises(RateLimited, match="concurrent"):
         admit(alice, limits)  # the slot is still held
+
+
+def test_a_refused_usage_record_does_not_cost_the_quota_settlement(alice, clock):
+    limits = Limits(tokens_per_day=10_000, concurrent=1)
+    reservation = admit(alice, limits, tokens=4_000, request_id="req_taken")
+    UsageRecord.objects.create(request_id="req_taken", identity_name="someone", endpoint="chat.completions",
+                               model_requested="m", status=200)   # the record's unique id is already used
+    meter = Meter(request_id="req_taken", identity=alice.name, identity_id=alice.pk, token_id="", endpoint="chat.completions",
+                  model_requested="m", model_resolved="m", message_count=1, streamed=False, client="test", metadata={},
+                  reservation=reservation)
+    assert meter.settle(status=200, usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15})
+    assert counter(alice, "day").tokens == 15
+    admit(alice, limits)  # and the concurrency slot was freed
 
 
 def test_a_new_identity_gets_the_default_quota_from_settings():
