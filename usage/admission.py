@@ -100,6 +100,8 @@ def _refused(refused: Refused, res: Reservation, limits: Limits, now: datetime) 
     used_requests, used_tokens, used_cost = refused.used
     if refused.period == "minute":
         return _minute_refused(res, limits, used_requests, used_tokens, now)
+    if "minute" in refused.held:   # the rate headers go with every refusal, as they do with every answer
+        res.headers = rate_headers(limits, *refused.held["minute"][:2], now)
     if refused.period == LEASE:
         return _concurrency_refused(limits)
     max_tokens = getattr(limits, TOKEN_LIMITS[refused.period])

@@ -65,11 +65,15 @@ class Lease:
 
 
 class Refused(Exception):
-    """A window would pass its limit: which one, and what it holds now (requests, tokens, cost_micros)."""
+    """A window would pass its limit: which one, and what each window holds now (requests, tokens, cost_micros)."""
 
-    def __init__(self, period: str, used: tuple[int, int, int]) -> None:
+    def __init__(self, period: str, held: dict[str, tuple[int, int, int]]) -> None:
         super().__init__(period)
-        self.period, self.used = period, used
+        self.period, self.held = period, held
+
+    @property
+    def used(self) -> tuple[int, int, int]:
+        return self.held.get(self.period, (0, 0, 0))
 
 
 def _ledger_totals(identity_id: int, start: datetime, end: datetime) -> tuple[int, int]:
@@ -130,7 +134,7 @@ def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = 
         return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
     if not _retried and first.period == LEASE and lease_recount(identity_id, lease.now):
         return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
-    raise Refused(first.period, rows.get(pk, (0, 0, 0)))
+    raise Refused(first.period, {take.period: rows[pk] for pk, take in zip(pks, all_takes) if pk in rows})
 
 
 def counters_adjust(*, identity_id: int, adjusts: list[Take], lease_request_id: str | None = None,

@@ -82,12 +82,13 @@ def test_settlement_replaces_the_estimate_with_the_actual_usage(alice, clock):
     assert counter(alice, "month").cost_micros == 5
 
 
-def test_a_refused_month_rolls_back_the_day(alice, clock):
-    limits = Limits(tokens_per_day=10_000, tokens_per_month=150)
+def test_a_refused_month_rolls_back_the_day_and_the_minute_and_keeps_the_rate_headers(alice, clock):
+    limits = Limits(tokens_per_day=10_000, tokens_per_month=150, requests_per_minute=10)
     admit(alice, limits)
-    with pytest.raises(QuotaExceeded):
+    with pytest.raises(QuotaExceeded) as refused:
         admit(alice, limits)
-    assert counter(alice, "day").tokens == 100
+    assert counter(alice, "day").tokens == 100 and counter(alice, "minute").requests == 1
+    assert refused.value.headers["x-ratelimit-remaining-requests"] == "9"
 
 
 def test_requests_per_minute_with_headers_and_reset_at_the_next_minute(alice, clock):
