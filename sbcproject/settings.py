@@ -90,6 +90,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The /v1 API's own handler (sbcproject.wsgi): security headers and the chunked-body limit, nothing it never uses.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "gateway.http.ChunkedBodyMiddleware",
+]
 
 ROOT_URLCONF = "sbcproject.urls"
 WSGI_APPLICATION = "sbcproject.wsgi.application"

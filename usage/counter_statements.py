@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from usage.counters import Lease, Take
 
 
-_sqlite_writer = threading.Lock()
+_sqlite_writer = threading.RLock()   # re-entrant: a write transaction may open inside another
 
 
 @contextmanager
