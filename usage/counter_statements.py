@@ -93,7 +93,7 @@ def _sets(key: str, pks: list[int], takes: list[Take], params: list, *, floor: b
 
 
 def _within_cases(key: str, pks: list[int], takes: list[Take], params: list) -> str:
-    """`CASE <key> WHEN pk THEN <the row stays within its limits> ... ELSE false END`."""
+    """`CASE <key> WHEN pk THEN <the row stays within its limits> ... ELSE 1 = 0 END`."""
     whens = []
     for pk, take in zip(pks, takes):
         condition_params: list = []
@@ -110,7 +110,7 @@ def _rows(pks: list[int]) -> dict[int, tuple[int, int, int]]:
 
 
 def take_sqlite(identity_id: int, pks: list[int], takes: list[Take],
-                 lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
+                lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
     """One conditional UPDATE in a write transaction, rolled back unless every row had room."""
     table = _table()
     key = f"{table}.id"
@@ -134,7 +134,7 @@ def take_sqlite(identity_id: int, pks: list[int], takes: list[Take],
 
 
 def take_postgres(identity_id: int, pks: list[int], takes: list[Take],
-                   lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
+                  lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
     """One statement (its own transaction): lock the rows in id order (rows move as they are updated, and
     two transactions locking them in different orders would deadlock), judge them all, then update them and
     insert the lease only if every row had room; otherwise return the rows as they are."""
