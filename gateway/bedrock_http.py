@@ -33,7 +33,7 @@ from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTime
 from botocore.httpsession import get_cert_path
 
 USER_AGENT = f"sbc-gateway botocore/{botocore_version}"
-BLOB_KEYS = ("bytes", "redactedContent")
+MEDIA_BLOCKS = ("image", "document", "video")
 OPERATIONS = {  # operation -> (path suffix, streamed)
     "converse": ("converse", False),
     "converse_stream": ("converse-stream", True),
@@ -55,20 +55,27 @@ def json_body(params: dict) -> bytes:
     return orjson.dumps(params, default=_blob_default)
 
 
-def decode_blobs(value):
-    """Blob fields of a parsed answer (image/document `bytes`, `redactedContent`) as bytes, in place."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if key in BLOB_KEYS and isinstance(child, str):
-                    item[key] = base64.b64decode(child)
-                elif isinstance(child, (dict, list)):
-                    stack.append(child)
-        elif isinstance(item, list):
-            stack.extend(child for child in item if isinstance(child, (dict, list)))
-    return value
+def decode_block_blobs(block: dict) -> None:
+    """A content block's (or a streamed delta's) blobs as bytes, in place: media `source.bytes` and
+    `reasoningContent.redactedContent`, the fields botocore's Converse shapes declare as blobs."""
+    for kind in MEDIA_BLOCKS:
+        media = block.get(kind)
+        source = media.get("source") if isinstance(media, dict) else None
+        if isinstance(source, dict) and isinstance(source.get("bytes"), str):
+            source["bytes"] = base64.b64decode(source["bytes"])
+    reasoning = block.get("reasoningContent")
+    if isinstance(reasoning, dict) and isinstance(reasoning.get("redactedContent"), str):
+        reasoning["redactedContent"] = base64.b64decode(reasoning["redactedContent"])
+
+
+def decode_blobs(answer: dict) -> dict:
+    """A Converse answer with its content blocks' blobs as bytes. Nothing else is touched: a tool's input or
+    the model's extra fields are free JSON, where a key called `bytes` is just text."""
+    content = ((answer.get("output") or {}).get("message") or {}).get("content")
+    for block in content if isinstance(content, list) else ():
+        if isinstance(block, dict):
+            decode_block_blobs(block)
+    return answer
 
 
 def _error_code(raw: str) -> str:
@@ -178,8 +185,8 @@ class EventStream:
             event_type = headers.get(":event-type")
             if event_type == "chunk" and isinstance(payload.get("bytes"), str):
                 payload["bytes"] = base64.b64decode(payload["bytes"])
-            elif "reasoningContent" in (payload.get("delta") or ()):
-                decode_blobs(payload)
+            elif isinstance(payload.get("delta"), dict):
+                decode_block_blobs(payload["delta"])
             return {event_type: payload}
         if kind == "exception":
             payload = orjson.loads(raw) if raw else {}

@@ -47,6 +47,20 @@ def test_converse_answers_match_the_sdks(both, text):
     assert without_metadata(ours.converse(**kwargs)) == without_metadata(sdk.converse(**kwargs))
 
 
+UPLOAD = {"toolSpec": {"name": "upload", "description": "Store a file.", "inputSchema": {"json": {
+    "type": "object", "properties": {"bytes": {"type": "string"}}, "required": ["bytes"]}}}}
+
+
+def test_a_tool_input_field_called_bytes_stays_text_as_with_the_sdk(both):
+    sdk, ours = both
+    kwargs = {"modelId": SONNET, "messages": [user("Use upload with bytes=hello please.")],
+              "toolConfig": {"tools": [UPLOAD]}}
+    mine = without_metadata(ours.converse(**kwargs))
+    assert mine == without_metadata(sdk.converse(**kwargs))
+    tool_input = next(b["toolUse"]["input"] for b in mine["output"]["message"]["content"] if "toolUse" in b)
+    assert isinstance(tool_input["bytes"], str)
+
+
 def test_streamed_events_match_the_sdks(both):
     sdk, ours = both
     kwargs = {"modelId": SONNET, "messages": [user("Stream please. [[sbc:pace=6x0]]")]}
@@ -128,12 +142,15 @@ def test_a_hung_answer_is_a_read_timeout(emulator):
     assert isinstance(bedrock.to_api_error(raised.value), GatewayTimeout)
 
 
-def test_blobs_are_base64_on_the_wire_and_bytes_in_python():
-    block = {"reasoningContent": {"redactedContent": b"\x00\xffsecret"}}
-    wire = json.loads(json_body({"messages": [{"content": [block, {"image": {"source": {"bytes": PNG}}}]}]}))
-    assert wire["messages"][0]["content"][0]["reasoningContent"]["redactedContent"] == "AP9zZWNyZXQ="
-    assert decode_blobs(wire)["messages"][0]["content"][0] == block
-    assert wire["messages"][0]["content"][1]["image"]["source"]["bytes"] == PNG
+def test_blobs_are_base64_on_the_wire_and_bytes_in_python_and_nothing_else_is_decoded():
+    redacted = {"reasoningContent": {"redactedContent": b"\x00\xffsecret"}}
+    image = {"image": {"format": "png", "source": {"bytes": PNG}}}
+    tool = {"toolUse": {"toolUseId": "t1", "name": "upload", "input": {"bytes": "aGk=", "path": "a.txt"}}}
+    wire = json.loads(json_body({"output": {"message": {"role": "assistant", "content": [redacted, image, tool]}}}))
+    blocks = wire["output"]["message"]["content"]
+    assert blocks[0]["reasoningContent"]["redactedContent"] == "AP9zZWNyZXQ="
+    assert decode_blobs(wire)["output"]["message"]["content"] == [redacted, image, tool]
+    assert blocks[2]["toolUse"]["input"]["bytes"] == "aGk="   # a tool's own field stays text
 
 
 def test_the_sdk_carries_the_calls_when_asked_or_when_a_proxy_applies(emulator, monkeypatch, settings):
