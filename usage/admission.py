@@ -28,7 +28,6 @@ from usage.redis_counters import CountersUnavailable, redis_counters
 
 log = logging.getLogger("sbc.usage")
 REDIS_RETRY_SECONDS = 30
-DATABASE = None   # the per-minute and concurrency counters are in the database's windows
 _redis_down_until = 0.0
 _down_lock = threading.Lock()
 
@@ -45,11 +44,12 @@ class Reservation:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def shared_counters():
-    """Redis when configured and healthy, else the database."""
+def redis_if_up():
+    """The Redis counters when configured and healthy; None: the per-minute and concurrency windows are in
+    the database."""
     if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
         return redis_counters(settings.REDIS_URL)
-    return DATABASE
+    return None
 
 
 def _redis_failed(exc: Exception) -> None:
@@ -174,16 +174,16 @@ def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: in
     """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded."""
     now = limits_mod.clock()
     res = Reservation(identity_id=identity_id, request_id=request_id, tokens=tokens, cost_micros=cost_micros)
-    redis = shared_counters() if (limits.per_minute or limits.concurrent) else DATABASE
+    redis = redis_if_up() if (limits.per_minute or limits.concurrent) else None
     try:
         takes = []
-        if limits.per_minute and (redis is DATABASE or not _redis_minute(res, limits, now, redis)):
+        if limits.per_minute and (redis is None or not _redis_minute(res, limits, now, redis)):
             takes.append(Take("minute", minute_start(now), requests=1, tokens=tokens,
                               max_requests=limits.requests_per_minute, max_tokens=limits.tokens_per_minute))
         takes += _calendar_takes(res, limits, now)
         lease = Lease(request_id, limits.concurrent, now, now + timedelta(seconds=settings.QUOTA_LEASE_SECONDS)) \
             if limits.concurrent else None
-        if lease is not None and redis is not DATABASE and _redis_lease(res, limits, now, redis):
+        if lease is not None and redis is not None and _redis_lease(res, limits, now, redis):
             lease = None
         if takes or lease is not None:
             _database_take(res, limits, now, takes, lease)
