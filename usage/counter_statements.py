@@ -72,12 +72,9 @@ def _case(key: str, values: list[tuple[int, int]], params: list) -> str:
 def _within(take: Take, params: list) -> str:
     """The condition that keeps one row within its limits after the take."""
     checks = []
-    for column, amount, limit in (("requests", take.requests, take.max_requests),
-                                  ("tokens", take.tokens, take.max_tokens),
-                                  ("cost_micros", take.cost_micros, take.max_cost_micros)):
-        if limit:
-            checks.append(f"{column} + %s <= %s")
-            params += [amount, limit]
+    for _, column, amount, limit in take.limited():
+        checks.append(f"{column} + %s <= %s")
+        params += [amount, limit]
     return " AND ".join(checks) or "1 = 1"
 
 

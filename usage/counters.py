@@ -50,6 +50,12 @@ class Take:
     max_tokens: int = 0
     max_cost_micros: int = 0
 
+    def limited(self) -> list[tuple[int, str, int, int]]:
+        """(column index, column, amount, limit) for each column this take has a limit on."""
+        return [(index, column, amount, limit) for index, (column, amount, limit) in enumerate((
+            ("requests", self.requests, self.max_requests), ("tokens", self.tokens, self.max_tokens),
+            ("cost_micros", self.cost_micros, self.max_cost_micros))) if limit]
+
 
 @dataclass(frozen=True)
 class Lease:
@@ -110,9 +116,7 @@ def _forget(identity_id: int, take: Take) -> None:
 
 def _fits(take: Take, used: tuple[int, int, int]) -> bool:
     """Whether the window, holding `used` (requests, tokens, cost_micros), has room for the take."""
-    return all(not limit or held + amount <= limit for held, amount, limit in (
-        (used[0], take.requests, take.max_requests), (used[1], take.tokens, take.max_tokens),
-        (used[2], take.cost_micros, take.max_cost_micros)))
+    return all(used[index] + amount <= limit for index, _, amount, limit in take.limited())
 
 
 def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = None,
