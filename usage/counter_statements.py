@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
-from usage.limits import EPOCH
 from usage.models import ConcurrencyLease, UsageCounter
 from usage.records import usage_record_insert, usage_record_sql
 
@@ -208,24 +207,21 @@ def adjust_postgres(pks: list[int], adjusts: list[Take], lease_request_id: str |
                        f"tokens = {tokens}, cost_micros = {cost} FROM locked WHERE {key} = locked.id", params)
 
 
+def _expires_at(value: datetime):
+    """A datetime as the lease table stores it (text on SQLite), for comparisons in raw SQL."""
+    return ConcurrencyLease._meta.get_field("expires_at").get_db_prep_value(value, connection)
+
+
 def _lease_insert(identity_id: int, lease: Lease) -> None:
-    expires = ConcurrencyLease._meta.get_field("expires_at").get_db_prep_value(lease.expires_at, connection)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) "
-                       "VALUES (%s, %s, %s)", [identity_id, lease.request_id, expires])
+                       "VALUES (%s, %s, %s)", [identity_id, lease.request_id, _expires_at(lease.expires_at)])
 
 
 def _lease_delete(request_id: str, now: datetime) -> bool:
     """Delete the request's lease: whether it was still live."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at",
-                       [request_id])
+        cursor.execute(f"DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at > %s",
+                       [request_id, _expires_at(now)])
         row = cursor.fetchone()
-    if row is None:
-        return False
-    expires_at = row[0]
-    if isinstance(expires_at, str):   # SQLite returns the stored text
-        expires_at = datetime.fromisoformat(expires_at)
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=EPOCH.tzinfo)
-    return expires_at > now
+    return row is not None and bool(row[0])
