@@ -106,7 +106,7 @@ def _may_fail_over(exc: Exception) -> bool:
 
 
 _clients: dict[str, object] = {}
-_http_clients: dict[str, BedrockHttpClient] = {}
+_transports: dict[str, object] = {}   # region -> the client for HTTP_OPERATIONS (proxy decided once)
 _clients_lock = threading.Lock()
 _session: boto3.session.Session | None = None
 
@@ -144,18 +144,17 @@ def transport_for(region: str, operation: str):
     """The lean client for the hot operations (unless BEDROCK_TRANSPORT=sdk or a proxy applies), else boto3's."""
     if operation not in HTTP_OPERATIONS or settings.BEDROCK_TRANSPORT != "direct":
         return client_for(region)
-    client = _http_clients.get(region)
-    if client is None:
-        endpoint = client_for(region).meta.endpoint_url
-        if _proxied(endpoint):
-            return client_for(region)
+    transport = _transports.get(region)
+    if transport is None:
+        sdk = client_for(region)
+        endpoint = sdk.meta.endpoint_url
         with _clients_lock:
-            client = _http_clients.get(region) or BedrockHttpClient(
+            transport = _transports.get(region) or (sdk if _proxied(endpoint) else BedrockHttpClient(
                 endpoint_url=endpoint, region=region, credentials=_boto_session().get_credentials(),
                 connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT, read_timeout=settings.BEDROCK_READ_TIMEOUT,
-                max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS)
-            _http_clients[region] = client
-    return client
+                max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS))
+            _transports[region] = transport
+    return transport
 
 
 def _region_health() -> RegionHealth:

@@ -33,7 +33,7 @@ def bedrock_emulator(emulator, monkeypatch):
     monkeypatch.setattr(authentication, "_last_used_written", {})  # primary keys repeat across rolled-back tests
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
     monkeypatch.setattr(bedrock, "_clients", {})
-    monkeypatch.setattr(bedrock, "_http_clients", {})
+    monkeypatch.setattr(bedrock, "_transports", {})
     return emulator
 
 
