@@ -58,6 +58,10 @@ class ModelSpec:
         """The model's maker as Bedrock names it: `anthropic`, `meta`, `mistral`, `amazon`, ..."""
         return strip_profile(self.base_model_id).split(".", 1)[0] if "." in self.base_model_id else ""
 
+    @property
+    def can_reason(self) -> bool:
+        return self.reasoning in ("budget", "adaptive")
+
     def model_id_for(self, region: str, geography: str = "") -> str:
         """The id to call in `region`: the inference profile where the model needs one."""
         if self.profile != "required" or self.base_model_id.startswith(PROFILE_PREFIXES) \

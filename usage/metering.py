@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from gateway.compat import HEADER as ADAPTED_HEADER
 from gateway.errors import ApiError, PermissionDenied
 from gateway.registry import strip_profile
 from usage.admission import Reservation, quota_admit, quota_settle
@@ -70,6 +71,7 @@ class Meter:
     streamed: bool
     client: str
     metadata: dict
+    adapted: tuple[str, ...] = ()      # what the gateway adapted or dropped (names only, see gateway.compat)
     started: float = field(default_factory=time.monotonic)
     region: str = ""
     settled: bool = False
@@ -85,6 +87,8 @@ class Meter:
 
     def response_headers(self) -> dict[str, str]:
         headers = {"x-request-id": self.request_id}
+        if self.adapted:
+            headers[ADAPTED_HEADER] = ", ".join(self.adapted)
         if self.reservation is not None:
             headers.update(self.reservation.headers)
         return headers
@@ -128,7 +132,7 @@ class Meter:
             token_id=self.token_id, endpoint=self.endpoint, model_requested=self.model_requested,
             model_resolved=self.model_resolved, region=self.region, usage=usage, cost_usd=cost, latency_ms=latency,
             streamed=self.streamed, status=status, finish_reason=finish_reason, error_code=error_code,
-            client=self.client, disconnected=disconnected)
+            client=self.client, disconnected=disconnected, adapted=self.adapted)
         self._write(record, tokens=total, cost_micros=int(cost * 1_000_000))
         details = usage.get("prompt_tokens_details") or {}
         event_emit("response", request_id=self.request_id, identity=self.identity, token_id=self.token_id,
@@ -141,19 +145,23 @@ class Meter:
                           "cached_tokens": details.get("cached_tokens", 0),
                           "cache_write_tokens": details.get("cache_write_tokens", 0)},
                    usage_estimated=bool(usage.get("estimated")), cost_usd=float(cost),
-                   client=self.client, timestamp=iso_now())
+                   client=self.client, adapted=list(self.adapted), timestamp=iso_now())
         return True
 
 
 def meter_start(*, request, caller, endpoint: str, model_requested: str, model_resolved: str,
                 message_count: int, streamed: bool, metadata: dict | None = None,
-                max_tokens: int | None = None) -> Meter:
-    """Admit the request (allow-list, quotas and rate limits) and emit its `request` event."""
+                max_tokens: int | None = None, adapted=()) -> Meter:
+    """Admit the request (allow-list, quotas and rate limits) and emit its `request` event.
+
+    `adapted`: the names of what the gateway adapted or dropped for this request (gateway.compat).
+    """
     meter = Meter(request_id=getattr(request, "request_id", None) or new_request_id(),
                   identity=caller.identity_name, identity_id=caller.identity_id, token_id=caller.token_id,
                   endpoint=endpoint, model_requested=model_requested, model_resolved=model_resolved,
                   message_count=message_count, streamed=streamed,
-                  client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")), metadata=metadata or {})
+                  client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")), metadata=metadata or {},
+                  adapted=tuple(adapted))
     event_emit("request", request_id=meter.request_id, identity=meter.identity, token_id=meter.token_id,
                endpoint=endpoint, model_requested=model_requested, model_resolved=model_resolved,
                message_count=message_count, stream=streamed, client=meter.client, timestamp=iso_now())

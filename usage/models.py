@@ -36,6 +36,8 @@ class UsageRecord(models.Model):
     error_code = models.CharField(max_length=60, blank=True)
     client = models.CharField(max_length=60, blank=True)
     disconnected = models.BooleanField(default=False)
+    adapted = models.CharField(max_length=400, blank=True,
+                               help_text="What the gateway adapted or dropped from the request (names only).")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from usage.models import UsageRecord
 
 log = logging.getLogger("sbc.usage")
+ADAPTED_MAX = UsageRecord._meta.get_field("adapted").max_length
 _FIELDS = [f for f in UsageRecord._meta.concrete_fields if not f.primary_key]
 _sql: dict[str, str] = {}
 
@@ -31,7 +32,7 @@ def _insert_sql() -> str:
 def usage_record_values(*, request_id: str, identity_id: int | None, identity_name: str, token_id: str,
                         endpoint: str, model_requested: str, model_resolved: str, region: str, usage: dict,
                         cost_usd: Decimal, latency_ms: int, streamed: bool, status: int, finish_reason: str | None,
-                        error_code: str | None, client: str, disconnected: bool) -> dict:
+                        error_code: str | None, client: str, disconnected: bool, adapted=()) -> dict:
     """The record's column values by field attname, cut to their columns' sizes."""
     details = usage.get("prompt_tokens_details") or {}
     prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
@@ -44,7 +45,7 @@ def usage_record_values(*, request_id: str, identity_id: int | None, identity_na
             "usage_estimated": bool(usage.get("estimated")), "cost_usd": cost_usd, "latency_ms": latency_ms,
             "streamed": streamed, "status": status, "finish_reason": (finish_reason or "")[:30],
             "error_code": (error_code or "")[:60], "client": client[:60], "disconnected": disconnected,
-            "created_at": timezone.now()}
+            "adapted": ", ".join(adapted)[:ADAPTED_MAX], "created_at": timezone.now()}
 
 
 def usage_record_sql(values: dict) -> tuple[str, list]:

@@ -65,8 +65,9 @@ RESPONSE_FORMAT = {"oneOf": [
 CHAT_REQUEST = {
     "type": "object",
     "required": ["messages"],
-    "additionalProperties": False,
-    "description": "Unknown fields are refused with 400 `invalid_request`; accepted-but-ignored fields are listed. "
+    "additionalProperties": True,
+    "description": "Fields Bedrock has no use for, and fields this gateway does not know, are dropped and named in "
+                   "the `x-sbc-adapted` response header (see the README's compatibility section). "
                    "JSON null means the field is absent.",
     "properties": {
         "model": {"type": "string", "example": "claude-4-sonnet",
@@ -100,9 +101,9 @@ CHAT_REQUEST = {
         "reasoning_effort": {"type": "string", "enum": ["none", "minimal", "low", "medium", "high", "xhigh", "max"]},
         "logprobs": {"type": "boolean", "enum": [False], "description": "Only false."},
         "modalities": {"type": "array", "items": {"type": "string", "enum": ["text"]}, "minItems": 1, "maxItems": 1},
-        **{name: {"description": "Accepted and ignored."} for name in (
+        **{name: {"description": "Dropped, and named in the x-sbc-adapted response header."} for name in (
             "seed", "frequency_penalty", "presence_penalty", "logit_bias", "store", "service_tier",
-            "prompt_cache_key", "safety_identifier", "verbosity")},
+            "prompt_cache_key", "safety_identifier", "verbosity", "web_search_options")},
     },
     "example": {"model": "claude-4-sonnet", "max_tokens": 64, "messages": [{"role": "user", "content": "Hello"}]},
 }
@@ -144,8 +145,8 @@ SSE = {  # one server-sent event, as OpenAPI 3.0 tools model a text/event-stream
 RESPONSES_REQUEST = {
     "type": "object",
     "required": ["input"],
-    "additionalProperties": False,
-    "description": "Stateless: every request carries the whole conversation. Unknown fields are refused with 400; "
+    "additionalProperties": True,
+    "description": "Unknown fields are dropped and named in the `x-sbc-adapted` response header; "
                    "JSON null means the field is absent.",
     "properties": {
         "model": CHAT_REQUEST["properties"]["model"],
@@ -186,7 +187,7 @@ RESPONSES_REQUEST = {
         "top_logprobs": {"type": "integer", "enum": [0]},
         **{name: {"description": "Refused with 400: this gateway keeps no server-side state or prompts."}
            for name in ("previous_response_id", "conversation", "prompt", "context_management")},
-        **{name: {"description": "Accepted and ignored."} for name in (
+        **{name: {"description": "Dropped, and named in the x-sbc-adapted response header."} for name in (
             "store", "truncation", "service_tier", "prompt_cache_key", "prompt_cache_retention",
             "safety_identifier", "max_tool_calls", "client_metadata")},
     },

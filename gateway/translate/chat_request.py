@@ -1,14 +1,16 @@
 """Validates an OpenAI chat-completions request body and builds the Converse request it stands for.
 
 Every top-level field has exactly one rule in `FIELD_RULES` (see `fields`): it checks the value and
-returns the `ChatRequest` fields it sets. A field Bedrock cannot honour is either rejected with a 400
-that names it, or, where dropping it cannot change the answer the client relies on, accepted and
-ignored. Unknown fields are rejected, so a typo never passes silently.
+returns the `ChatRequest` fields it sets. What each field gets (honoured, adapted, dropped, refused) is the
+policy table `gateway.compat.chat`; what was adapted or dropped for a request travels with it in
+`adaptations`. Unknown fields are dropped and named there.
 
 Choices documented here because clients notice them:
 
-* `temperature` is accepted on OpenAI's 0..2 scale and clamped to Bedrock's maximum of 1.0: a value
+* `temperature` is accepted on OpenAI's 0..2 scale and clamped to Bedrock's maximum of 1.0 (noted): a value
   above 1 asks for "more random than usual", and the closest Bedrock offers is its maximum.
+* `reasoning_effort` on a model that cannot reason is dropped (noted): tools such as Copilot send it for
+  every model.
 * Tools, reasoning, structured output, prompt-cache points and the context-window guard each have
   their own module (`tools`, `reasoning`, `structured`, `caching`, `context_window`), applied in that
   order by `to_converse_request`, since reasoning decides which structured-output path is allowed.
@@ -17,14 +19,15 @@ Choices documented here because clients notice them:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from gateway.compat import Adaptations
 from gateway.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.caching import apply_cache_points
 from gateway.translate.context_window import check_context_window
-from gateway.translate.fields import Context, Rule, apply_rules, ignored, rejected
+from gateway.translate.fields import Context, Rule, apply_rules, dropped, rejected
 from gateway.translate.messages import Conversation, convert_messages
 from gateway.translate.reasoning import ReasoningAsk, apply_reasoning, validate_effort
 from gateway.translate.structured import OutputFormat, apply_output_format, validate_response_format
@@ -57,6 +60,8 @@ class ChatRequest:
     response_format: OutputFormat | None = None
     effort_param: str = "reasoning_effort"    # the field names in errors (the Responses API names them differently)
     format_param: str = "response_format"
+    # What was adapted or dropped (names only); to_converse_request adds what the model decides.
+    adaptations: Adaptations = field(default_factory=Adaptations, compare=False, repr=False)
     # The converted conversation, cached by validate_chat_request so images are decoded once.
     conversation: Conversation | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -73,6 +78,7 @@ class ConverseCall:
     message_count: int                         # Converse messages after merging
     json_tool: str | None = None               # the synthetic structured-output tool, when used
     thinking: bool = False
+    adaptations: Adaptations = field(default_factory=Adaptations)
 
 
 # ---- value checks -------------------------------------------------------------------------------
@@ -124,7 +130,10 @@ def _max_tokens(name: str, value: object, ctx: Context) -> dict:
 
 
 def _temperature(name: str, value: object, ctx: Context) -> dict:
-    return {"temperature": min(_number(name, value, 0, 2), BEDROCK_MAX_TEMPERATURE)}
+    temperature = _number(name, value, 0, 2)
+    if temperature > BEDROCK_MAX_TEMPERATURE:
+        ctx.adaptations.note(name)
+    return {"temperature": min(temperature, BEDROCK_MAX_TEMPERATURE)}
 
 
 def _top_p(name: str, value: object, ctx: Context) -> dict:
@@ -235,20 +244,21 @@ FIELD_RULES: dict[str, Rule] = {
     "top_logprobs": rejected("Bedrock does not return token log probabilities"),
     "audio": rejected(_UNSUPPORTED_OUTPUT),
     "prediction": rejected("Bedrock has no predicted outputs"),
-    "web_search_options": rejected("this gateway has no web search"),
+    "web_search_options": dropped,
     "functions": rejected("the deprecated `functions` field is not accepted; use `tools`"),
     "function_call": rejected("the deprecated `function_call` field is not accepted; use `tool_choice`"),
-    # Accepted and ignored: Converse has no equivalent, and dropping them never changes what a
-    # client can rely on in the answer (sampling hints, storage and routing preferences, cache keys).
-    "seed": ignored,
-    "frequency_penalty": ignored,
-    "presence_penalty": ignored,
-    "logit_bias": ignored,
-    "store": ignored,
-    "service_tier": ignored,
-    "prompt_cache_key": ignored,
-    "safety_identifier": ignored,
-    "verbosity": ignored,
+    # Dropped (and named in the request's adaptations): Converse has no equivalent, and leaving them out
+    # never changes what a client can rely on in the answer (sampling hints, storage and routing
+    # preferences, cache keys).
+    "seed": dropped,
+    "frequency_penalty": dropped,
+    "presence_penalty": dropped,
+    "logit_bias": dropped,
+    "store": dropped,
+    "service_tier": dropped,
+    "prompt_cache_key": dropped,
+    "safety_identifier": dropped,
+    "verbosity": dropped,
 }
 
 
@@ -272,8 +282,8 @@ def _sampling_both(chat: ChatRequest) -> dict:
 def _sampling_one(chat: ChatRequest) -> dict:
     # These models reject temperature and top_p together; temperature is the one clients tune.
     sampling = _sampling_both(chat)
-    if "temperature" in sampling:
-        sampling.pop("topP", None)
+    if "temperature" in sampling and sampling.pop("topP", None) is not None:
+        chat.adaptations.note("top_p")
     return sampling
 
 
@@ -310,6 +320,9 @@ def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
     conversation = chat.conversation or convert_messages(chat.messages)
     if conversation.image_params and not spec.supports_images:
         raise InvalidRequest(f"The model `{spec.name}` does not accept images", param=conversation.image_params[0])
+    if chat.reasoning_effort not in (None, "none") and not spec.can_reason:
+        chat.adaptations.note(chat.effort_param)   # Copilot and others send it for every model
+        chat = replace(chat, reasoning_effort=None)
     tool_names = dict(conversation.tool_names)
     kwargs = _own_lists(conversation)
     inference = _inference_config(chat, spec)
@@ -326,4 +339,4 @@ def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
     apply_cache_points(kwargs, spec)
     check_context_window(kwargs, spec)
     return ConverseCall(kwargs=kwargs, tool_names=tool_names, message_count=len(conversation.messages),
-                        json_tool=json_tool, thinking=thinking)
+                        json_tool=json_tool, thinking=thinking, adaptations=chat.adaptations)

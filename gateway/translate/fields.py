@@ -2,28 +2,39 @@
 
 Every top-level field of a request has one rule: a function of (field name, value, context) that checks
 the value and returns what it contributes to the request, raises InvalidRequest naming the field, or
-accepts and drops it (`ignored`). Unknown fields are refused, so a typo never passes silently.
+accepts and drops it (`dropped`, which notes the name in the request's adaptations). A field no rule
+knows is dropped and noted as `unknown:<name>`: clients add fields faster than any table, and the
+`x-sbc-adapted` header tells the caller what was left out (see `gateway.compat`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
+from gateway.compat import Adaptations
 from gateway.errors import InvalidRequest
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may look at besides its own value."""
+    """What a rule may look at besides its own value, and where it notes what it adapted or dropped."""
 
     body: dict
     max_messages: int
+    adaptations: Adaptations = field(default_factory=Adaptations)
 
 
 Rule = Callable[[str, object, Context], dict]
 
 
-def ignored(name: str, value: object, ctx: Context) -> dict:
+def dropped(name: str, value: object, ctx: Context) -> dict:
+    """Accepted and left out: Bedrock has nothing like it and leaving it out changes nothing relied on."""
+    ctx.adaptations.note(name)
+    return {}
+
+
+def honoured_silently(name: str, value: object, ctx: Context) -> dict:
+    """Accepted with nothing to do: the gateway already behaves as the field asks."""
     return {}
 
 
@@ -33,16 +44,21 @@ def rejected(reason: str) -> Rule:
     return rule
 
 
-def apply_rules(body: object, rules: dict[str, Rule], *, max_messages: int) -> dict:
-    """What the fields of `body` contribute, rule by rule; InvalidRequest naming the first bad field."""
+def apply_rules(body: object, rules: dict[str, Rule], *, max_messages: int,
+                adaptations: Adaptations | None = None) -> dict:
+    """What the fields of `body` contribute, rule by rule; InvalidRequest naming the first bad field.
+
+    The result's `adaptations` holds the names of what was adapted or dropped.
+    """
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object", param=None)
-    ctx = Context(body=body, max_messages=max_messages)
+    ctx = Context(body=body, max_messages=max_messages, adaptations=adaptations or Adaptations())
     fields: dict = {}
     for name, value in body.items():
         rule = rules.get(name)
         if rule is None:
-            raise InvalidRequest(f"Unrecognized request argument supplied: {name}", param=name)
-        if value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
+            ctx.adaptations.note(f"unknown:{name}")
+        elif value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
             fields.update(rule(name, value, ctx))
+    fields["adaptations"] = ctx.adaptations
     return fields

@@ -48,12 +48,11 @@ def validate_effort(name: str, value: object) -> str:
 
 
 def wants_thinking(ask: ReasoningAsk, spec: ModelSpec) -> bool:
-    """Whether the request asks for thinking; 400 for a model that cannot reason."""
+    """Whether the request asks for thinking the model can do; 400 for settings thinking refuses."""
     if ask.effort in (None, "none"):
         return False
-    if spec.reasoning not in ("budget", "adaptive"):
-        raise InvalidRequest(f"The model `{spec.name}` does not support reasoning; remove `{ask.effort_param}`",
-                             param=ask.effort_param)
+    if not spec.can_reason:     # the request translation drops the effort first (and notes it)
+        return False
     if ask.temperature is not None and ask.temperature != 1:
         raise InvalidRequest(f"`temperature` must be 1 or unset when reasoning is on (`{ask.effort_param}`)",
                              param="temperature")

@@ -29,7 +29,7 @@ from gateway.errors import InvalidRequest
 from gateway.translate.chat_request import DEFAULT_MAX_MESSAGES as DEFAULT_MAX_ITEMS
 from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.chat_request import ChatRequest
-from gateway.translate.fields import Context, Rule, apply_rules, ignored, rejected
+from gateway.translate.fields import Context, Rule, apply_rules, dropped, rejected
 from gateway.translate.reasoning import validate_effort
 from gateway.translate.responses_input import convert_input, flat_tool_name
 from gateway.translate.structured import validate_response_format
@@ -218,14 +218,14 @@ FIELD_RULES: dict[str, Rule] = {
     "context_management": rejected("this gateway does not compact conversations on the server"),
     "background": _background,
     "top_logprobs": _top_logprobs,
-    "store": ignored,
-    "truncation": ignored,
-    "service_tier": ignored,
-    "prompt_cache_key": ignored,
-    "prompt_cache_retention": ignored,
-    "safety_identifier": ignored,
-    "max_tool_calls": ignored,
-    "client_metadata": ignored,
+    "store": dropped,
+    "truncation": dropped,
+    "service_tier": dropped,
+    "prompt_cache_key": dropped,
+    "prompt_cache_retention": dropped,
+    "safety_identifier": dropped,
+    "max_tool_calls": dropped,
+    "client_metadata": dropped,
 }
 # Fields the `response` object repeats back as the client sent them.
 ECHOED = ("instructions", "max_output_tokens", "metadata", "parallel_tool_calls", "temperature", "top_p",

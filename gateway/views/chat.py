@@ -27,7 +27,7 @@ class ChatCompletions(ApiView):
                             model_requested=requested, model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
                             message_count=call.message_count, streamed=chat.stream,
                             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
-                            max_tokens=chat.max_tokens)
+                            max_tokens=chat.max_tokens, adapted=call.adaptations.names)
         completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
         if chat.stream:
             result = metered(meter, lambda: bedrock.converse_stream(spec, call.kwargs))

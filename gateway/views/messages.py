@@ -35,7 +35,8 @@ def _meter(request, call: MessagesRequest, spec, endpoint: str):
     return meter_start(request=request, caller=request.user, endpoint=endpoint, model_requested=call.model,
                        model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
                        message_count=call.message_count, streamed=call.stream,
-                       metadata={"user": call.user_id} if call.user_id else {}, max_tokens=call.max_tokens or 1)
+                       metadata={"user": call.user_id} if call.user_id else {}, max_tokens=call.max_tokens or 1,
+                       adapted=call.dropped)
 
 
 class Messages(AnthropicApiView):

@@ -29,7 +29,7 @@ class Responses(ApiView):
                             model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
                             message_count=call.message_count, streamed=chat.stream,
                             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
-                            max_tokens=chat.max_tokens)
+                            max_tokens=chat.max_tokens, adapted=call.adaptations.names)
         shape = ResponseShape(response_id=new_id("resp"), created_at=int(time.time()), model=requested,
                               ask=ask, call=call)
         if chat.stream:

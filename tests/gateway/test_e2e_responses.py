@@ -114,10 +114,15 @@ def test_it_refuses_hosted_tools_by_name(client):
     assert "`web_search`" in caught.value.message and 'web_search = "disabled"' in caught.value.message
 
 
-def test_it_refuses_unknown_fields_and_bad_input_with_400(gateway, token):
+def test_it_drops_unknown_fields_and_says_so(gateway, token):
+    response = httpx.post(f"{gateway.url}/v1/responses", headers={"Authorization": f"Bearer {token}"},
+                          json={"input": "Hi", "frobnicate": True}, timeout=30)
+    assert response.status_code == 200 and response.headers["x-sbc-adapted"] == "unknown:frobnicate"
+
+
+def test_it_refuses_bad_input_with_400(gateway, token):
     headers = {"Authorization": f"Bearer {token}"}
-    for body, param in [({"input": "Hi", "frobnicate": True}, "frobnicate"),
-                        ({"input": [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{"}]},
+    for body, param in [({"input": [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{"}]},
                          "input[0].arguments"),
                         ({"input": 42}, "input"), ({"input": "Hi", "tools": "all"}, "tools")]:
         response = httpx.post(f"{gateway.url}/v1/responses", headers=headers, json=body, timeout=30)

@@ -96,9 +96,8 @@ def test_it_rejects_an_unknown_effort(effort):
     assert error.param == "reasoning_effort" and "must be one of" in error.message
 
 
-def test_it_rejects_reasoning_on_a_model_that_cannot_reason():
-    error = rejected(body(reasoning_effort="high"), SONNET_35)
-    assert error.param == "reasoning_effort" and "claude-3.5-sonnet" in error.message
+def test_it_leaves_thinking_off_on_a_model_that_cannot_reason():
+    assert "additionalModelRequestFields" not in converse(body(reasoning_effort="high"), SONNET_35)
 
 
 def test_it_replays_signed_thinking_before_the_tool_call_it_led_to():

@@ -212,21 +212,32 @@ def test_it_rejects_bad_stream_options(fields, param):
     ("logprobs", True, "not supported"),
     ("top_logprobs", 3, "not supported"),
     ("prediction", {"type": "content", "content": "x"}, "not supported"),
-    ("web_search_options", {}, "not supported"),
     ("functions", [{"name": "f"}], "not supported"),
     ("function_call", "auto", "not supported"),
-    ("reasoning_effort", "high", "does not support reasoning"),
     ("reasoning_effort", "extreme", "must be one of"),
-    ("thinking", {"type": "enabled"}, "Unrecognized request argument supplied: thinking"),
-    ("temprature", 0.5, "Unrecognized request argument supplied: temprature"),
 ])
 def test_it_rejects_fields_it_cannot_honour_naming_them(field, value, fragment):
     error = rejected(body(**{field: value}))
     assert error.param == field and fragment in error.message
 
 
-def test_it_rejects_unknown_fields_even_when_null():
-    assert rejected(body(extra_thing=None)).param == "extra_thing"
+@pytest.mark.parametrize("fields, noted", [
+    ({"extra_thing": None}, ["unknown:extra_thing"]),
+    ({"thinking": {"type": "enabled"}}, ["unknown:thinking"]),
+    ({"temprature": 0.5, "seed": 1}, ["unknown:temprature", "seed"]),
+    ({"web_search_options": {}}, ["web_search_options"]),
+    ({"temperature": 1.7, "top_p": 0.5}, ["temperature", "top_p"]),   # Claude takes one of the two
+])
+def test_it_drops_fields_bedrock_has_no_use_for_and_names_them(fields, noted):
+    request = validate_chat_request(body(**fields))
+    kwargs = to_converse_request(request, CLAUDE).kwargs
+    assert list(request.adaptations) == noted
+    assert kwargs["messages"] == converse(body())["messages"]
+
+
+def test_it_drops_reasoning_effort_on_a_model_that_cannot_reason_and_names_it():
+    call_ = to_converse_request(validate_chat_request(body(reasoning_effort="high")), LLAMA)
+    assert "additionalModelRequestFields" not in call_.kwargs and list(call_.adaptations) == ["reasoning_effort"]
 
 
 def test_it_rejects_an_unknown_response_format_type():

@@ -55,7 +55,7 @@ def test_request_and_response_events_reach_cloudwatch(gateway_with, moto_server,
     server = gateway_with(CLOUDWATCH_LOG_GROUP=group, CLOUDWATCH_SEND_INTERVAL="0.5", **moto_server.env())
     name = unique_name("cw")
     token = issue(name)
-    reply = ask(server.url, token, max_tokens=64)
+    reply = ask(server.url, token, max_tokens=64, seed=7)
     deadline, events = time.monotonic() + 20, []
     while time.monotonic() < deadline:
         events = [e for e in cloudwatch_events(moto_server, group) if e.get("identity") == name]
@@ -73,6 +73,7 @@ def test_request_and_response_events_reach_cloudwatch(gateway_with, moto_server,
     assert response["usage"]["total_tokens"] == reply.usage.total_tokens
     assert response["status"] == 200 and response["latency_ms"] >= 0 and response["cost_usd"] > 0
     assert response["request_id"] == request["request_id"]
+    assert response["adapted"] == ["seed"]      # what the gateway left out, by name only
     raw = json.dumps(events)
     assert token not in raw and "Bearer" not in raw and "Hello there" not in raw
 
