@@ -14,18 +14,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,deploy]"
 	rm -f $(VENV)/.installed-*; touch $@
 
-# The coding agents the end-to-end tests drive (Claude Code, Codex CLI), pinned, from the npm registry when
-# npm is there; without them those tests are skipped.
+# The coding agents and SDKs the end-to-end tests drive, pinned in tests/clients/package.json (each version
+# its own alias), from the npm registry when npm is there; without them those tests are skipped.
 TOOLS := .tools
-AGENT_CLIS := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0
-TOOLS_STAMP := $(TOOLS)/.installed-$(shell echo "$(AGENT_CLIS)" | sha1sum | cut -c1-10)
+CLIENTS := tests/clients/package.json
+TOOLS_STAMP := $(TOOLS)/.installed-$(shell cat $(CLIENTS) | sha1sum | cut -c1-10)
 TEST_PATH := PATH=$(abspath $(TOOLS))/node_modules/.bin:$$PATH
 
-$(TOOLS_STAMP):
+$(TOOLS_STAMP): $(CLIENTS)
 	@mkdir -p $(TOOLS)
-	@if command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix $(TOOLS) $(AGENT_CLIS); then \
+	@cp $(CLIENTS) $(TOOLS)/package.json
+	@if command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix $(TOOLS); then \
 	  rm -f $(TOOLS)/.installed-*; touch $@; \
-	else echo "Claude Code and the Codex CLI could not be installed: their end-to-end tests will be skipped"; fi
+	else echo "The coding agents could not be installed: their end-to-end tests will be skipped"; fi
 
 install: $(STAMP)
 
