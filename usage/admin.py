@@ -16,7 +16,7 @@ from usage.selectors import UsageFilter, usage_choices, usage_records, usage_sum
 CSV_FIELDS = ("created_at", "request_id", "identity_name", "token_id", "endpoint", "model_requested",
               "model_resolved", "region", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
               "cache_write_tokens", "usage_estimated", "cost_usd", "latency_ms", "streamed", "status",
-              "finish_reason", "error_code", "client", "disconnected")
+              "finish_reason", "error_code", "client", "disconnected", "adapted")
 
 
 class IdentityNameFilter(admin.SimpleListFilter):
@@ -41,13 +41,31 @@ class ModelFilter(IdentityNameFilter):
         return queryset.filter(model_requested=self.value()) if self.value() else queryset
 
 
+class AdaptedFilter(admin.SimpleListFilter):
+    """Requests the gateway answered after adapting or dropping part of them (see the compatibility policy)."""
+
+    title = "adapted"
+    parameter_name = "adapted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Adapted or dropped something"), ("no", "Sent as asked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(adapted="")
+        if self.value() == "no":
+            return queryset.filter(adapted="")
+        return queryset
+
+
 @admin.register(UsageRecord)
 class UsageRecordAdmin(admin.ModelAdmin):
     list_display = ("created_at", "identity_name", "model_requested", "status", "prompt_tokens", "cached_tokens",
                     "completion_tokens", "cost_usd", "latency_ms", "streamed", "disconnected", "client")
     list_filter = (("created_at", admin.DateFieldListFilter), IdentityNameFilter, ModelFilter, "status", "streamed",
-                   "disconnected")
-    search_fields = ("request_id", "identity_name", "token_id", "model_requested", "model_resolved", "error_code")
+                   "disconnected", AdaptedFilter)
+    search_fields = ("request_id", "identity_name", "token_id", "model_requested", "model_resolved", "error_code",
+                     "adapted")
     date_hierarchy = "created_at"
     list_per_page = 100
     show_full_result_count = False

@@ -90,3 +90,16 @@ def test_quota_is_edited_inline_on_the_identity(admin_client):
     identity = Identity.objects.create(name="inline@admin")
     html = admin_client.get(f"/admin/tokens/identity/{identity.pk}/change/").content.decode()
     assert "quota-0-tokens_per_day" in html or "quota-tokens_per_day" in html
+
+
+def test_an_admin_finds_the_requests_the_gateway_adapted_and_what_it_left_out(admin_client):
+    record(5, "cat@admin", "claude-4-sonnet", 300, "0.0010", adapted="tool:web_search, store")
+    record(6, "dog@admin", "claude-4-sonnet", 300, "0.0010")
+    row = 'field-identity_name">{}<'.format
+    html = admin_client.get("/admin/usage/usagerecord/", {"adapted": "yes"}).content.decode()
+    assert row("cat@admin") in html and row("dog@admin") not in html
+    found = admin_client.get("/admin/usage/usagerecord/", {"q": "tool:web_search"}).content.decode()
+    assert row("cat@admin") in found and row("dog@admin") not in found
+    rows = list(csv.DictReader(io.StringIO(b"".join(
+        admin_client.get(DASHBOARD + "export.csv", {"identity": "cat@admin"}).streaming_content).decode())))
+    assert [row["adapted"] for row in rows] == ["tool:web_search, store"]
