@@ -149,7 +149,7 @@ class Stack:
     def _start_emulator(self) -> None:
         port = free_port()
         env = {**self.base_env(), "DJANGO_DEBUG": "1"}
-        process, log = _spawn("emulator", [PYTHON, "manage.py", "bedrock_emulator", "--port", str(port)],
+        process, log = _spawn("emulator", [PYTHON, "-m", "bedrock_emulator", "--port", str(port)],
                               env, self.workdir)
         self.emulator = Server("emulator", port, process, log)
         wait_ready(f"http://127.0.0.1:{port}/_emulator/health", process, log)

@@ -30,7 +30,7 @@ def _has_aws_credentials() -> bool:
 
 
 def _start_emulator(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([PYTHON, "manage.py", "bedrock_emulator", "--port", str(EMULATOR_PORT)],
+    process = subprocess.Popen([PYTHON, "-m", "bedrock_emulator", "--port", str(EMULATOR_PORT)],
                                cwd=ROOT, env={**env, "DJANGO_DEBUG": "1"})
     url = f"http://127.0.0.1:{EMULATOR_PORT}/_emulator/health"
     for _ in range(100):

@@ -124,9 +124,9 @@ class EmulatorServer(RunningServer):
 
 
 def start_emulator(**knobs: int | str) -> EmulatorServer:
-    """Start `manage.py bedrock_emulator`; knobs are its options, e.g. `start_emulator(latency_ms=5)`."""
+    """Start `python -m bedrock_emulator`; knobs are its options, e.g. `start_emulator(latency_ms=5)`."""
     port = free_port()
-    argv = [PYTHON, "manage.py", "bedrock_emulator", "--port", str(port)]
+    argv = [PYTHON, "-m", "bedrock_emulator", "--port", str(port)]
     for name, value in knobs.items():
         argv += ["--" + name.replace("_", "-"), str(value)]
     return start_process("bedrock-emulator", argv, port=port, health_path="/_emulator/health",

@@ -49,7 +49,9 @@ def test_the_image_runs_as_a_non_root_user_with_a_health_check_and_no_secrets():
         assert secret not in baked
     assert any("collectstatic" in run for run in instructions("RUN"))
     ignored = (ROOT / ".dockerignore").read_text().split()
-    assert {".env", ".venv", "db.sqlite3*", ".git", ".run"} <= set(ignored)
+    assert {".env", ".venv", "db.sqlite3*", ".git", ".run", "bedrock_emulator"} <= set(ignored)
+    copied = " ".join(instructions("COPY"))
+    assert "bedrock_emulator" not in copied, "the Bedrock emulator is for tests and make run only"
 
 
 def test_the_lambda_target_streams_through_the_web_adapter():

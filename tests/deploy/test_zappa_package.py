@@ -38,7 +38,8 @@ def test_the_package_stays_within_lambda_limits_without_slim_handler(lambda_pack
 def test_it_leaves_out_tests_local_data_and_test_only_packages(lambda_package):
     tops = {name.split("/")[0] for name in names(lambda_package)}
     for unwanted in ("tests", "db.sqlite3", ".run", ".venv", ".tools", ".git", "artifacts", "moto", "playwright",
-                     "pytest", "_pytest", "hypothesis", "openai", "anthropic", "sympy", "troposphere"):
+                     "pytest", "_pytest", "hypothesis", "openai", "anthropic", "sympy", "troposphere",
+                     "bedrock_emulator", "aiohttp"):
         assert unwanted not in tops, unwanted
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gateway import bedrock
 from gateway.bedrock_http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
-from gateway.emulator import eventstream
+from bedrock_emulator import eventstream
 from gateway.errors import GatewayTimeout, ServiceUnavailable
 from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 

@@ -17,14 +17,14 @@ from typing import Any, Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from gateway.emulator import catalog, claude, directives as directive, invoke, scenarios, streaming
-from gateway.emulator.control import add_control_routes
-from gateway.emulator.errors import (CONTEXT_TOO_LONG, BedrockError, canonical_error_name,
+from bedrock_emulator import catalog, claude, directives as directive, invoke, scenarios, streaming
+from bedrock_emulator.control import add_control_routes
+from bedrock_emulator.errors import (CONTEXT_TOO_LONG, BedrockError, canonical_error_name,
                                      canonical_stream_error, validation)
-from gateway.emulator.faults import FaultBook, Gates, Knobs
-from gateway.emulator.requestlog import RequestLog
-from gateway.emulator.usage import PromptCache, measure, tokens
-from gateway.emulator.validation import validate_converse
+from bedrock_emulator.faults import FaultBook, Gates, Knobs
+from bedrock_emulator.requestlog import RequestLog
+from bedrock_emulator.usage import PromptCache, measure, tokens
+from bedrock_emulator.validation import validate_converse
 
 JSON = "application/json"
 EVENTSTREAM = "application/vnd.amazon.eventstream"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gateway.emulator import structured, thinking
-from gateway.emulator.catalog import Model
-from gateway.emulator.errors import validation
+from bedrock_emulator import structured, thinking
+from bedrock_emulator.catalog import Model
+from bedrock_emulator.errors import validation
 
 ROLES = ("user", "assistant")
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")

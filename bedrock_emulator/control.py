@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from gateway.emulator.faults import parse_rule
+from bedrock_emulator.faults import parse_rule
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from gateway.emulator import structured
+from bedrock_emulator import structured
 
 _TRAILING = ".,;:!?)]}"
 

@@ -2,7 +2,8 @@
 
 boto3 talks to it through `endpoint_url` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`), so the gateway's real
 serializer, parser and error paths run in development, tests and benchmarks without AWS. Start it with
-`python manage.py bedrock_emulator`; the modules here do not import Django.
+`python -m bedrock_emulator`; it imports nothing of the gateway and not Django, and it is left out
+of the Lambda package and the container image.
 
 Model routes: POST /model/{modelId}/converse | converse-stream | invoke (Titan v1/v2, Cohere v3 embeddings;
 Claude's native Messages body) | invoke-with-response-stream (Claude) | count-tokens (Claude).

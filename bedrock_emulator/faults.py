@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gateway.emulator.errors import canonical_error_name
+from bedrock_emulator.errors import canonical_error_name
 
 OPERATIONS = ("converse", "converse-stream", "invoke")
 GATE_TIMEOUT_SECONDS = 30.0

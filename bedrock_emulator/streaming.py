@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
-from gateway.emulator.errors import STREAM_ERRORS
-from gateway.emulator.eventstream import event, stream_exception
-from gateway.emulator.scenarios import Answer, words
+from bedrock_emulator.errors import STREAM_ERRORS
+from bedrock_emulator.eventstream import event, stream_exception
+from bedrock_emulator.scenarios import Answer, words
 
 FRAME, PAUSE, GATE, METADATA = "frame", "pause", "gate", "metadata"
 Step = tuple[str, Any]

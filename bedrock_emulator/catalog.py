@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.emulator.errors import validation
+from bedrock_emulator.errors import validation
 
 CHAT = "chat"
 EMBEDDING = "embedding"

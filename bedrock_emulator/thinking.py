@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.emulator.catalog import Model
-from gateway.emulator.claude import signature_of
-from gateway.emulator.errors import validation
+from bedrock_emulator.catalog import Model
+from bedrock_emulator.claude import signature_of
+from bedrock_emulator.errors import validation
 
 MIN_BUDGET = 1024
 EFFORTS = ("low", "medium", "high", "max")

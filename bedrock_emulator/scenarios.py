@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
-from gateway.emulator import structured, toolcalls
-from gateway.emulator.directives import as_int, last_user_message, pace
-from gateway.emulator.faults import Knobs
+from bedrock_emulator import structured, toolcalls
+from bedrock_emulator.directives import as_int, last_user_message, pace
+from bedrock_emulator.faults import Knobs
 
 GREETING = "This is a synthetic answer from the Bedrock emulator."
 THINKING_TYPES = ("enabled", "adaptive")

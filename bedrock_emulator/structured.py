@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.emulator.catalog import Model
-from gateway.emulator.errors import validation
+from bedrock_emulator.catalog import Model
+from bedrock_emulator.errors import validation
 
 _FROM_MODEL = "The model returned the following errors: "
 NOT_SUPPORTED = "This model doesn't support the outputConfig.textFormat field. Remove it and try again."

@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 
-from gateway.emulator import streaming
-from gateway.emulator.errors import BedrockError, validation
-from gateway.emulator.eventstream import event
-from gateway.emulator.scenarios import Answer
+from bedrock_emulator import streaming
+from bedrock_emulator.errors import BedrockError, validation
+from bedrock_emulator.eventstream import event
+from bedrock_emulator.scenarios import Answer
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 FIELDS = frozenset({"anthropic_version", "anthropic_beta", "max_tokens", "messages", "system", "temperature",

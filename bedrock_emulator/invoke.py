@@ -12,9 +12,9 @@ import uuid
 from functools import lru_cache
 from typing import Any, Callable
 
-from gateway.emulator.catalog import Model
-from gateway.emulator.errors import validation
-from gateway.emulator.usage import tokens
+from bedrock_emulator.catalog import Model
+from bedrock_emulator.errors import validation
+from bedrock_emulator.usage import tokens
 
 InvokeResult = tuple[dict[str, Any], int]         # (response body, input token count)
 InvokeHandler = Callable[[dict[str, Any], Model], InvokeResult]
