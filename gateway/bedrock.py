@@ -23,8 +23,9 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedErr
 from django.conf import settings
 
 from gateway.bedrock_http import OPERATIONS as HTTP_OPERATIONS, BedrockHttpClient
-from gateway.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
+from core.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
                             RateLimited, ServiceUnavailable, UpstreamError)
+from core.cache import ProcessCache
 from gateway.failover import RegionHealth, attempt_plan, backoff_delay
 from gateway.registry import ModelSpec, strip_profile
 
@@ -105,18 +106,23 @@ def _may_fail_over(exc: Exception) -> bool:
     return isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError))
 
 
-_clients: dict[str, object] = {}
-_transports: dict[str, object] = {}   # region -> the client for HTTP_OPERATIONS (proxy decided once)
-_clients_lock = threading.Lock()
-_session: boto3.session.Session | None = None
+_clients: ProcessCache = ProcessCache("bedrock clients")         # region -> boto3 client
+_transports: ProcessCache = ProcessCache("bedrock transports")   # region -> the client for HTTP_OPERATIONS
+_sessions: ProcessCache[boto3.session.Session] = ProcessCache("boto3 session")
+_health: ProcessCache[RegionHealth] = ProcessCache("region health")
+_clients_lock = threading.Lock()     # a client is built once per region, not by every thread that misses
 
 
 def _boto_session() -> boto3.session.Session:
     """One session per process: the SDK clients and the lean client share its credentials (and their refresh)."""
-    global _session
-    if _session is None:
-        _session = boto3.session.Session()
-    return _session
+    return _sessions.get_or_load(boto3.session.Session)
+
+
+def _new_client(region: str):
+    config = Config(region_name=region, connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
+                    read_timeout=settings.BEDROCK_READ_TIMEOUT, retries={"total_max_attempts": 1},
+                    max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS, tcp_keepalive=True)
+    return _boto_session().client("bedrock-runtime", config=config)
 
 
 def client_for(region: str):
@@ -124,13 +130,7 @@ def client_for(region: str):
     client = _clients.get(region)
     if client is None:
         with _clients_lock:
-            client = _clients.get(region)
-            if client is None:
-                config = Config(region_name=region, connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
-                                read_timeout=settings.BEDROCK_READ_TIMEOUT, retries={"total_max_attempts": 1},
-                                max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS, tcp_keepalive=True)
-                client = _boto_session().client("bedrock-runtime", config=config)
-                _clients[region] = client
+            client = _clients.get(region) or _clients.put(_new_client(region), region)
     return client
 
 
@@ -149,20 +149,17 @@ def transport_for(region: str, operation: str):
         sdk = client_for(region)
         endpoint = sdk.meta.endpoint_url
         with _clients_lock:
-            transport = _transports.get(region) or (sdk if _proxied(endpoint) else BedrockHttpClient(
+            transport = _transports.get(region) or _transports.put(sdk if _proxied(endpoint) else BedrockHttpClient(
                 endpoint_url=endpoint, region=region, credentials=_boto_session().get_credentials(),
                 connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT, read_timeout=settings.BEDROCK_READ_TIMEOUT,
-                max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS))
-            _transports[region] = transport
+                max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS), region)
     return transport
 
 
-def _region_health() -> RegionHealth:
-    return RegionHealth(failures_to_trip=settings.BEDROCK_REGION_FAILURES,
-                        cooldown_seconds=settings.BEDROCK_REGION_COOLDOWN)
-
-
-region_health = _region_health()
+def region_health() -> RegionHealth:
+    """Which regions keep failing, in this process; built from the settings on first use."""
+    return _health.get_or_load(lambda: RegionHealth(failures_to_trip=settings.BEDROCK_REGION_FAILURES,
+                                                    cooldown_seconds=settings.BEDROCK_REGION_COOLDOWN))
 
 
 @dataclass
@@ -175,7 +172,8 @@ class BedrockResult:
 def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
     """Call Bedrock, failing over to the next region on errors that another region may not have."""
     deadline = time.monotonic() + settings.BEDROCK_FAILOVER_DEADLINE
-    plan = attempt_plan(list(settings.BEDROCK_REGIONS), region_health, settings.BEDROCK_MAX_ATTEMPTS)
+    health = region_health()
+    plan = attempt_plan(list(settings.BEDROCK_REGIONS), health, settings.BEDROCK_MAX_ATTEMPTS)
     last_exc: Exception | None = None
     for attempt, region in enumerate(plan):
         if attempt:
@@ -190,11 +188,11 @@ def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
             last_exc = exc
             if not _may_fail_over(exc):
                 break
-            region_health.failed(region)
+            health.failed(region)
             log.warning("bedrock %s failed in %s (%s), attempt %d of %d", operation, region,
                         type(exc).__name__, attempt + 1, len(plan))
             continue
-        region_health.succeeded(region)
+        health.succeeded(region)
         return BedrockResult(region=region, model_id=model_id, response=response)
     raise to_api_error(last_exc) from last_exc
 

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from gateway import bedrock
-from gateway.errors import ApiError, InvalidRequest
+from core.errors import ApiError, InvalidRequest
 from gateway.registry import ModelSpec, resolve_model
 from gateway.translate.anthropic_request import estimate_input_tokens
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gateway import bedrock
-from gateway.errors import UpstreamError
+from core.errors import UpstreamError
 from gateway.registry import ModelSpec
 from gateway.translate.embeddings import EmbeddingsRequest, batches, embedding_format, estimate_tokens
 

@@ -19,7 +19,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
-from gateway.errors import (ApiError, AuthenticationFailed, InvalidRequest, MethodNotAllowed, NotFound,
+from core.errors import (ApiError, AuthenticationFailed, InvalidRequest, MethodNotAllowed, NotFound,
                             PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType)
 
 log = logging.getLogger("sbc.http")

@@ -7,11 +7,10 @@ this process's copy at once), so an added alias needs no redeploy and costs no q
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass, field, replace
 
-from gateway.errors import InvalidRequest, ModelNotFound
+from core.cache import ProcessCache
+from core.errors import InvalidRequest, ModelNotFound
 
 # Region prefix -> cross-region inference profile geography.
 GEOGRAPHY_BY_REGION = (
@@ -125,30 +124,24 @@ def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
     return spec
 
 
-_cache_lock = threading.Lock()
-_cached: tuple[float, ModelTable] | None = None
+def _table_seconds() -> float:
+    from django.conf import settings
+
+    return settings.MODEL_CACHE_SECONDS
+
+
+_tables: ProcessCache[ModelTable] = ProcessCache("model table", ttl=_table_seconds)
 
 
 def model_table_forget() -> None:
-    global _cached
-    with _cache_lock:
-        _cached = None
+    _tables.forget()
 
 
 def model_table() -> ModelTable:
     """The current alias table, at most MODEL_CACHE_SECONDS old."""
-    global _cached
-    from django.conf import settings
-
-    cached = _cached
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
     from gateway.selectors import model_specs_load
 
-    table = ModelTable.of(model_specs_load())
-    with _cache_lock:
-        _cached = (time.monotonic() + settings.MODEL_CACHE_SECONDS, table)
-    return table
+    return _tables.get_or_load(lambda: ModelTable.of(model_specs_load()))
 
 
 def resolve_model(name: str | None, *, kind: str = "chat") -> ModelSpec:

@@ -12,7 +12,7 @@ from typing import Iterator
 import orjson
 
 from gateway import bedrock
-from gateway.errors import ApiError
+from core.errors import ApiError
 from gateway.streaming import estimated_usage, named_sse, settled
 from gateway.translate.responses_stream import ResponsesStreamTranslator
 from usage.metering import Meter

@@ -13,7 +13,7 @@ import orjson
 from django.http import StreamingHttpResponse
 
 from gateway import bedrock
-from gateway.errors import ApiError
+from core.errors import ApiError
 from gateway.http import anthropic_error_type
 from gateway.translate.anthropic_usage import MessagesStreamReader, error_event
 from gateway.translate.chat_stream import ChatStreamTranslator, error_chunk

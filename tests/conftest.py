@@ -58,6 +58,16 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             teardown_databases(config, verbosity=request.config.option.verbose)
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """Each test starts like a new worker: no cached look-ups, counts, clients or open breakers."""
+    from core.cache import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
 SEED_MIGRATIONS = ("gateway.migrations.0002_seed_aliases", "usage.migrations.0002_seed_prices")
 
 

@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 
-from gateway.errors import AuthenticationFailed, InvalidToken
+from core.cache import ProcessCache, on_forget_all
+from core.errors import AuthenticationFailed, InvalidToken
 from tokens import keyformat
 from tokens.models import ApiToken
 from tokens.revocation import Generation, revocation_generation_get
@@ -45,10 +46,19 @@ class Caller:
     is_authenticated = True
 
 
-_cache: dict[str, tuple[float, Generation, Caller]] = {}   # digest -> (deadline, generation, caller)
-_last_used_written: dict[int, datetime] = {}
+_callers: ProcessCache[tuple[Generation, Caller]] = ProcessCache(
+    "authenticated tokens", ttl=lambda: settings.TOKEN_CACHE_SECONDS, max_entries=50_000)   # digest -> ...
+_last_used_written: ProcessCache[datetime] = ProcessCache("last-used writes", max_entries=50_000)  # token pk ->
 _lock = threading.Lock()
-_generation: dict = {"value": (0, None), "checked_at": float("-inf")}
+_generation: dict = {}
+
+
+@on_forget_all
+def _generation_forget() -> None:
+    _generation.update(value=(0, None), checked_at=float("-inf"))
+
+
+_generation_forget()
 
 
 def _current_generation(now_mono: float) -> Generation:
@@ -61,17 +71,16 @@ def _current_generation(now_mono: float) -> Generation:
         return _generation["value"]
     with _lock:
         if value != _generation["value"]:
-            _cache.clear()
+            _callers.forget()
         _generation.update(value=value, checked_at=now_mono)
     return value
 
 
 def token_cache_forget(digest: str | None = None) -> None:
-    with _lock:
-        if digest is None:
-            _cache.clear()
-        else:
-            _cache.pop(digest, None)
+    if digest is None:
+        _callers.forget()
+    else:
+        _callers.forget(digest)
 
 
 def _lookup(parsed: keyformat.ParsedToken) -> Caller | None:
@@ -83,7 +92,7 @@ def _lookup(parsed: keyformat.ParsedToken) -> Caller | None:
         return None
     pk, identity_id, identity_name, expires_at, last_used_at = row
     if last_used_at is not None:
-        _last_used_written[pk] = last_used_at
+        _last_used_written.put(last_used_at, pk)
     return Caller(pk, parsed.token_id, identity_id, identity_name, expires_at)
 
 
@@ -92,9 +101,7 @@ def _touch_last_used(caller: Caller) -> None:
     previous = _last_used_written.get(caller.token_pk)
     if previous is not None and now - previous < LAST_USED_GRANULARITY:
         return
-    if len(_last_used_written) > 50_000:
-        _last_used_written.clear()
-    _last_used_written[caller.token_pk] = now
+    _last_used_written.put(now, caller.token_pk)
     ApiToken.objects.filter(pk=caller.token_pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
     ).update(last_used_at=now)
@@ -107,9 +114,9 @@ def token_authenticate(raw: str, *, before_lookup: Callable[[], None] | None = N
         raise InvalidToken()
     now_mono = time.monotonic()
     generation = _current_generation(now_mono)
-    cached = _cache.get(parsed.digest)
-    if cached and cached[0] > now_mono and cached[1] == generation and cached[2].expires_at > timezone.now():
-        caller = cached[2]
+    cached = _callers.get(parsed.digest)
+    if cached and cached[0] == generation and cached[1].expires_at > timezone.now():
+        caller = cached[1]
     else:
         if before_lookup is not None:
             before_lookup()
@@ -117,10 +124,7 @@ def token_authenticate(raw: str, *, before_lookup: Callable[[], None] | None = N
         if caller is None:
             token_cache_forget(parsed.digest)
             raise InvalidToken()
-        with _lock:
-            if len(_cache) > 50_000:
-                _cache.clear()
-            _cache[parsed.digest] = (now_mono + settings.TOKEN_CACHE_SECONDS, generation, caller)
+        _callers.put((generation, caller), parsed.digest)
     _touch_last_used(caller)
     return caller
 

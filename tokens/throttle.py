@@ -7,7 +7,7 @@ expired or revoked. Malformed tokens and bad checksums are refused without a que
 so a misconfigured client sending a placeholder key never locks out its neighbours.
 
 Counts live in Redis when REDIS_URL is set (one INCR per failure, shared by every worker and instance).
-Without Redis, or for REDIS_RETRY_SECONDS after a Redis error, each process counts on its own: the
+Without Redis, or while its breaker is open after a Redis error (`core.redis`), each process counts on its own: the
 effective limit is then AUTH_FAILURE_LIMIT per worker. The address is REMOTE_ADDR; the gateway has no
 trusted-proxy setting, so X-Forwarded-For is never believed (behind a load balancer every client shares
 the balancer's address: raise the limit there, or set it to 0 to switch throttling off).
@@ -21,10 +21,13 @@ import time
 
 from django.conf import settings
 
-from gateway.errors import RateLimited
+from core.cache import on_forget_all
+from core.errors import RateLimited
+from core.redis import Error as RedisError
+from core.redis import breaker, redis_if_up
 
 log = logging.getLogger("sbc.auth")
-REDIS_RETRY_SECONDS = 30
+FALLBACK = "failed authentications are counted per process"
 MAX_TRACKED_ADDRESSES = 100_000
 
 clock = time.time   # replaceable in tests, like DRF's throttles
@@ -32,7 +35,6 @@ clock = time.time   # replaceable in tests, like DRF's throttles
 _counts: dict[tuple[str, int], int] = {}   # (address, window number) -> failures, this process only
 _counted_window = {"number": 0}
 _lock = threading.Lock()
-_redis_down_until = 0.0
 
 
 class TooManyFailedAuthentications(RateLimited):
@@ -50,37 +52,17 @@ def _window(now: float) -> tuple[int, int]:
     return number, max(1, math.ceil((number + 1) * size - now))
 
 
-def _redis():
-    """The shared Redis client, or None when not configured or recently failing."""
-    if not settings.REDIS_URL or time.monotonic() < _redis_down_until:
-        return None
-    from usage.redis_counters import redis_counters
-
-    return redis_counters(settings.REDIS_URL).client
-
-
-def _redis_failed(exc: Exception) -> None:
-    global _redis_down_until
-    first = time.monotonic() >= _redis_down_until
-    _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-    if first:
-        log.warning("Redis is unavailable (%s): failed authentications are counted per process for %ss",
-                    type(exc).__name__, REDIS_RETRY_SECONDS)
-
-
 def _key(address: str, number: int) -> str:
     return f"sbc:authfail:{address}:{number}"
 
 
 def _failures(address: str, number: int) -> int:
-    client = _redis()
+    client = redis_if_up()
     if client is not None:
-        import redis
-
         try:
             return int(client.get(_key(address, number)) or 0)
-        except redis.RedisError as exc:
-            _redis_failed(exc)
+        except RedisError as exc:
+            breaker.failed(exc, FALLBACK)
     return _counts.get((address, number), 0)
 
 
@@ -102,10 +84,8 @@ def auth_failure_record(address: str) -> None:
     if not limit:
         return
     number, _ = _window(clock())
-    client = _redis()
+    client = redis_if_up()
     if client is not None:
-        import redis
-
         try:
             pipe = client.pipeline()
             pipe.incr(_key(address, number))
@@ -115,8 +95,8 @@ def auth_failure_record(address: str) -> None:
                 log.warning("address %s reached %s failed authentications: refused until its window ends",
                             address, limit)
             return
-        except redis.RedisError as exc:
-            _redis_failed(exc)
+        except RedisError as exc:
+            breaker.failed(exc, FALLBACK)
     with _lock:
         if number != _counted_window["number"]:
             _counts.clear()     # only the current window matters
@@ -130,9 +110,8 @@ def auth_failure_record(address: str) -> None:
         log.warning("address %s reached %s failed authentications: refused until its window ends", address, limit)
 
 
+@on_forget_all
 def auth_throttle_forget() -> None:
     """Forget every count this process holds (tests start from a clean slate)."""
-    global _redis_down_until
     with _lock:
         _counts.clear()
-    _redis_down_until = 0.0

@@ -13,23 +13,20 @@ always live in the database, the source of truth for spend.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from gateway.errors import ApiError, QuotaExceeded, RateLimited
+from core.errors import ApiError, QuotaExceeded, RateLimited
+from core.redis import breaker
 from usage import limits as limits_mod
 from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take
 from usage.limits import WINDOWS, Limits, minute_start, seconds_to_reset
-from usage.redis_counters import CountersUnavailable, redis_counters
+from usage.redis_counters import CountersUnavailable, redis_counters_if_up
 
 log = logging.getLogger("sbc.usage")
-REDIS_RETRY_SECONDS = 30
-_redis_down_until = 0.0
-_down_lock = threading.Lock()
+FALLBACK = "rate-limit counters use the database"
 
 
 @dataclass
@@ -44,22 +41,8 @@ class Reservation:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def redis_if_up():
-    """The Redis counters when configured and healthy; None: the per-minute and concurrency windows are in
-    the database."""
-    if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
-        return redis_counters(settings.REDIS_URL)
-    return None
-
-
 def _redis_failed(exc: Exception) -> None:
-    global _redis_down_until
-    with _down_lock:
-        first = time.monotonic() >= _redis_down_until
-        _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-    if first:
-        log.warning("Redis is unavailable (%s): rate-limit counters use the database for %ss", exc,
-                    REDIS_RETRY_SECONDS)
+    breaker.failed(exc, FALLBACK)
 
 
 def rate_headers(limits: Limits, used_requests: int, used_tokens: int, now: datetime) -> dict[str, str]:
@@ -174,7 +157,7 @@ def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: in
     """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded."""
     now = limits_mod.clock()
     res = Reservation(identity_id=identity_id, request_id=request_id, tokens=tokens, cost_micros=cost_micros)
-    redis = redis_if_up() if (limits.per_minute or limits.concurrent) else None
+    redis = redis_counters_if_up() if (limits.per_minute or limits.concurrent) else None
     try:
         takes = []
         if limits.per_minute and (redis is None or not _redis_minute(res, limits, now, redis)):
@@ -213,8 +196,8 @@ def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: 
         counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=limits_mod.clock(), record=record,
                         lease_request_id=res.request_id if res.lease == "database" else None)
     if res.redis_minute is not None or res.lease == "redis":
+        redis = redis_counters_if_up(even_if_tripped=True)
         try:
-            redis = redis_counters(settings.REDIS_URL)
             if res.redis_minute is not None:
                 redis.minute_adjust(identity_id=res.identity_id, start=res.redis_minute,
                                     requests=-1 if refund_request else 0, tokens=delta_tokens)

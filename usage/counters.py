@@ -14,26 +14,24 @@ worker cannot hold a slot for ever: when the lease count refuses, it is recounte
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from core.cache import ProcessCache
 from usage import counter_statements as statements
 from usage.limits import EPOCH
 from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
 
-_known: dict[tuple[int, str, datetime], int] = {}   # window -> row pk, per process
-_lock = threading.Lock()
+_known: ProcessCache[int] = ProcessCache("counter rows")   # (identity, period, start) -> row pk
 MINUTE_ROWS_KEPT = timedelta(hours=1)
 LEASE = "lease"
 
 
 def counters_forget() -> None:
-    with _lock:
-        _known.clear()
+    _known.forget()
 
 
 @dataclass(frozen=True)
@@ -102,16 +100,11 @@ def _row(identity_id: int, period: str, start: datetime, end: datetime | None) -
     if period == "minute":
         UsageCounter.objects.filter(identity_id=identity_id, period="minute",
                                     start__lt=start - MINUTE_ROWS_KEPT).delete()
-    with _lock:
-        if len(_known) > 100_000:
-            _known.clear()
-        _known[key] = pk
-    return pk
+    return _known.put(pk, key)
 
 
 def _forget(identity_id: int, take: Take) -> None:
-    with _lock:
-        _known.pop((identity_id, take.period, take.start), None)
+    _known.forget((identity_id, take.period, take.start))
 
 
 def _fits(take: Take, used: tuple[int, int, int]) -> bool:

@@ -5,14 +5,13 @@ minute, day or month boundary.
 """
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from django.conf import settings
 
+from core.cache import ProcessCache
 from usage.models import Quota
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -76,30 +75,24 @@ def quota_defaults() -> dict:
 
 QUOTA_FIELDS = ("tokens_per_day", "tokens_per_month", "usd_per_month", "requests_per_minute", "tokens_per_minute",
                 "concurrent_streams", "allowed_models")
-_cache: dict[int, tuple[float, Limits]] = {}
-_lock = threading.Lock()
+_limits: ProcessCache[Limits] = ProcessCache("limits", ttl=lambda: settings.QUOTA_CACHE_SECONDS)
 
 
 def limits_forget(identity_id: int | None = None) -> None:
-    with _lock:
-        if identity_id is None:
-            _cache.clear()
-        else:
-            _cache.pop(identity_id, None)
+    if identity_id is None:
+        _limits.forget()
+    else:
+        _limits.forget(identity_id)
+
+
+def _load(identity_id: int) -> Limits:
+    row = Quota.objects.filter(identity_id=identity_id).values(*QUOTA_FIELDS).first()
+    return limits_from_quota(row or quota_defaults())
 
 
 def limits_for(identity_id: int) -> Limits:
     """The identity's limits: its Quota row, or the settings' defaults when it has none."""
-    cached = _cache.get(identity_id)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    row = Quota.objects.filter(identity_id=identity_id).values(*QUOTA_FIELDS).first()
-    limits = limits_from_quota(row or quota_defaults())
-    with _lock:
-        if len(_cache) > 100_000:
-            _cache.clear()
-        _cache[identity_id] = (time.monotonic() + settings.QUOTA_CACHE_SECONDS, limits)
-    return limits
+    return _limits.get_or_load(lambda: _load(identity_id), key=identity_id)
 
 
 # --- Windows: calendar UTC minute, day and month ---------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from gateway.compat import HEADER as ADAPTED_HEADER
-from gateway.errors import ApiError, PermissionDenied
+from core.errors import ApiError, PermissionDenied
 from gateway.registry import strip_profile
 from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now

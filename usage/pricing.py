@@ -1,13 +1,12 @@
 """What a request costs: the ModelPrice table, cached per process for PRICE_CACHE_SECONDS (no query per request)."""
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 
+from core.cache import ProcessCache
 from gateway.registry import strip_profile
 from usage.models import ModelPrice
 
@@ -24,26 +23,20 @@ class Price:
 
 
 NO_PRICE = Price()
-_lock = threading.Lock()
-_cached: tuple[float, dict[str, Price]] | None = None
+_prices: ProcessCache[dict[str, Price]] = ProcessCache("prices", ttl=lambda: settings.PRICE_CACHE_SECONDS)
 
 
 def prices_forget() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+    _prices.forget()
+
+
+def _load() -> dict[str, Price]:
+    return {row.model: Price(row.input_per_million, row.output_per_million, row.cache_read_per_million,
+                             row.cache_write_per_million) for row in ModelPrice.objects.all()}
 
 
 def price_table() -> dict[str, Price]:
-    global _cached
-    cached = _cached
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    table = {row.model: Price(row.input_per_million, row.output_per_million, row.cache_read_per_million,
-                              row.cache_write_per_million) for row in ModelPrice.objects.all()}
-    with _lock:
-        _cached = (time.monotonic() + settings.PRICE_CACHE_SECONDS, table)
-    return table
+    return _prices.get_or_load(_load)
 
 
 def price_for(model_requested: str, model_resolved: str = "") -> Price:

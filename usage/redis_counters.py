@@ -6,10 +6,12 @@ database counters (see `usage.admission`).
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 import redis
+
+from core.cache import ProcessCache
+from core.redis import redis_if_up
 
 MINUTE_TAKE = """
 local r = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
@@ -47,9 +49,8 @@ class CountersUnavailable(Exception):
 class RedisCounters:
     name = "redis"
 
-    def __init__(self, url: str) -> None:
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5,
-                                           health_check_interval=30)
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
         self._minute_take = self.client.register_script(MINUTE_TAKE)
         self._minute_adjust = self.client.register_script(MINUTE_ADJUST)
         self._lease_take = self.client.register_script(LEASE_TAKE)
@@ -88,15 +89,12 @@ class RedisCounters:
             raise CountersUnavailable(str(exc)) from exc
 
 
-_client: RedisCounters | None = None
-_lock = threading.Lock()
+_counters: ProcessCache[RedisCounters] = ProcessCache("redis counters")
 
 
-def redis_counters(url: str) -> RedisCounters:
-    """One client per process, created on first use (never at import time)."""
-    global _client
-    if _client is None:
-        with _lock:
-            if _client is None:
-                _client = RedisCounters(url)
-    return _client
+def redis_counters_if_up(*, even_if_tripped: bool = False) -> RedisCounters | None:
+    """The counters on the process's Redis client, or None when Redis is not configured or its breaker is open."""
+    client = redis_if_up(even_if_tripped=even_if_tripped)
+    if client is None:
+        return None
+    return _counters.get_or_load(lambda: RedisCounters(client), key=id(client))

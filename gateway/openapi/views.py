@@ -15,6 +15,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer2
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 
+from core.cache import ProcessCache
 from gateway.openapi.schemas import SCHEMAS, SSE, ref
 from gateway.views.chat import ChatCompletions
 from gateway.views.embeddings import Embeddings
@@ -157,7 +158,7 @@ _generate = SpectacularAPIView.as_view(
     renderer_classes=[OpenApiJsonRenderer2],
     custom_settings={"APPEND_COMPONENTS": {"schemas": SCHEMAS}, "POSTPROCESSING_HOOKS": []},
 )
-_generated: dict[str, bytes] = {}
+_generated: ProcessCache[bytes] = ProcessCache("openapi document")
 
 
 @csrf_exempt    # as every /v1 view: no cookies are used, and a POST must get the API's JSON 405, not a CSRF page
@@ -166,10 +167,11 @@ def openapi_schema_view(request):
     generated once per process (about 10 ms of work) and then served from memory."""
     if request.method not in ("GET", "HEAD"):
         return _generate(request)
-    if "document" not in _generated:
+    document = _generated.get()
+    if document is None:
         response = _generate(request)
         response.render()
         if response.status_code != 200:
             return response
-        _generated["document"] = response.content
-    return HttpResponse(_generated["document"], content_type="application/json")
+        document = _generated.put(response.content)
+    return HttpResponse(document, content_type="application/json")

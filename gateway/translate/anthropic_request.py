@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 # Top-level body fields Bedrock's Claude models accept; anything else (metadata, context_management,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from gateway.compat import Adaptations
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.caching import apply_cache_points
 from gateway.translate.context_window import check_context_window

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.errors import ContextLengthExceeded
+from core.errors import ContextLengthExceeded
 from gateway.registry import ModelSpec
 
 CHARS_PER_TOKEN = 4

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 
 MAX_INPUTS = 2048            # OpenAI's own limit per request
 ENCODINGS = ("float", "base64")

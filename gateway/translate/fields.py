@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gateway.compat import Adaptations
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.translate.tool_names import bedrock_tool_id, bedrock_tool_name
 
 # Bedrock rejects whitespace-only text, so placeholders must contain a visible character.

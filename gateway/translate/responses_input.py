@@ -23,7 +23,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.translate.messages import Conversation, convert_messages, part_kind
 
 REASONING_PREFIX = "sbc-reasoning-v1:"

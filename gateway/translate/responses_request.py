@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.translate.chat_request import DEFAULT_MAX_MESSAGES as DEFAULT_MAX_ITEMS
 from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.chat_request import ChatRequest

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 
 JSON_TOOL = "json_tool_call"

@@ -6,7 +6,7 @@ naming only the tools used in that history (schema `{"type": "object"}`) is sent
 """
 from __future__ import annotations
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.messages import Conversation
 from gateway.translate.tool_names import bedrock_tool_name

@@ -10,7 +10,7 @@ from typing import Callable, Iterator, TypeVar
 
 from rest_framework.views import APIView
 
-from gateway.errors import ApiError
+from core.errors import ApiError
 from gateway.http import anthropic_exception_handler
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
 from usage.metering import Meter, new_request_id

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from gateway.errors import ModelNotFound
+from core.errors import ModelNotFound
 from gateway.registry import ModelSpec, model_table
 from gateway.views.base import ApiView
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.caching import CACHE_POINT
 from gateway.translate.chat_request import ConverseCall, to_converse_request, validate_chat_request

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 

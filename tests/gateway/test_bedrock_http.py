@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from gateway import bedrock
 from gateway.bedrock_http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
 from bedrock_emulator import eventstream
-from gateway.errors import GatewayTimeout, ServiceUnavailable
+from core.errors import GatewayTimeout, ServiceUnavailable
 from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 
 REGION = "us-east-1"
@@ -155,14 +155,12 @@ def test_blobs_are_base64_on_the_wire_and_bytes_in_python_and_nothing_else_is_de
 
 def test_the_sdk_carries_the_calls_when_asked_or_when_a_proxy_applies(emulator, monkeypatch, settings):
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
-    for name in ("_clients", "_transports"):
-        monkeypatch.setattr(bedrock, name, {})
     assert isinstance(bedrock.transport_for(REGION, "converse"), BedrockHttpClient)
     assert not isinstance(bedrock.transport_for(REGION, "count_tokens"), BedrockHttpClient)
     settings.BEDROCK_TRANSPORT = "sdk"
     assert bedrock.transport_for(REGION, "converse") is bedrock.client_for(REGION)
     settings.BEDROCK_TRANSPORT = "direct"
-    monkeypatch.setattr(bedrock, "_transports", {})
+    bedrock._transports.forget()
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)

@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from gateway.bedrock import BedrockResult
-from gateway.errors import RateLimited
+from core.errors import RateLimited
 from gateway.responses_streaming import responses_events
 from gateway.streaming import chat_events, messages_events
 from gateway.translate.anthropic_usage import MessagesStreamReader

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from gateway.errors import ContextLengthExceeded
+from core.errors import ContextLengthExceeded
 from gateway.translate.caching import CACHE_POINT, MAX_CACHE_POINTS
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from tests.gateway.chat_features import (PERSON_FORMAT, SIGNED, SONNET_4, WEATHER, cache_points, call_for, converse,

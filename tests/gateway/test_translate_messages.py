@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from gateway.translate.tool_names import TOOL_ID_RE, TOOL_NAME_RE
 from tests.gateway.chat_requests import (CLAUDE, LLAMA, PNG, WEATHER, assistant, body, call, converse, data_url, image,

@@ -9,7 +9,7 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.chat_request import FIELD_RULES, to_converse_request, validate_chat_request
 from gateway.translate.chat_response import to_chat_completion

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.errors import InvalidRequest
+from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.chat_request import to_converse_request
 from gateway.translate.responses_input import decode_reasoning

@@ -11,16 +11,6 @@ from django.test import Client
 from tokens.models import Identity
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    from gateway.registry import model_table_forget
-    from usage.limits import limits_forget
-
-    model_table_forget(), limits_forget()
-    yield
-    model_table_forget(), limits_forget()
-
-
 @pytest.fixture
 def aliases(db):
     """The seeded model aliases, even when a transactional test elsewhere flushed them."""

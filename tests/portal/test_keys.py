@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from gateway.errors import InvalidToken
+from core.errors import InvalidToken
 from tests.portal.conftest import signed_in
 from tokens.authentication import token_authenticate
 from tokens.keyformat import TOKEN_REGEX

@@ -9,6 +9,7 @@ from html import unescape
 
 import pytest
 
+from core.cache import forget_all
 from tests.live import ROOT
 from tests.portal.conftest import signed_in
 from tokens.keyformat import TOKEN_REGEX
@@ -27,13 +28,8 @@ def snippet(page: str, slug: str) -> str:
 @pytest.fixture
 def bedrock_emulator(emulator, monkeypatch):
     """This process's Bedrock client pointed at the emulator, for test connections made in-process."""
-    from gateway import bedrock
-    from tokens import authentication
-
-    monkeypatch.setattr(authentication, "_last_used_written", {})  # primary keys repeat across rolled-back tests
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
-    monkeypatch.setattr(bedrock, "_clients", {})
-    monkeypatch.setattr(bedrock, "_transports", {})
+    forget_all()    # clients made before the endpoint changed; primary keys repeat across rolled-back tests
     return emulator
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from django.test import RequestFactory
 
-from gateway.errors import AuthenticationFailed, InvalidToken
+from core.errors import AuthenticationFailed, InvalidToken
 from tests.security.conftest import assert_openai_error
 from tokens import keyformat
 from tokens.authentication import BearerTokenAuthentication, token_authenticate, token_cache_forget

@@ -5,7 +5,7 @@ import httpx
 import pytest
 from django.test import RequestFactory
 
-from gateway.errors import InvalidToken
+from core.errors import InvalidToken
 from tests.security.conftest import ARTIFACTS, assert_openai_error
 from tests.live import server_env, start_gunicorn
 from tokens import keyformat, throttle

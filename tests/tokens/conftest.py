@@ -59,17 +59,6 @@ def outage(monkeypatch):
     return _outage
 
 
-@pytest.fixture(autouse=True)
-def fresh_process_state():
-    """Each test starts like a new worker: no cached lookups, no remembered last-used writes."""
-    from tokens import authentication
-
-    authentication.token_cache_forget()
-    authentication._last_used_written.clear()
-    yield
-    authentication.token_cache_forget()
-
-
 @pytest.fixture
 def committed(django_db_setup, django_db_blocker):
     """The test database in autocommit, as a live server sees it: after-commit work (the mirror) runs at once.

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from gateway.errors import InvalidToken
+from core.errors import InvalidToken
 from tokens.authentication import token_authenticate
 from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken, Identity

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from gateway.errors import InvalidToken
+from core.errors import InvalidToken
 from tokens import keyformat
 from tokens.authentication import token_authenticate
 from tokens.models import ApiToken, Identity
@@ -125,7 +125,7 @@ def test_last_used_is_written_at_most_once_a_minute(alice):
     ApiToken.objects.filter(pk=issued.record.pk).update(last_used_at=first - timedelta(minutes=2))
     from tokens import authentication
 
-    authentication._last_used_written.clear()
+    authentication._last_used_written.forget()
     token_authenticate(issued.token)
     issued.record.refresh_from_db()
     assert issued.record.last_used_at >= first

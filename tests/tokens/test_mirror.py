@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.errors import InvalidToken
+from core.errors import InvalidToken
 from tokens.authentication import token_authenticate
 from tokens.mirroring import HAND_REVOKED_BY, secrets_sync
 from tokens.models import ApiToken

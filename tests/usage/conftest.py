@@ -10,17 +10,6 @@ import pytest
 _names = itertools.count()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    from usage.counters import counters_forget
-    from usage.limits import limits_forget
-    from usage.pricing import prices_forget
-
-    limits_forget(), counters_forget(), prices_forget()
-    yield
-    limits_forget(), counters_forget(), prices_forget()
-
-
 class Clock:
     def __init__(self, now: datetime) -> None:
         self.now = now

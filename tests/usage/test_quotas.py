@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from gateway.errors import QuotaExceeded, RateLimited
+from core.errors import QuotaExceeded, RateLimited
 from tokens.models import Identity
 from usage.admission import quota_admit, quota_settle
 from usage.limits import Limits, limits_for, seconds_to_reset
