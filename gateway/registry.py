@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from core.cache import ProcessCache
 from core.errors import InvalidRequest, ModelNotFound
+from core.model_ids import PROFILE_PREFIXES, strip_profile
 
 # Region prefix -> cross-region inference profile geography.
 GEOGRAPHY_BY_REGION = (
@@ -22,7 +23,6 @@ GEOGRAPHY_BY_REGION = (
     ("ap-southeast-2", "au"),
     ("ap-", "apac"),
 )
-PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "global.", "us-gov.", "ca.", "in.")
 MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+\-]{0,2047}$")
 MAX_ALIAS_DEPTH = 4
 # Anthropic's own model ids (what Claude Code and Anthropic's SDKs send, e.g. `claude-sonnet-4-5-20250929`)
@@ -84,13 +84,6 @@ def geography_for(region: str) -> str:
         if region.startswith(prefix):
             return geography
     return "us"
-
-
-def strip_profile(model_id: str) -> str:
-    for prefix in PROFILE_PREFIXES:
-        if model_id.startswith(prefix):
-            return model_id[len(prefix):]
-    return model_id
 
 
 def by_anthropic_id(name: str, table: ModelTable) -> ModelSpec | None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from tokens.mirror import get_mirror, secret_name
-from tokens.models import ApiToken, Identity
+from tokens.models import ApiToken, Identity, Quota
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
 
@@ -80,13 +80,23 @@ class TokenInline(admin.TabularInline):
         return False
 
 
+class QuotaInline(admin.StackedInline):
+    model = Quota
+    can_delete = False
+    extra = 0
+    max_num = 1
+    fields = (("tokens_per_day", "tokens_per_month", "usd_per_month"),
+              ("requests_per_minute", "tokens_per_minute", "concurrent_streams"), "allowed_models")
+    verbose_name = verbose_name_plural = "Quota and rate limits (empty = unlimited)"
+
+
 @admin.register(Identity)
 class IdentityAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "is_active", "active_tokens", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "user__username", "notes")
     readonly_fields = ("created_at",)
-    inlines = [TokenInline]
+    inlines = [QuotaInline, TokenInline]
     actions = ["revoke_all_tokens"]
 
     def get_queryset(self, request):

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class TokensConfig(AppConfig):
     name = "tokens"
     verbose_name = "Identities and API tokens"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from tokens import signals
+        from tokens.models import Identity, Quota
+
+        post_save.connect(signals.quota_for_new_identity, sender=Identity, dispatch_uid="tokens-quota-default")
+        post_save.connect(signals.quota_changed, sender=Quota, dispatch_uid="tokens-quota-save")
+        post_delete.connect(signals.quota_changed, sender=Quota, dispatch_uid="tokens-quota-delete")

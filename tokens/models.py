@@ -1,7 +1,8 @@
-"""Identities (people and pipelines) and their API tokens; only a token's SHA-256 digest is stored."""
+"""Identities (people and pipelines), their quotas and their API tokens; only a token's SHA-256 digest is stored."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -81,3 +82,30 @@ class RevocationGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"revocation generation {self.value}"
+
+
+class Quota(models.Model):
+    """An identity's limits. Empty (or 0) means unlimited."""
+
+    identity = models.OneToOneField(Identity, on_delete=models.CASCADE, related_name="quota")
+    tokens_per_day = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC day.")
+    tokens_per_month = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC month.")
+    usd_per_month = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                        help_text="Spend per calendar UTC month, at the prices in Model prices.")
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    tokens_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    concurrent_streams = models.PositiveIntegerField(null=True, blank=True,
+                                                     help_text="Requests in flight at once, streamed or not.")
+    allowed_models = models.TextField(blank=True, help_text="Model names or Bedrock ids, one per line or "
+                                                            "comma-separated. Empty: every model.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "usage_quota"    # created by the usage app, which owned quotas before tokens did
+
+    def __str__(self) -> str:
+        return f"Quota for {self.identity_id}"
+
+    def clean(self) -> None:
+        if len(self.allowed_models) > 10_000:
+            raise ValidationError({"allowed_models": "Too long."})

@@ -40,7 +40,7 @@ def token_limits(token: ApiToken) -> dict:
     """
     from dataclasses import asdict
 
-    from usage.limits import limits_for
+    from tokens.quotas import limits_for
 
     limits = asdict(limits_for(token.identity_id))
     return {key: sorted(value) if isinstance(value, frozenset) else value for key, value in limits.items() if value}

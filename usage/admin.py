@@ -1,4 +1,4 @@
-"""Usage in the admin: the read-only ledger, prices, quotas inline on identities, and the usage dashboard."""
+"""Usage in the admin: the read-only ledger, prices, and the usage dashboard."""
 from __future__ import annotations
 
 import csv
@@ -8,9 +8,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from tokens.models import Identity
 from usage import charts
-from usage.models import ModelPrice, Quota, UsageDashboard, UsageRecord
+from usage.models import ModelPrice, UsageDashboard, UsageRecord
 from usage.selectors import UsageFilter, usage_choices, usage_records, usage_summary
 
 CSV_FIELDS = ("created_at", "request_id", "identity_name", "token_id", "endpoint", "model_requested",
@@ -154,27 +153,3 @@ class UsageDashboardAdmin(admin.ModelAdmin):
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="usage-{f.start}-{f.end}.csv"'
         return response
-
-
-class QuotaInline(admin.StackedInline):
-    model = Quota
-    can_delete = False
-    extra = 0
-    max_num = 1
-    fields = (("tokens_per_day", "tokens_per_month", "usd_per_month"),
-              ("requests_per_minute", "tokens_per_minute", "concurrent_streams"), "allowed_models")
-    verbose_name = verbose_name_plural = "Quota and rate limits (empty = unlimited)"
-
-
-def _add_quota_inline() -> None:
-    """Add the quota inline to whatever admin the tokens app registered for Identity."""
-    base = admin.site._registry.get(Identity).__class__ if admin.site.is_registered(Identity) else admin.ModelAdmin
-    if QuotaInline in getattr(base, "inlines", []):
-        return
-    if admin.site.is_registered(Identity):
-        admin.site.unregister(Identity)
-    admin.site.register(Identity, type(base.__name__, (base,), {
-        "inlines": [*getattr(base, "inlines", []), QuotaInline], "__module__": base.__module__}))
-
-
-_add_quota_inline()

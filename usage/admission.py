@@ -1,7 +1,7 @@
 """Admission and settlement: reserve a request's estimate atomically, then settle the actual usage once.
 
 Admission order: per-minute rate (requests and tokens), calendar day/month quota (tokens and spend),
-concurrency lease. Every window kept in the database is taken in one statement (`usage.counters`), so
+concurrency lease. Every window kept in the database is taken in one statement (`usage.windows.database`), so
 an admission costs one short transaction; a refusal undoes whatever was reserved before it.
 Settlement adds `actual - estimate` to each reserved window and frees the lease, again in one statement.
 
@@ -20,10 +20,11 @@ from django.conf import settings
 
 from core.errors import ApiError, QuotaExceeded, RateLimited
 from core.redis import breaker
-from usage import limits as limits_mod
-from usage.counters import LEASE, Lease, Refused, Take, counters_adjust, counters_take
-from usage.limits import WINDOWS, Limits, minute_start, seconds_to_reset
-from usage.redis_counters import CountersUnavailable, redis_counters_if_up
+from tokens.quotas import Limits
+from usage.windows import calendar
+from usage.windows.calendar import WINDOWS, minute_start, seconds_to_reset
+from usage.windows.database import LEASE, Lease, Refused, Take, counters_adjust, counters_take
+from usage.windows.redis import CountersUnavailable, redis_counters_if_up
 
 log = logging.getLogger("sbc.usage")
 FALLBACK = "rate-limit counters use the database"
@@ -155,7 +156,7 @@ def _database_take(res: Reservation, limits: Limits, now: datetime, takes: list[
 
 def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: int, cost_micros: int) -> Reservation:
     """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded."""
-    now = limits_mod.clock()
+    now = calendar.clock()
     res = Reservation(identity_id=identity_id, request_id=request_id, tokens=tokens, cost_micros=cost_micros)
     redis = redis_counters_if_up() if (limits.per_minute or limits.concurrent) else None
     try:
@@ -193,7 +194,7 @@ def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: 
         adjusts = [Take(period, start, requests=-1 if refund_request and period == "minute" else 0,
                         tokens=delta_tokens, cost_micros=delta_cost if period != "minute" else 0)
                    for period, start in res.windows]
-        counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=limits_mod.clock(), record=record,
+        counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=calendar.clock(), record=record,
                         lease_request_id=res.request_id if res.lease == "database" else None)
     if res.redis_minute is not None or res.lease == "redis":
         redis = redis_counters_if_up(even_if_tripped=True)

@@ -3,20 +3,17 @@ from django.apps import AppConfig
 
 class UsageConfig(AppConfig):
     name = "usage"
-    verbose_name = "Usage, quotas and pricing"
+    verbose_name = "Usage and pricing"
 
     def ready(self) -> None:
         from django.conf import settings
         from django.db.models.signals import post_delete, post_save
 
-        from tokens.models import Identity
         from usage import signals
-        from usage.models import ModelPrice, Quota
+        from usage.models import ModelPrice
 
-        post_save.connect(signals.quota_for_new_identity, sender=Identity, dispatch_uid="usage-quota-default")
-        for model, receiver in ((Quota, signals.quota_changed), (ModelPrice, signals.price_changed)):
-            post_save.connect(receiver, sender=model, dispatch_uid=f"usage-{model.__name__}-save")
-            post_delete.connect(receiver, sender=model, dispatch_uid=f"usage-{model.__name__}-delete")
+        post_save.connect(signals.price_changed, sender=ModelPrice, dispatch_uid="usage-ModelPrice-save")
+        post_delete.connect(signals.price_changed, sender=ModelPrice, dispatch_uid="usage-ModelPrice-delete")
         # On Lambda, stdout is already shipped to CloudWatch; elsewhere ship only when a group is configured.
         if settings.CLOUDWATCH_LOG_GROUP and not settings.RUNNING_ON_LAMBDA:
             from usage.cloudwatch import cloudwatch_attach

@@ -15,13 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from gateway.compat import HEADER as ADAPTED_HEADER
+from core import headers
 from core.errors import ApiError, PermissionDenied
-from gateway.registry import strip_profile
+from core.model_ids import strip_profile
 from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
-from usage.counter_statements import write_transaction
-from usage.limits import limits_for
+from tokens.quotas import limits_for
+from usage.windows.sql import write_transaction
 from usage.pricing import cost_usd, estimate_cost_micros, price_for
 from usage.records import usage_record_create, usage_record_insert, usage_record_values
 
@@ -86,12 +86,12 @@ class Meter:
         return int((time.monotonic() - self.started) * 1000)
 
     def response_headers(self) -> dict[str, str]:
-        headers = {"x-request-id": self.request_id}
+        answer = {headers.REQUEST_ID: self.request_id}
         if self.adapted:
-            headers[ADAPTED_HEADER] = ", ".join(self.adapted)
+            answer[headers.ADAPTED] = ", ".join(self.adapted)
         if self.reservation is not None:
-            headers.update(self.reservation.headers)
-        return headers
+            answer.update(self.reservation.headers)
+        return answer
 
     def _write(self, record: dict, *, tokens: int, cost_micros: int) -> None:
         """The usage record and the quota settlement in one transaction; apart when that fails, so that a
@@ -180,7 +180,7 @@ def meter_start(*, request, caller, endpoint: str, model_requested: str, model_r
         meter.reservation = quota_admit(identity_id=caller.identity_id, request_id=meter.request_id,
                                         limits=limits, tokens=tokens, cost_micros=cost)
     except ApiError as error:
-        error.headers.setdefault("x-request-id", meter.request_id)
+        error.headers.setdefault(headers.REQUEST_ID, meter.request_id)
         meter.settle(status=error.status, error_code=error.code)
         raise
     return meter

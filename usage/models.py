@@ -1,9 +1,8 @@
-"""Usage records (the ledger), per-model prices, per-identity quotas and the shared counters that enforce them."""
+"""Usage records (the ledger), per-model prices, and the shared counters that enforce quotas."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -75,30 +74,6 @@ class ModelPrice(models.Model):
 
     def __str__(self) -> str:
         return self.model
-
-
-class Quota(models.Model):
-    """An identity's limits. Empty (or 0) means unlimited."""
-
-    identity = models.OneToOneField(Identity, on_delete=models.CASCADE, related_name="quota")
-    tokens_per_day = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC day.")
-    tokens_per_month = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC month.")
-    usd_per_month = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
-                                        help_text="Spend per calendar UTC month, at the prices in Model prices.")
-    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
-    tokens_per_minute = models.PositiveIntegerField(null=True, blank=True)
-    concurrent_streams = models.PositiveIntegerField(null=True, blank=True,
-                                                     help_text="Requests in flight at once, streamed or not.")
-    allowed_models = models.TextField(blank=True, help_text="Model names or Bedrock ids, one per line or "
-                                                            "comma-separated. Empty: every model.")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"Quota for {self.identity_id}"
-
-    def clean(self) -> None:
-        if len(self.allowed_models) > 10_000:
-            raise ValidationError({"allowed_models": "Too long."})
 
 
 class UsageCounter(models.Model):

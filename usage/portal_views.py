@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from tokens.portal.views import portal_page, portal_response
 from usage.charts import bar_chart, column_chart, fmt_tokens, fmt_usd
-from usage import limits as usage_limits
-from usage.limits import limits_for
+from tokens.quotas import limits_for
+from usage.windows import calendar
 from usage.selectors import usage_month_for_identity
 
 
@@ -45,7 +45,7 @@ def _meters(usage: dict, limits) -> list[Meter]:
 @portal_page
 def my_usage(request: HttpRequest) -> HttpResponse:
     identity = request.identity
-    usage = usage_month_for_identity(identity_id=identity.pk, now=usage_limits.clock())
+    usage = usage_month_for_identity(identity_id=identity.pk, now=calendar.clock())
     limits = limits_for(identity.pk)
     day_points = [(row["day"].isoformat(), row["total_tokens"]) for row in usage["by_day"]]
     model_points = [(row["model_requested"], row["total_tokens"]) for row in usage["by_model"][:10]]

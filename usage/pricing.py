@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from core.cache import ProcessCache
-from gateway.registry import strip_profile
+from core.model_ids import strip_profile
 from usage.models import ModelPrice
 
 MILLION = Decimal(1_000_000)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.headers import ADAPTED as HEADER
+
 HONOURED, ADAPTED, DROPPED, REFUSED = "honoured", "adapted", "dropped", "refused"
 TREATMENTS = (HONOURED, ADAPTED, DROPPED, REFUSED)
-HEADER = "x-sbc-adapted"
 MAX_NAMES = 20                     # per request: a header and a record column, not a log
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.:/@-]")
 MAX_NAME = 60

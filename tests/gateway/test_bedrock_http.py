@@ -33,7 +33,8 @@ def both(emulator):
 
 
 def without_metadata(answer: dict) -> dict:
-    return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+    """The answer without what differs between two calls: request metadata and the measured latency."""
+    return {key: value for key, value in answer.items() if key not in ("ResponseMetadata", "metrics")}
 
 
 def events(answer: dict, key: str = "stream") -> list[dict]:

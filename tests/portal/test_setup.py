@@ -15,7 +15,7 @@ from tests.portal.conftest import signed_in
 from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken
 from tokens.portal.snippets import KEY_PLACEHOLDER
-from usage.models import Quota
+from tokens.models import Quota
 
 pytestmark = pytest.mark.django_db
 SNIPPETS = ("env", "cursor", "continue-yaml", "continue-json", "cline", "aider", "python", "curl")
@@ -73,7 +73,7 @@ def test_the_model_picker_offers_only_the_models_the_user_may_use(alice, identit
     assert 'value="titan-embed-text-v2"' not in page, "embedding models are not chat models"
     Quota.objects.update_or_create(identity=identity_of(alice),
                                    defaults={"allowed_models": "claude-3.5-haiku\nmistral-large"})
-    from usage.limits import limits_forget
+    from tokens.quotas import limits_forget
     limits_forget()
     page = alice.get("/keys/").content.decode()
     assert re.findall(r'<option value="([^"]+)"', page.split('id="model-picker"')[1].split("</select>")[0]) == [
@@ -99,7 +99,7 @@ def test_test_connection_answers_through_the_gateway(alice, aliases, bedrock_emu
 def test_test_connection_shows_the_exact_error(alice, identity_of, aliases, bedrock_emulator):
     key, _ = create(alice)
     Quota.objects.update_or_create(identity=identity_of(alice), defaults={"allowed_models": "claude-3.5-haiku"})
-    from usage.limits import limits_forget
+    from tokens.quotas import limits_forget
     limits_forget()
     denied = alice.post("/keys/test", {"key": key, "model": "claude-4-sonnet"}, HTTP_ACCEPT="application/json").json()
     assert not denied["ok"] and denied["status"] == 403 and "claude-4-sonnet" in denied["error"], denied

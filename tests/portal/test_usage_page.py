@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from tests.portal.conftest import signed_in
-from usage.models import Quota, UsageRecord
+from tokens.models import Quota
+from usage.models import UsageRecord
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 20, 15, 0, tzinfo=timezone.utc)
@@ -18,9 +19,9 @@ _ids = itertools.count()
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    from usage import limits
+    from usage.windows import calendar
 
-    monkeypatch.setattr(limits, "clock", lambda: NOW)
+    monkeypatch.setattr(calendar, "clock", lambda: NOW)
 
 
 def record(identity, *, model="claude-4-sonnet", tokens=100, cost="0.01", status=200, at=NOW, **extra):

@@ -37,8 +37,8 @@ def test_issuing_creates_a_tagged_secret_without_the_token(secrets_view):
 
 
 def test_the_secret_value_carries_the_identitys_limits(secrets_view):
-    from usage.limits import limits_forget
-    from usage.models import Quota
+    from tokens.quotas import limits_forget
+    from tokens.models import Quota
 
     identity = identity_get_or_create(name="ci-pipeline")
     Quota.objects.update_or_create(identity=identity, defaults={"tokens_per_day": 100_000,

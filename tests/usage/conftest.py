@@ -20,10 +20,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
-    from usage import limits
+    from usage.windows import calendar
 
     fake = Clock(datetime(2026, 3, 31, 23, 59, 30, tzinfo=timezone.utc))
-    monkeypatch.setattr(limits, "clock", fake)
+    monkeypatch.setattr(calendar, "clock", fake)
     return fake
 
 
@@ -37,7 +37,7 @@ def unique_name():
 def set_quota(django_db_blocker):
     """set_quota("name", requests_per_minute=2, ...): commit a quota the live server will read."""
     from tokens.services import identity_get_or_create
-    from usage.models import Quota
+    from tokens.models import Quota
 
     def _set(identity_name: str, **fields):
         with django_db_blocker.unblock():

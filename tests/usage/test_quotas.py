@@ -10,9 +10,11 @@ from django.test import override_settings
 from core.errors import QuotaExceeded, RateLimited
 from tokens.models import Identity
 from usage.admission import quota_admit, quota_settle
-from usage.limits import Limits, limits_for, seconds_to_reset
+from tokens.quotas import Limits, limits_for
+from usage.windows.calendar import seconds_to_reset
 from usage.metering import Meter
-from usage.models import Quota, UsageCounter, UsageRecord
+from tokens.models import Quota
+from usage.models import UsageCounter, UsageRecord
 from usage.pricing import Price, cost_usd
 
 pytestmark = pytest.mark.django_db

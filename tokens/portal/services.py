@@ -12,7 +12,7 @@ from gateway.registry import model_table
 from tokens.models import ApiToken, Identity
 from tokens.services import IssuedToken, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
-from usage.limits import limits_for
+from tokens.quotas import limits_for
 
 
 class IdentityUnavailable(Exception):

@@ -1,4 +1,4 @@
-"""The SQL behind `usage.counters`: on PostgreSQL one statement per admission and one per settlement, on
+"""The SQL behind `usage.windows.database`: on PostgreSQL one statement per admission and one per settlement, on
 SQLite one short write transaction for each.
 
 PostgreSQL statements lock a request's counter rows in id order first: a row's physical place moves with
@@ -18,7 +18,7 @@ from usage.models import ConcurrencyLease, UsageCounter
 from usage.records import usage_record_insert, usage_record_sql
 
 if TYPE_CHECKING:
-    from usage.counters import Lease, Take
+    from usage.windows.database import Lease, Take
 
 
 _sqlite_writer = threading.RLock()   # re-entrant: a write transaction may open inside another

@@ -1,24 +1,17 @@
-"""An identity's limits, read once per QUOTA_CACHE_SECONDS per process, and the UTC windows they count in.
+"""An identity's quota as the gateway applies it: its limits, read once per QUOTA_CACHE_SECONDS per process.
 
-`clock` is the one source of "now" for quotas and rate limits; tests replace it to cross a
-minute, day or month boundary.
+An identity without a Quota row gets the QUOTA_DEFAULT_* settings; a Quota is created with them when the
+identity is (see `tokens.signals`). Empty or 0 means unlimited.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from django.conf import settings
 
 from core.cache import ProcessCache
-from usage.models import Quota
-
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def clock() -> datetime:
-    return datetime.now(timezone.utc)
+from tokens.models import Quota
 
 
 @dataclass(frozen=True)
@@ -93,34 +86,3 @@ def _load(identity_id: int) -> Limits:
 def limits_for(identity_id: int) -> Limits:
     """The identity's limits: its Quota row, or the settings' defaults when it has none."""
     return _limits.get_or_load(lambda: _load(identity_id), key=identity_id)
-
-
-# --- Windows: calendar UTC minute, day and month ---------------------------------------------------
-
-def minute_start(now: datetime) -> datetime:
-    return now.replace(second=0, microsecond=0)
-
-
-def day_start(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def month_start(now: datetime) -> datetime:
-    return day_start(now).replace(day=1)
-
-
-def next_month(now: datetime) -> datetime:
-    start = month_start(now)
-    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-
-
-WINDOWS = {
-    "minute": (minute_start, lambda now: minute_start(now) + timedelta(minutes=1)),
-    "day": (day_start, lambda now: day_start(now) + timedelta(days=1)),
-    "month": (month_start, next_month),
-}
-
-
-def seconds_to_reset(period: str, now: datetime) -> int:
-    """Whole seconds until the window containing `now` ends (at least 1)."""
-    return max(1, int(-(-(WINDOWS[period][1](now) - now).total_seconds() // 1)))

@@ -5,7 +5,7 @@ spend; the identity's `lease` row counts its requests in flight. Admission adds 
 to every window at once, with the rows locked, only if each row stays within its limits: concurrent
 requests can never all pass a check-then-act, and a refused month leaves the day untouched. Settlement
 adds `actual - estimate` to each window, frees the lease and writes the usage record together. Each is
-one statement on PostgreSQL and one short write transaction on SQLite (`usage.counter_statements`).
+one statement on PostgreSQL and one short write transaction on SQLite (`usage.windows.sql`).
 
 Day and month rows are created lazily, seeded from the usage ledger, so a limit set mid-month counts
 what was already used. A concurrency slot is also a `ConcurrencyLease` row that expires, so a crashed
@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from core.cache import ProcessCache
-from usage import counter_statements as statements
-from usage.limits import EPOCH
+from usage.windows import sql as statements
+from usage.windows.calendar import EPOCH
 from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
 
 _known: ProcessCache[int] = ProcessCache("counter rows")   # (identity, period, start) -> row pk
