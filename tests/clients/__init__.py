@@ -90,8 +90,8 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], stdin: str | None = 
         timeout: int = RUN_TIMEOUT) -> subprocess.CompletedProcess:
     """Run a client once as a user's shell would; a hang fails the test with what the client printed."""
     try:
-        return subprocess.run(argv, cwd=cwd, env=env, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout,
+                              stdin=None if stdin is not None else subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{argv[0]} did not finish within {timeout}s\n{exc.stdout}\n{exc.stderr}")
 

@@ -27,7 +27,7 @@ def cline(request, gateway, issue, tmp_path):
     program = node_command(f"cline-{request.param}", "bin/cline")
     home, project = tmp_path / "home", tmp_path / "project"
     project.mkdir()
-    identity = f"cline-{request.param}-{request.node.callspec.id}@test"
+    identity = f"cline-{request.node.callspec.id}@test"
     key = issue(identity)
 
     def _run(*arguments: str, model: str = "claude-4-sonnet") -> str:

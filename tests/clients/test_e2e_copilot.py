@@ -16,7 +16,7 @@ def copilot(request, gateway, issue, tmp_path):
     program = node_command(f"copilot-{request.param}", "npm-loader.js")
     home, project = tmp_path / "home", tmp_path / "project"
     project.mkdir()
-    identity = f"copilot-{request.param}-{request.node.callspec.id}@test"
+    identity = f"copilot-{request.node.callspec.id}@test"
     key = issue(identity)
 
     def _run(*arguments: str, model: str = "claude-4-sonnet") -> str:

@@ -15,7 +15,7 @@ def opencode(request, gateway, issue, tmp_path):
     binary = platform_binary(f"opencode-{request.param}", "opencode-linux-{arch}", "bin/opencode")
     home, project = tmp_path / "home", tmp_path / "project"
     project.mkdir()
-    identity = f"opencode-{request.param}-{request.node.callspec.id}@test"
+    identity = f"opencode-{request.node.callspec.id}@test"
     key = issue(identity)
 
     def _run(prompt: str, *options: str, model: str = "claude-4-sonnet") -> str:

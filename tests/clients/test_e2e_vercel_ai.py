@@ -24,14 +24,15 @@ def sdk(request, gateway, issue, tmp_path):
     (modules / "ai").symlink_to(installed(f"ai-{request.param}", "package.json").parent)
     (modules / "@ai-sdk" / "openai").symlink_to(installed(f"ai-sdk-openai-{provider}", "package.json").parent)
     shutil.copy(f"{__file__.rsplit('/', 1)[0]}/{SCENARIO}", tmp_path / SCENARIO)
-    identity = f"vercel-ai-{request.param}-{request.node.callspec.id}@test"
+    identity = f"vercel-ai-{request.node.callspec.id}@test"
     key = issue(identity)
 
     def _run(model: str, scenario: bool = False) -> str:
         script = client("vercel-ai").text(root=gateway.url, key=key, model=model)
         if scenario:  # the README's provider setup, then the tool loop instead of its one call
             setup = script[:script.index("\nconst { text }")]
-            script = f'{setup}\nimport {{ conversation }} from "./{SCENARIO}";\nawait conversation(openai, "{model}");\n'
+            script = (f'{setup}\nimport {{ conversation }} from "./{SCENARIO}";\n'
+                      f'await conversation(openai, "{model}");\n')
         (tmp_path / "main.mjs").write_text(script)
         done = run([node22(), "main.mjs"], cwd=tmp_path, env=clean_env(tmp_path))
         assert done.returncode == 0, done.stdout + done.stderr
