@@ -33,11 +33,24 @@ ALL = {name: YES for name in FEATURES}
 CHAT_TOOL = {**ALL, "state": "client"}
 
 
+def _json(config: dict) -> str:
+    """`config` as indented JSON whose {root}/{v1}/{key}/{model} stay template fields."""
+    text = json.dumps(config, indent=2).replace("{", "{{").replace("}", "}}")
+    for name in ("root", "v1", "key", "model"):
+        text = text.replace("{{%s}}" % name, "{%s}" % name)
+    return text + "\n"
+
+
 def _continue_json() -> str:
-    config = {"models": [{"title": "{model} (Bedrock)", "provider": "openai", "model": "{model}",
-                          "apiBase": "{v1}", "apiKey": "{key}"}]}
-    return json.dumps(config, indent=2).replace("{", "{{").replace("}", "}}") \
-        .replace("{{model}}", "{model}").replace("{{v1}}", "{v1}").replace("{{key}}", "{key}")
+    return _json({"models": [{"title": "{model} (Bedrock)", "provider": "openai", "model": "{model}",
+                              "apiBase": "{v1}", "apiKey": "{key}"}]})
+
+
+def _opencode_json() -> str:
+    provider = {"npm": "@ai-sdk/openai-compatible", "name": "Simple Bedrock Connector",
+                "options": {"baseURL": "{v1}", "apiKey": "{key}"}, "models": {"{model}": {"name": "{model}"}}}
+    return _json({"$schema": "https://opencode.ai/config.json", "provider": {"sbc": provider},
+                  "model": "sbc/{model}"})
 
 
 CLIENTS: tuple[Client, ...] = (
@@ -51,6 +64,27 @@ CLIENTS: tuple[Client, ...] = (
            'model = "{model}"\nmodel_provider = "sbc"\n\n[model_providers.sbc]\nname = "Simple Bedrock Connector"\n'
            'base_url = "{v1}"\nwire_api = "responses"\nenv_key = "SBC_API_KEY"\n\n'
            '# and in your shell profile:\n# export SBC_API_KEY="{key}"\n', "toml", features=ALL),
+    Client("opencode", "opencode", "chat",
+           "Save as ~/.config/opencode/opencode.json, then run `opencode` (in scripts: `opencode run`, the task on "
+           "stdin; `opencode run --continue` carries on the last session).",
+           _opencode_json(), "json", versions="1.18.33", features=CHAT_TOOL),
+    Client("cline-cli", "Cline CLI", "chat",
+           "Run once to save the provider in ~/.cline, then `cline \"task\"` (tools are auto-approved in that "
+           "mode); `cline` alone, or `cline --id <session>` to carry on a session, opens the terminal UI.",
+           "cline auth -p openai-compatible -b {v1} -k {key} -m {model}\n", "bash", versions="3.0.65",
+           features=CHAT_TOOL),
+    Client("copilot-cli", "GitHub Copilot CLI", "chat",
+           "Add to your shell profile, then run `copilot`: it calls the gateway instead of GitHub, no GitHub "
+           "sign-in needed. In scripts: `copilot -p \"task\" --allow-all-tools`, and `--continue` to carry on.",
+           'export COPILOT_PROVIDER_TYPE="openai"\nexport COPILOT_PROVIDER_BASE_URL="{v1}"\n'
+           'export COPILOT_PROVIDER_API_KEY="{key}"\nexport COPILOT_MODEL="{model}"\n', "bash", versions="1.0.102",
+           features=CHAT_TOOL),
+    Client("vercel-ai", "Vercel AI SDK", "responses",
+           "npm install ai @ai-sdk/openai (ai 7 needs Node.js 22), then, in an ES module:",
+           'import {{ createOpenAI }} from "@ai-sdk/openai";\nimport {{ generateText }} from "ai";\n\n'
+           'const openai = createOpenAI({{ baseURL: "{v1}", apiKey: "{key}" }});\n\n'
+           'const {{ text }} = await generateText({{ model: openai("{model}"), prompt: "Hello!" }});\n'
+           'console.log(text);\n', "js", versions="ai 7.0.173, @ai-sdk/openai 4.0.118", features=ALL),
     Client("env", "Environment variables", "chat",
            "Add to your shell profile; most OpenAI tools read these.",
            'export OPENAI_API_KEY="{key}"\nexport OPENAI_BASE_URL="{v1}"\n'
@@ -65,7 +99,7 @@ CLIENTS: tuple[Client, ...] = (
            "    provider: openai\n    model: {model}\n    apiBase: {v1}\n    apiKey: {key}\n"
            "    roles: [chat, edit, apply]\n", "yaml", features=CHAT_TOOL),
     Client("continue-json", "Continue (config.json)", "chat",
-           "Older Continue versions: merge into ~/.continue/config.json.", _continue_json() + "\n", "json",
+           "Older Continue versions: merge into ~/.continue/config.json.", _continue_json(), "json",
            features=CHAT_TOOL),
     Client("cline", "Cline", "chat", "Cline settings: API Provider “OpenAI Compatible”, then fill in:",
            "Base URL:  {v1}\nAPI Key:   {key}\nModel ID:  {model}\n", features=CHAT_TOOL),
