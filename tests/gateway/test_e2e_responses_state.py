@@ -169,3 +169,22 @@ def test_with_retention_zero_nothing_is_kept_and_responses_say_so(stateless_gate
     with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model=MODEL, input="Hi", previous_response_id=reply.id)
     assert caught.value.body["param"] == "previous_response_id" and "storage is off" in caught.value.message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_tool_loop_by_previous_response_id_keeps_claudes_signed_thinking(client, emulator_log, stream):
+    ask = {"model": MODEL, "tools": [WEATHER], "reasoning": {"effort": "low"}}
+    if stream:
+        first = [e for e in client.responses.create(input="Weather? Use get_weather city=Paris", stream=True, **ask)
+                 if e.type == "response.completed"][0].response
+    else:
+        first = client.responses.create(input="Weather? Use get_weather city=Paris", **ask)
+    reasoning = next(item for item in first.output if item.type == "reasoning")
+    assert reasoning.encrypted_content is None            # not asked for: the client does not see it
+    call = next(item for item in first.output if item.type == "function_call")
+    client.responses.create(previous_response_id=first.id, **ask, input=[
+        {"type": "function_call_output", "call_id": call.call_id, "output": "18C"}])
+    replayed = emulator_log()[-1]["body"]["messages"][1]["content"]
+    assert replayed[0]["reasoningContent"]["reasoningText"]["signature"]
+    assert replayed[0]["reasoningContent"]["reasoningText"]["text"] == reasoning.summary[0].text
+    assert "toolUse" in replayed[-1]
