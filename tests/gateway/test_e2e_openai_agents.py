@@ -74,3 +74,17 @@ def test_a_second_turn_carries_the_first_by_previous_response_id(agent, emulator
     assert sent["messages"][0]["content"][0]["text"] == ASK
     assert tool_results(sent) == ["18C and sunny in Paris"]
     assert sent["messages"][-1]["content"][-1]["text"] == "And tomorrow?"
+
+
+def test_turns_carry_on_in_a_server_side_conversation(agent, gateway, token, emulator_log):
+    async def turns(a):
+        conversation = await AsyncOpenAI(base_url=f"{gateway.url}/v1", api_key=token).conversations.create()
+        await run(a, ASK, conversation_id=conversation.id)
+        return await run(a, "And tomorrow?", conversation_id=conversation.id)
+
+    second = agent(turns)
+    assert "synthetic answer" in second.final_output
+    sent = emulator_log()[-1]["body"]
+    assert sent["messages"][0]["content"][0]["text"] == ASK
+    assert tool_results(sent) == ["18C and sunny in Paris"]
+    assert sent["messages"][-1]["content"][-1]["text"] == "And tomorrow?"
