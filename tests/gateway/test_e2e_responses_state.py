@@ -56,7 +56,8 @@ def test_a_stored_response_is_retrieved_listed_and_deleted(client):
 
 def test_item_reference_resolves_an_earlier_output_item(gateway, token, emulator_log):
     headers = {"Authorization": f"Bearer {token}"}
-    ask = [{"role": "user", "content": [{"type": "input_text", "text": "What is the weather? Use get_weather city=Paris"}]}]
+    question = "What is the weather? Use get_weather city=Paris"
+    ask = [{"role": "user", "content": [{"type": "input_text", "text": question}]}]
     first = httpx.post(f"{gateway.url}/v1/responses", headers=headers, timeout=30,
                        json={"model": MODEL, "input": ask, "tools": [WEATHER]}).json()
     call = next(item for item in first["output"] if item["type"] == "function_call")
