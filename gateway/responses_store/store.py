@@ -68,14 +68,18 @@ def conversation_items(conversation: Conversation) -> list[dict]:
 
 
 def resolve(identity_id: int, item_ids: list[str]) -> dict[str, dict]:
-    """The identity's live stored items with these ids, found through the key each id carries: one query each kind."""
+    """The identity's live stored items with these ids, found through the key each id carries (one query; a second
+    only for ids no response holds)."""
     keys = {key_of(item_id) for item_id in item_ids}
     wanted = set(item_ids)
     rows = live_responses(identity_id).filter(pk__in=[f"resp_{key}" for key in keys]).only("id", "input_items", "body")
-    items = items_of(rows)
-    conversations = live_conversations(identity_id).filter(pk__in=[f"conv_{key}" for key in keys]).only("items")
-    items += [item for conversation in conversations for item in conversation.items]
-    return {item["id"]: item for item in items if isinstance(item, dict) and item.get("id") in wanted}
+    found = {item["id"]: item for item in items_of(rows) if isinstance(item, dict) and item.get("id") in wanted}
+    rest = {key_of(item_id) for item_id in wanted - set(found)}
+    if rest:       # items a conversation was created with
+        conversations = live_conversations(identity_id).filter(pk__in=[f"conv_{key}" for key in rest]).only("items")
+        found.update({item["id"]: item for conversation in conversations for item in conversation.items
+                      if isinstance(item, dict) and item.get("id") in wanted})
+    return found
 
 
 @dataclass
