@@ -64,3 +64,36 @@ class ModelAlias(models.Model):
             raise ValidationError({"alias_of": "A name cannot be an alias of itself."})
         if not self.alias_of_id and not self.bedrock_model_id:
             raise ValidationError({"bedrock_model_id": "Give a Bedrock model id or make this an alias."})
+
+
+class Conversation(models.Model):
+    """A Responses API conversation (`conv_...`): the items it was created with; responses added to it hold the
+    rest. It lives RESPONSES_RETENTION_DAYS past its last response."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    identity = models.ForeignKey("tokens.Identity", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    metadata = models.JSONField(default=dict)
+    items = models.JSONField(default=list)      # the client's own items, each with its id
+
+    class Meta:
+        indexes = [models.Index(fields=["identity", "expires_at"], name="gateway_conv_identity_exp")]
+
+
+class StoredResponse(models.Model):
+    """A `response` object kept for `previous_response_id`, `item_reference` and `GET /v1/responses/{id}`:
+    one row, written once when the answer is complete. Its items are the client's own conversation."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    identity = models.ForeignKey("tokens.Identity", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="responses")
+    chain = models.JSONField(default=list)       # ids of the responses before this one (previous_response_id), oldest first
+    input_items = models.JSONField(default=list)  # this request's input, item references resolved, each with its id
+    body = models.JSONField()                     # the response object; reasoning items keep Claude's signature
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"], name="gateway_resp_conv_created")]

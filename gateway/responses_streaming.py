@@ -7,7 +7,7 @@ both `event: <type>` and `data: <json>`, as OpenAI sends them.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import orjson
 
@@ -22,19 +22,26 @@ def frame(event: dict) -> bytes:
     return named_sse(event["type"], orjson.dumps(event))
 
 
+def _same(value):
+    return value
+
+
 def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamTranslator, meter: Meter,
-                     prompt_estimate: int) -> Iterator[bytes]:
+                     prompt_estimate: int, *, shown: Callable[[dict], dict] = _same,
+                     finishing: Callable[[list[dict]], list[dict]] = _same) -> Iterator[bytes]:
+    """`shown` is each event as the client sees it; `finishing` gets the final events before they are written
+    and before the meter settles (the stored response is kept there, see gateway.responses_store)."""
     def frames() -> Iterator[bytes]:
         for event in translator.start_events():
-            yield frame(event)
+            yield frame(shown(event))
         for bedrock_event in bedrock.stream_events(result):
             for event in translator.feed(bedrock_event):
-                yield frame(event)
+                yield frame(shown(event))
 
     def error_frames(error: ApiError) -> list[bytes]:
-        return [frame(event) for event in translator.failure_events(error.message, error.type, error.code)]
+        return [frame(shown(event)) for event in translator.failure_events(error.message, error.type, error.code)]
 
     return settled(frames(), result=result, meter=meter, error_frames=error_frames,
                    usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
                    finish_reason=lambda: translator.finish_reason,
-                   closing=lambda: [frame(event) for event in translator.final_events()])
+                   closing=lambda: [frame(shown(event)) for event in finishing(translator.final_events())])

@@ -16,3 +16,8 @@ def sync_secrets(event=None, context=None) -> None:
 def clear_sessions(event=None, context=None) -> None:
     """Delete expired admin and self-service sessions so the session table does not grow forever."""
     call_command("clearsessions")
+
+
+def purge_responses(event=None, context=None) -> None:
+    """Delete stored Responses API responses and conversations whose retention has passed."""
+    call_command("purge_responses")

@@ -205,6 +205,9 @@ MAX_REQUEST_BYTES = _positive_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 MAX_MESSAGES = _positive_int("MAX_MESSAGES", 5000)
 MAX_OUTPUT_TOKENS = _positive_int("MAX_OUTPUT_TOKENS", 200_000)
+# Days a Responses API response (and its conversation) is kept for `previous_response_id`, `item_reference`
+# and `GET /v1/responses/{id}`; 0 stores nothing and every response says `"store": false`.
+RESPONSES_RETENTION_DAYS = _positive_int("RESPONSES_RETENTION_DAYS", 30, 3650)
 
 # --- Tokens and the Secrets Manager mirror -------------------------------------------------------
 TOKEN_MAX_TTL = env.str("TOKEN_MAX_TTL", default="365d")

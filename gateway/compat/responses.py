@@ -15,16 +15,24 @@ TABLE = (
            "which the client sends back so thinking continues through a tool loop.", "Codex"),
     Policy("tools[].type=function / namespace", HONOURED, "Functions of a namespace reach Bedrock as "
            "`<namespace>__<name>` and come back with `namespace`.", "Codex"),
-    Policy("store / truncation / service_tier / prompt_cache_key / prompt_cache_retention", DROPPED,
+    Policy("store", HONOURED, "The response is kept RESPONSES_RETENTION_DAYS (default 30) for its identity "
+           "only; with retention 0 nothing is kept, the answer says `\"store\": false` and the header names it."),
+    Policy("previous_response_id", HONOURED, "The stored chain's input and output items come before `input`; "
+           "`instructions` are not carried over; signed thinking is replayed. Another identity's or an expired "
+           "id is a 404."),
+    Policy("input[].type=item_reference", HONOURED, "Replaced by the caller's stored item with that id; any "
+           "other id is a 404.", "Vercel AI SDK"),
+    Policy("conversation", HONOURED, "The conversation's items come before `input`; the input and output are "
+           "added to it (`/v1/conversations`)."),
+    Policy("truncation / service_tier / prompt_cache_key / prompt_cache_retention", DROPPED,
            "Converse has no equivalent."),
     Policy("safety_identifier / max_tool_calls / client_metadata / text.verbosity", DROPPED,
            "Converse has no equivalent.", "Codex"),
     Policy("any other field", DROPPED, "Named `unknown:<field>` in the `x-sbc-adapted` header."),
-    Policy("previous_response_id / conversation / item_reference", REFUSED, "Nothing is stored yet."),
     Policy("tools[].type=web_search and other hosted tools", REFUSED, "Bedrock runs only function tools.",
            "Codex"),
     Policy("context_management", REFUSED, "Compaction on the server is not available yet."),
     Policy("prompt", REFUSED, "Stored prompt templates are not available; send the prompt in `input`."),
-    Policy("background: true", REFUSED, "Nothing is stored to poll."),
+    Policy("background: true", REFUSED, "Answers are made within the request; nothing runs in the background."),
     Policy("top_logprobs", REFUSED, "Bedrock returns no token log probabilities."),
 )

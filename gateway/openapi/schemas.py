@@ -185,10 +185,18 @@ RESPONSES_REQUEST = {
         "metadata": CHAT_REQUEST["properties"]["metadata"],
         "background": {"type": "boolean", "enum": [False]},
         "top_logprobs": {"type": "integer", "enum": [0]},
-        **{name: {"description": "Refused with 400: this gateway keeps no server-side state or prompts."}
-           for name in ("previous_response_id", "conversation", "prompt", "context_management")},
+        "store": {"type": "boolean", "description": "Keep the response (default true) for RESPONSES_RETENTION_DAYS; "
+                                                    "`false` in the answer when nothing was kept."},
+        "previous_response_id": {"type": "string", "pattern": "^resp_[A-Za-z0-9_-]{1,59}$",
+                                 "description": "Continue this stored response of yours (404 if absent or expired)."},
+        "conversation": {"oneOf": [{"type": "string", "pattern": "^conv_[A-Za-z0-9_-]{1,59}$"},
+                                   {"type": "object", "required": ["id"], "additionalProperties": False,
+                                    "properties": {"id": {"type": "string", "pattern": "^conv_[A-Za-z0-9_-]{1,59}$"}}}],
+                         "description": "Add the response to this conversation of yours, after its items."},
+        **{name: {"description": "Refused with 400: this gateway keeps no prompts and compacts nothing."}
+           for name in ("prompt", "context_management")},
         **{name: {"description": "Dropped, and named in the x-sbc-adapted response header."} for name in (
-            "store", "truncation", "service_tier", "prompt_cache_key", "prompt_cache_retention",
+            "truncation", "service_tier", "prompt_cache_key", "prompt_cache_retention",
             "safety_identifier", "max_tool_calls", "client_metadata")},
     },
     "example": {"model": "claude-4-sonnet", "input": "Hello", "max_output_tokens": 64},
@@ -200,6 +208,22 @@ RESPONSE = {"type": "object", "required": ["id", "object", "status", "output"],
                            "created_at": {"type": "integer"}, "status": {"type": "string"},
                            "model": {"type": "string"}, "output": {"type": "array", "items": OPEN_OBJECT},
                            "usage": {"nullable": True, **OPEN_OBJECT}}}
+
+ITEM_LIST = {"type": "object", "required": ["object", "data", "first_id", "last_id", "has_more"],
+             "properties": {"object": {"type": "string", "enum": ["list"]},
+                            "data": {"type": "array", "items": OPEN_OBJECT},
+                            "first_id": {"type": "string", "nullable": True},
+                            "last_id": {"type": "string", "nullable": True}, "has_more": {"type": "boolean"}}}
+DELETED = {"type": "object", "required": ["id", "object", "deleted"],
+           "properties": {"id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"}}}
+CONVERSATION_REQUEST = {"type": "object", "additionalProperties": False,
+                        "properties": {"items": {"type": "array", "maxItems": 20, "items": OPEN_OBJECT, "nullable": True},
+                                       "metadata": {"type": "object", "nullable": True,
+                                                    "additionalProperties": {"type": "string"}}},
+                        "example": {"items": [{"type": "message", "role": "user", "content": "Hello"}]}}
+CONVERSATION = {"type": "object", "required": ["id", "object", "created_at", "metadata"],
+                "properties": {"id": {"type": "string"}, "object": {"type": "string", "enum": ["conversation"]},
+                               "created_at": {"type": "integer"}, "metadata": OPEN_OBJECT}}
 
 # ---- Embeddings and models ------------------------------------------------------------------------
 
@@ -305,7 +329,8 @@ ANTHROPIC_ERROR = {
 
 SCHEMAS = {
     "ChatCompletionRequest": CHAT_REQUEST, "ChatCompletion": CHAT_COMPLETION,
-    "ResponsesRequest": RESPONSES_REQUEST, "Response": RESPONSE,
+    "ResponsesRequest": RESPONSES_REQUEST, "Response": RESPONSE, "ItemList": ITEM_LIST, "Deleted": DELETED,
+    "ConversationRequest": CONVERSATION_REQUEST, "Conversation": CONVERSATION,
     "EmbeddingsRequest": EMBEDDINGS_REQUEST, "EmbeddingList": EMBEDDING_LIST,
     "Model": MODEL, "ModelList": MODEL_LIST,
     "MessagesRequest": MESSAGES_REQUEST, "CountTokensRequest": COUNT_TOKENS_REQUEST, "Message": MESSAGE,

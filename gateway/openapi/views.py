@@ -18,10 +18,12 @@ from drf_spectacular.views import SpectacularAPIView
 from core.cache import ProcessCache
 from gateway.openapi.schemas import SCHEMAS, SSE, ref
 from gateway.views.chat import ChatCompletions
+from gateway.views.conversations import ConversationDetail, ConversationItems, Conversations
 from gateway.views.embeddings import Embeddings
 from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 from gateway.views.responses import Responses
+from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
 
 
 # What each status means on this API; every one is answered with the endpoint's error body.
@@ -29,7 +31,7 @@ ERROR_STATUSES = {
     400: "The body is not valid JSON, nests too deep, or a parameter is invalid (`param` names it).",
     401: "No bearer token (or the credential was sent anywhere but the Authorization header).",
     403: "The token is unknown, malformed, expired or revoked (the same answer for each).",
-    404: "Unknown model or endpoint.",
+    404: "Unknown model or endpoint, or a stored response, item or conversation that is not yours or has expired.",
     413: "The body is larger than MAX_REQUEST_BYTES.",
     415: "The body is not application/json.",
     429: "Quota or rate limit reached, Bedrock throttling, or too many failed authentications from this "
@@ -71,6 +73,61 @@ class ChatCompletionsDocumented(ChatCompletions):
     request=json_body("ResponsesRequest"),
     responses=json_or_stream("Response", "OpenAIError")))
 class ResponsesDocumented(Responses):
+    pass
+
+
+def stored(schema: str, *, reads_body: bool = False) -> dict:
+    return {200: OpenApiResponse(ref(schema)), **error_responses("OpenAIError", reads_body=reads_body)}
+
+
+def path_id(name: str, prefix: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, OpenApiParameter.PATH, description=f"An id starting with `{prefix}`")
+
+
+PAGE = [OpenApiParameter("limit", int, description="1 to 100 (default 20)"),
+        OpenApiParameter("order", str, enum=["asc", "desc"], description="Default desc"),
+        OpenApiParameter("after", str, description="List the items after this item id")]
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="getResponse", summary="A stored response of yours",
+                      parameters=[path_id("response_id", "resp_")], responses=stored("Response")),
+    delete=extend_schema(operation_id="deleteResponse", summary="Delete a stored response of yours",
+                         parameters=[path_id("response_id", "resp_")], responses=stored("Deleted")))
+class StoredResponseDetailDocumented(StoredResponseDetail):
+    pass
+
+
+@extend_schema_view(get=extend_schema(
+    operation_id="listInputItems", summary="What a stored response of yours was given",
+    parameters=[path_id("response_id", "resp_"), *PAGE], responses=stored("ItemList")))
+class StoredResponseInputItemsDocumented(StoredResponseInputItems):
+    pass
+
+
+@extend_schema_view(post=extend_schema(
+    operation_id="createConversation", summary="Create a conversation (optionally with items)",
+    request=json_body("ConversationRequest"), responses=stored("Conversation", reads_body=True)))
+class ConversationsDocumented(Conversations):
+    pass
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="getConversation", summary="A conversation of yours",
+                      parameters=[path_id("conversation_id", "conv_")], responses=stored("Conversation")),
+    post=extend_schema(operation_id="updateConversation", summary="Replace a conversation's metadata",
+                       parameters=[path_id("conversation_id", "conv_")], request=json_body("ConversationRequest"),
+                       responses=stored("Conversation", reads_body=True)),
+    delete=extend_schema(operation_id="deleteConversation", summary="Delete a conversation and its responses",
+                         parameters=[path_id("conversation_id", "conv_")], responses=stored("Deleted")))
+class ConversationDetailDocumented(ConversationDetail):
+    pass
+
+
+@extend_schema_view(get=extend_schema(
+    operation_id="listConversationItems", summary="A conversation's items",
+    parameters=[path_id("conversation_id", "conv_"), *PAGE], responses=stored("ItemList")))
+class ConversationItemsDocumented(ConversationItems):
     pass
 
 
@@ -120,6 +177,11 @@ class DOCUMENTED_ROUTES:  # noqa: N801 - stands in for a URLconf module: the gen
     urlpatterns = [
         path("v1/chat/completions", ChatCompletionsDocumented.as_view()),
         path("v1/responses", ResponsesDocumented.as_view()),
+        path("v1/responses/<str:response_id>", StoredResponseDetailDocumented.as_view()),
+        path("v1/responses/<str:response_id>/input_items", StoredResponseInputItemsDocumented.as_view()),
+        path("v1/conversations", ConversationsDocumented.as_view()),
+        path("v1/conversations/<str:conversation_id>", ConversationDetailDocumented.as_view()),
+        path("v1/conversations/<str:conversation_id>/items", ConversationItemsDocumented.as_view()),
         path("v1/embeddings", EmbeddingsDocumented.as_view()),
         path("v1/messages", MessagesDocumented.as_view()),
         path("v1/messages/count_tokens", CountTokensDocumented.as_view()),

@@ -13,7 +13,10 @@ Item choices clients notice:
 * `reasoning` items are replayed to Claude when their `encrypted_content` is one this gateway issued
   (`REASONING_PREFIX`: the signed thinking, base64 JSON); any other reasoning item is ignored, since Claude
   refuses thinking it did not sign.
-* Items that point at stored state (`item_reference`) or at tools Bedrock cannot run are refused by name.
+* `item_reference` items become the stored item they name (`Stored.resolve`, one look-up for them all); an
+  id that is not the caller's, or has expired, is a 404 naming `input[k].id`. Items a request continues
+  (`previous_response_id`, `conversation`) come first, named by that field in errors.
+* Items for tools Bedrock cannot run are refused by name.
 """
 from __future__ import annotations
 
@@ -22,8 +25,9 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
+from typing import Callable
 
-from core.errors import InvalidRequest
+from core.errors import InvalidRequest, NotFound
 from gateway.translate.messages import Conversation, convert_messages, part_kind
 
 REASONING_PREFIX = "sbc-reasoning-v1:"
@@ -33,8 +37,8 @@ MESSAGE_ROLES = ("user", "assistant", "system", "developer")
 # Responses content part type -> chat part type; images only where a user speaks.
 TEXT_PARTS = {"input_text": "text", "output_text": "text", "text": "text", "refusal": "refusal"}
 UNSUPPORTED_PARTS = {"input_file": "file input; send the text or an image", "input_audio": "audio input"}
+REFERENCE = "item_reference"
 UNSUPPORTED_ITEMS = {
-    "item_reference": "this gateway does not store items; send each item in full",
     "custom_tool_call": "custom (freeform) tools are not supported; use function tools",
     "custom_tool_call_output": "custom (freeform) tools are not supported; use function tools",
 }
@@ -43,6 +47,18 @@ PARAM_TAILS = ((".tool_calls[0].function.arguments", ".arguments"), (".tool_call
                (".tool_calls[0].id", ".call_id"), (".tool_calls[0]", ""), (".tool_call_id", ".call_id"),
                (".thinking_blocks[0]", ".encrypted_content"))
 CHAT_PARAM_RE = re.compile(r"messages\[(\d+)\]((?:\.[A-Za-z_]+|\[\d+\])*)")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a request continues, and how its `item_reference` items are found (see gateway.responses_store)."""
+
+    prior: tuple[dict, ...] = ()            # earlier items (a previous response's chain, a conversation), in order
+    prior_param: str = "previous_response_id"
+    resolve: Callable[[list[str]], dict[str, dict]] | None = None   # ids -> stored items; None: nothing stored
+
+
+NOTHING_STORED = Stored()
 
 
 @dataclass(frozen=True)
@@ -189,25 +205,63 @@ def _renamed(error: InvalidRequest, origins: list[_Origin]) -> InvalidRequest:
     return renamed
 
 
-def input_messages(value: object, instructions: str | None) -> list[tuple[dict, _Origin]]:
-    """Chat messages (with where each came from) for a Responses `input` and `instructions`."""
+def _is_reference(item: object) -> bool:
+    return isinstance(item, dict) and (item.get("type") == REFERENCE or (set(item) == {"id"}))
+
+
+def resolved_input(value: object, stored: Stored) -> list[object]:
+    """`input` (a list) with each `item_reference` replaced by the stored item it names."""
+    wanted = {k: item.get("id") for k, item in enumerate(value) if _is_reference(item)}
+    if not wanted:
+        return list(value)
+    if stored.resolve is None:
+        k = next(iter(wanted))
+        raise InvalidRequest("Input items of type `item_reference` are not supported: this gateway does not "
+                             "store items here (storage is off); send each item in full", param=f"input[{k}].type")
+    for k, item_id in wanted.items():
+        _string(item_id, f"input[{k}].id", empty=False)
+    found = stored.resolve(list(set(wanted.values())))
+    items = list(value)
+    for k, item_id in wanted.items():
+        if item_id not in found:
+            raise NotFound(f"Item with id '{item_id}' not found.", param=f"input[{k}].id")
+        items[k] = found[item_id]
+    return items
+
+
+def input_messages(value: object, instructions: str | None,
+                   stored: Stored = NOTHING_STORED) -> list[tuple[dict, _Origin]]:
+    """Chat messages (with where each came from) for a Responses `input` and `instructions`; `value` is a
+    string or a list whose item references are resolved already."""
     pieces: list[tuple[dict, _Origin]] = []
     if instructions:
         pieces.append(({"role": "system", "content": instructions}, _Origin("instructions", "")))
+    for item in stored.prior:
+        pieces.extend(_item(item, stored.prior_param))
     if isinstance(value, str):
         return [*pieces, ({"role": "user", "content": value}, _Origin("input", ""))]
-    if not isinstance(value, list) or not value:
-        raise InvalidRequest("`input` must be a string or a non-empty list of input items", param="input")
     for k, item in enumerate(value):
         pieces.extend(_item(item, f"input[{k}]"))
     return pieces
 
 
-def convert_input(value: object, instructions: str | None) -> tuple[list[dict], Conversation]:
-    """The chat messages and the Converse conversation for `input`; errors name `input[k]...`."""
-    pieces = input_messages(value, instructions)
+def input_items(value: object, stored: Stored = NOTHING_STORED) -> list[object]:
+    """The request's own input as items (a string is one user message), references resolved."""
+    if isinstance(value, str):
+        return [{"type": "message", "role": "user", "content": value}]
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest("`input` must be a string or a non-empty list of input items", param="input")
+    return resolved_input(value, stored)
+
+
+def convert_input(value: object, instructions: str | None,
+                  stored: Stored = NOTHING_STORED) -> tuple[list[dict], Conversation, list[object]]:
+    """The chat messages, the Converse conversation and the request's own items (references resolved) for
+    `input`; errors name `input[k]...`."""
+    items = input_items(value, stored)
+    pieces = input_messages(value if isinstance(value, str) else items, instructions, stored)
     messages, origins = [message for message, _ in pieces], [origin for _, origin in pieces]
     try:
-        return messages, convert_messages(messages)
+        return messages, convert_messages(messages), items
     except InvalidRequest as error:
         raise _renamed(error, origins) from None

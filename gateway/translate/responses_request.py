@@ -7,8 +7,10 @@ unknown fields are refused with a 400 naming them.
 
 Choices documented here because clients notice them:
 
-* Nothing is stored: `previous_response_id` and `conversation` are refused (send the whole conversation in
-  `input`, as Codex does); `store` is accepted and has no effect.
+* State (see `gateway.responses_store`): `store` (default true) keeps the response; `previous_response_id`
+  continues a stored response's chain and `conversation` (`conv_...` or `{"id": ...}`) a stored
+  conversation, their items put before `input` by the `Stored` the view passes in; `instructions` are never
+  carried over. `background: true` is refused: nothing runs after the request ends.
 * Tools: `function` tools, and `namespace` tools (Codex groups some functions this way) whose functions
   reach Bedrock as `<namespace>__<name>` and come back as calls carrying `namespace`. Hosted tools
   (web_search, file_search, computer use, ...) are refused by type: Bedrock has nothing to run them.
@@ -16,7 +18,7 @@ Choices documented here because clients notice them:
   always returned as the summary). `text.format` is chat's `response_format`; `text.verbosity` is ignored.
 * `include: ["reasoning.encrypted_content"]` makes reasoning items carry Claude's signed thinking, which
   the client sends back so thinking continues through a tool loop (see `responses_input`).
-* Accepted and ignored, as they cannot change what the client relies on: `store`, `truncation`,
+* Accepted and ignored, as they cannot change what the client relies on: `truncation`,
   `service_tier`, `prompt_cache_key`, `prompt_cache_retention`, `safety_identifier`, `max_tool_calls`
   (it limits hosted tools only), `client_metadata` (Codex), `stream_options`, `background: false`.
 """
@@ -31,7 +33,7 @@ from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.chat_request import ChatRequest
 from gateway.translate.fields import Context, Rule, apply_rules, dropped, rejected
 from gateway.translate.reasoning import validate_effort
-from gateway.translate.responses_input import convert_input, flat_tool_name
+from gateway.translate.responses_input import NOTHING_STORED, Stored, convert_input, flat_tool_name
 from gateway.translate.structured import validate_response_format
 from gateway.translate.tools import TOOL_FUNCTION_FIELDS, check_tool_choice, validate_tools
 
@@ -39,7 +41,8 @@ ENCRYPTED_REASONING = "reasoning.encrypted_content"
 NAMESPACE_RE = re.compile(r"[a-zA-Z0-9_-]{1,40}")
 REASONING_SUMMARIES = ("auto", "concise", "detailed")
 VERBOSITIES = ("low", "medium", "high")
-NO_STATE = "this gateway does not store responses or conversations; send the whole conversation in `input`"
+NO_BACKGROUND = "this gateway answers within the request; nothing runs in the background"
+ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 WEB_SEARCH_HINT = " (in Codex, set web_search = \"disabled\" in config.toml)"
 HOSTED_TOOL_HINTS = {"web_search": WEB_SEARCH_HINT, "web_search_preview": WEB_SEARCH_HINT}
 
@@ -50,6 +53,8 @@ class ResponsesRequest:
     namespaces: dict[str, tuple[str, str]] = field(default_factory=dict)   # flat name -> (namespace, name)
     encrypted_reasoning: bool = False                   # include reasoning.encrypted_content
     echo: dict = field(default_factory=dict)            # request fields the response object repeats
+    store: bool = True                                  # keep the response (when retention allows)
+    input_items: tuple = ()                             # this request's own items, references resolved
 
 
 def _object(name: str, value: object, allowed: tuple[str, ...]) -> dict:
@@ -177,8 +182,35 @@ def _include(name: str, value: object, ctx: Context) -> dict:
 
 def _background(name: str, value: object, ctx: Context) -> dict:
     if value is not False:
-        raise InvalidRequest(f"`{name}` is not supported: {NO_STATE}", param=name)
+        raise InvalidRequest(f"`{name}` is not supported: {NO_BACKGROUND}", param=name)
     return {}
+
+
+# ---- state: store, previous_response_id, conversation -------------------------------------------------
+
+def _store(name: str, value: object, ctx: Context) -> dict:
+    if not isinstance(value, bool):
+        raise InvalidRequest("`store` must be a boolean", param=name)
+    return {"store": value}
+
+
+def stored_id(name: str, value: object, prefix: str) -> str:
+    """A stored object's id as the client sent it; a malformed one is a 400 naming `name`."""
+    if not isinstance(value, str) or not value.startswith(prefix) or not ID_RE.fullmatch(value):
+        raise InvalidRequest(f"`{name}` must be an id starting with `{prefix}`", param=name)
+    return value
+
+
+def _previous_response_id(name: str, value: object, ctx: Context) -> dict:
+    if ctx.body.get("conversation") is not None:
+        raise InvalidRequest("`previous_response_id` and `conversation` cannot both be given", param=name)
+    return {"previous_response_id": stored_id(name, value, "resp_")}
+
+
+def _conversation(name: str, value: object, ctx: Context) -> dict:
+    if isinstance(value, dict):
+        return {"conversation_id": stored_id(f"{name}.id", _object(name, value, ("id",)).get("id"), "conv_")}
+    return {"conversation_id": stored_id(name, value, "conv_")}
 
 
 def _top_logprobs(name: str, value: object, ctx: Context) -> dict:
@@ -212,13 +244,13 @@ FIELD_RULES: dict[str, Rule] = {
     "include": _include,
     "user": CHAT_RULES["user"],
     "metadata": CHAT_RULES["metadata"],
-    "previous_response_id": rejected(NO_STATE),
-    "conversation": rejected(NO_STATE),
+    "previous_response_id": _previous_response_id,
+    "conversation": _conversation,
     "prompt": rejected("stored prompt templates are not available on this gateway; send the prompt in `input`"),
     "context_management": rejected("this gateway does not compact conversations on the server"),
     "background": _background,
     "top_logprobs": _top_logprobs,
-    "store": dropped,
+    "store": _store,
     "truncation": dropped,
     "service_tier": dropped,
     "prompt_cache_key": dropped,
@@ -230,7 +262,7 @@ FIELD_RULES: dict[str, Rule] = {
 # Fields the `response` object repeats back as the client sent them.
 ECHOED = ("instructions", "max_output_tokens", "metadata", "parallel_tool_calls", "temperature", "top_p",
           "tool_choice", "tools", "reasoning", "text", "store", "truncation", "user", "prompt_cache_key",
-          "safety_identifier", "service_tier")
+          "safety_identifier", "service_tier", "previous_response_id")
 
 
 def _echo(body: dict) -> dict:
@@ -242,18 +274,41 @@ def _echo(body: dict) -> dict:
     echo["text"] = echo["text"] or {"format": {"type": "text"}}
     echo["store"] = echo["store"] is not False
     echo["truncation"] = echo["truncation"] or "disabled"
+    conversation = body.get("conversation")
+    if conversation is not None:
+        echo["conversation"] = conversation if isinstance(conversation, dict) else {"id": conversation}
     return echo
 
 
-def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITEMS) -> ResponsesRequest:
-    """The validated request; raises InvalidRequest naming the first offending parameter."""
+def state_fields(body: object) -> dict:
+    """`previous_response_id` / `conversation_id` of a request, validated: what the view loads before the rest."""
+    if not isinstance(body, dict):
+        return {}
+    fields: dict = {}
+    for name, rule in (("previous_response_id", _previous_response_id), ("conversation", _conversation)):
+        if body.get(name) is not None:
+            fields.update(rule(name, body[name], Context(body=body, max_messages=0)))
+    return fields
+
+
+def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITEMS,
+                               stored: Stored = NOTHING_STORED) -> ResponsesRequest:
+    """The validated request; raises InvalidRequest naming the first offending parameter.
+
+    `stored`: the items the request continues and how its item references are found (the view loads them).
+    """
     fields = apply_rules(body, FIELD_RULES, max_messages=max_items)
     if "input" not in fields:
         raise InvalidRequest("`input` is required", param="input")
     check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [], name_param="tool_choice.name")
-    messages, conversation = convert_input(fields.pop("input"), fields.pop("instructions", None))
+    for name, key in (("previous_response_id", "previous_response_id"), ("conversation", "conversation_id")):
+        if fields.pop(key, None) is not None and stored.resolve is None:
+            raise InvalidRequest(f"`{name}` is not supported: this gateway keeps no responses here; send the whole "
+                                 "conversation in `input`", param=name)
+    store = fields.pop("store", True)
+    messages, conversation, items = convert_input(fields.pop("input"), fields.pop("instructions", None), stored)
     namespaces = fields.pop("namespaces", {})
     encrypted = fields.pop("encrypted_reasoning", False)
     chat = ChatRequest(messages=messages, effort_param="reasoning.effort", format_param="text.format", **fields)
     return ResponsesRequest(chat=chat.with_conversation(conversation), namespaces=namespaces,
-                            encrypted_reasoning=encrypted, echo=_echo(body))
+                            encrypted_reasoning=encrypted, echo=_echo(body), store=store, input_items=tuple(items))

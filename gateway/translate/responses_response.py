@@ -10,9 +10,10 @@ reason, anything else is `completed`. Usage is chat's (`usage_from_converse`) in
 """
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.translate.chat_request import ConverseCall
 from gateway.translate.chat_response import (finish_reason_of, output_blocks, reasoning_text, thinking_block,
@@ -42,6 +43,11 @@ class ResponseShape:
     model: str
     ask: ResponsesRequest
     call: ConverseCall
+    _items: itertools.count = field(default_factory=itertools.count, compare=False, repr=False)
+
+    def item_id(self, prefix: str) -> str:
+        """An output item's id, carrying the response's, so a stored item is found from its id alone."""
+        return f"{prefix}_{self.response_id.partition('_')[2]}{next(self._items):04x}"
 
     def tool_call_name(self, bedrock_name: str) -> dict:
         """`name` (and `namespace`) of a function_call item for the tool Bedrock calls `bedrock_name`."""
@@ -102,15 +108,15 @@ def _items(content: list[dict], shape: ResponseShape) -> list[dict]:
     for block in content:
         tool_use = block.get("toolUse")
         if isinstance(block.get("reasoningContent"), dict):
-            items.append(reasoning_item(new_id("rs"), reasoning_text([block]),
+            items.append(reasoning_item(shape.item_id("rs"), reasoning_text([block]),
                                         thinking_block(block["reasoningContent"]),
                                         encrypted=shape.ask.encrypted_reasoning))
         elif isinstance(block.get("text"), str):
-            items.append(message_item(new_id("msg"), block["text"]))
+            items.append(message_item(shape.item_id("msg"), block["text"]))
         elif isinstance(tool_use, dict) and json_tool and tool_use.get("name") == json_tool:
-            items.append(message_item(new_id("msg"), json.dumps(tool_use.get("input") or {})))
+            items.append(message_item(shape.item_id("msg"), json.dumps(tool_use.get("input") or {})))
         elif isinstance(tool_use, dict):
-            items.append(function_call_item(new_id("fc"), tool_use.get("toolUseId", ""),
+            items.append(function_call_item(shape.item_id("fc"), tool_use.get("toolUseId", ""),
                                             shape.tool_call_name(tool_use.get("name", "")),
                                             json.dumps(tool_use.get("input") or {})))
     return _merged_messages(items)

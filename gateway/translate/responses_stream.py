@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gateway.translate.chat_response import finish_reason_for, thinking_block, usage_from_converse
-from gateway.translate.responses_response import (ResponseShape, function_call_item, message_item, new_id,
+from gateway.translate.responses_response import (ResponseShape, function_call_item, message_item,
                                                   output_text_part, reasoning_item, response_object, status_of)
 
 
@@ -121,8 +121,8 @@ class ResponsesStreamTranslator:
         if opened is not None:
             return opened, []
         if kind == "message":
-            return self._open_item(block, kind, message_item(new_id("msg"), None, "in_progress"))
-        return self._open_item(block, kind, {"id": new_id("rs"), "type": "reasoning", "summary": []})
+            return self._open_item(block, kind, message_item(self.shape.item_id("msg"), None, "in_progress"))
+        return self._open_item(block, kind, {"id": self.shape.item_id("rs"), "type": "reasoning", "summary": []})
 
     def _close(self, block: object) -> list[dict]:
         opened = self._open.pop(block, None)
@@ -170,7 +170,7 @@ class ResponsesStreamTranslator:
             return []
         if self.shape.call.json_tool and tool_use.get("name") == self.shape.call.json_tool:
             return self._item_for(block, "message")[1]
-        item = function_call_item(new_id("fc"), tool_use.get("toolUseId", ""),
+        item = function_call_item(self.shape.item_id("fc"), tool_use.get("toolUseId", ""),
                                   self.shape.tool_call_name(tool_use.get("name", "")), "", "in_progress")
         return self._open_item(block, "function_call", item)[1]
 

@@ -99,12 +99,11 @@ def test_a_failure_mid_stream_ends_with_response_failed(client):
     assert events[-1].response.error.code == "rate_limit_exceeded"
 
 
-def test_it_refuses_previous_response_id(client):
-    with pytest.raises(openai.BadRequestError) as caught:
+def test_an_unknown_previous_response_id_is_not_found(client):
+    with pytest.raises(openai.NotFoundError) as caught:
         client.responses.create(model="claude-4-sonnet", input="Hi", previous_response_id="resp_123")
-    assert caught.value.status_code == 400
     assert caught.value.body["param"] == "previous_response_id"
-    assert "send the whole conversation in `input`" in caught.value.message
+    assert "resp_123" in caught.value.message
 
 
 def test_it_refuses_hosted_tools_by_name(client):
