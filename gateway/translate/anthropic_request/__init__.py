@@ -118,14 +118,14 @@ def _user_id(data: dict[str, Any]) -> str | None:
     return str(user_id)[:256] if user_id else None
 
 
-def to_messages_request(data: Any, *, resolve: Callable[[str], ModelSpec], beta_header: str = "",
+def to_messages_request(data: Any, *, resolve: Callable[[str, Adaptations], ModelSpec], beta_header: str = "",
                         counting: bool = False) -> MessagesRequest:
-    """The validated request and its Bedrock body for the model `resolve` names; InvalidRequest (400) for what
-    no model could answer."""
+    """The validated request and its Bedrock body for the model `resolve` names (noting a substitute);
+    InvalidRequest (400) for what no model could answer."""
     _validate(data, counting=counting)
-    spec = resolve(data["model"])
-    data = orjson.loads(orjson.dumps(data))     # adapted in place below; the caller's request stays as sent
     notes = Adaptations()
+    spec = resolve(data["model"], notes)
+    data = orjson.loads(orjson.dumps(data))     # adapted in place below; the caller's request stays as sent
     _note_dropped_fields(data, notes)
     body = {name: data[name] for name in BEDROCK_FIELDS if name in data}
     body["messages"] = place_system_entries(data["messages"], notes)
