@@ -48,5 +48,5 @@ TABLE = (
            "`thinking-token-count-*`, `prompt-caching-scope-*`, `advanced-tool-use-*`, ...) are left out, each "
            "named `beta:<name>`.", CC),
     Policy("GET /v1/models (Anthropic headers)", HONOURED, "With `anthropic-version` or `x-api-key`: "
-           "Anthropic's list shape, with the Claude models the token's identity may use.", CC),
+           "Anthropic's list shape, with the Claude models (under Claude names) the token's identity may use.", CC),
 )

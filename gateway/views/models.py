@@ -1,8 +1,8 @@
 """GET /v1/models and /v1/models/{id}: the aliases clients may ask for, in OpenAI's shape or in Anthropic's.
 
 Claude Code discovers models with Anthropic's headers (`anthropic-version`, or the key as `x-api-key`) and
-reads Anthropic's list shape; it gets the Claude models the caller's identity may use, since only those
-answer on /v1/messages. Every other caller gets OpenAI's list of all listed aliases, as before.
+reads Anthropic's list shape; it gets the Claude models (under Claude names) the caller's identity may use,
+since only those answer on /v1/messages. Every other caller gets OpenAI's list of all listed aliases, as before.
 """
 from __future__ import annotations
 
@@ -36,9 +36,11 @@ def _listed() -> list[ModelSpec]:
 
 
 def _claude_models(request) -> list[ModelSpec]:
-    """The listed Claude models the caller's identity may use."""
+    """The listed Claude models the caller's identity may use, under Claude names: drop-in names such as
+    `gpt-4o` answer too, but a Claude model picker has no use for them."""
     limits = limits_for(request.user.identity_id)
-    return [s for s in _listed() if s.provider == "anthropic" and limits.allows(s.name, s.base_model_id)]
+    return [s for s in _listed() if s.provider == "anthropic" and s.name.startswith("claude")
+            and limits.allows(s.name, s.base_model_id)]
 
 
 class ModelApiView(ApiView):
