@@ -33,6 +33,8 @@ TABLE = (
     Policy("tools[].type=web_search_* and other server tools", DROPPED, "They run on Anthropic's servers only; "
            "each is named `tool:<name>`.", CC),
     Policy("cache_control", HONOURED, "Sent at the place the client put it, so its cache points keep working."),
+    Policy("cache_control.scope and other keys", DROPPED, "Bedrock rejects them; the block is still cached. "
+           "Named `cache_control.<key>`."),
     Policy("cache_control.ttl", ADAPTED, "`1h` is kept on Claude 4.5 and later, where Bedrock has it; elsewhere, "
            "or after a 5-minute breakpoint (which Claude refuses), the TTL is removed: cached for 5 minutes. "
            "Named `cache_control.ttl`."),

@@ -117,6 +117,9 @@ def check_ttls(body: dict[str, Any], model: Any) -> None:
     short_seen = False
     for mark in _cache_marks([body.get("tools"), body.get("system"), body.get("messages")]):
         ttl = mark.get("ttl", "5m")
+        extra = sorted(set(mark) - {"type", "ttl"})
+        if extra:
+            raise malformed(f"#/cache_control: extraneous key [{extra[0]}] is not permitted")
         if mark.get("type") != "ephemeral" or ttl not in TTLS:
             raise validation("cache_control: Input tag or ttl does not match any of the expected values "
                              "('ephemeral' with ttl '5m' or '1h')")

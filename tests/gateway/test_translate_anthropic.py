@@ -181,6 +181,12 @@ def test_an_hour_ttl_stays_where_bedrock_has_it_and_is_removed_elsewhere():
     assert "cache_control.ttl" in call.dropped
 
 
+def test_a_cache_scope_bedrock_does_not_know_is_removed_and_named():
+    scoped = {"type": "text", "text": "s", "cache_control": {"type": "ephemeral", "scope": "global"}}
+    call = translate({"system": [scoped], "messages": [{"role": "user", "content": "hi"}]})
+    assert call.body["system"][0]["cache_control"] == {"type": "ephemeral"} and "cache_control.scope" in call.dropped
+
+
 def test_an_hour_ttl_after_a_five_minute_one_is_shortened_not_refused():
     data = {"system": [cached("long system", None)], "messages": [{"role": "user", "content": [cached("hi", "1h")]}]}
     call = translate(data, SONNET_45)
@@ -222,6 +228,8 @@ def test_every_field_the_translation_knows_has_a_row_in_the_policy_table():
     (lambda b: b.update(anthropic_beta=["claude-code-20250219"]), "invalid beta flag"),
     (lambda b: b.update(tools=[{**TOOL, "eager_input_streaming": True}]), "extraneous key [eager_input_streaming]"),
     (lambda b: b.update(system=[cached("s", "1h")]), "1h cache TTL is not supported"),
+    (lambda b: b.update(system=[{"type": "text", "text": "s", "cache_control": {"type": "ephemeral", "scope": "x"}}]),
+     "extraneous key [scope]"),
 ])
 def test_the_emulator_refuses_what_bedrock_refuses_in_a_claude_body(change, message):
     body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
