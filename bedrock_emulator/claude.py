@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 from typing import Any
 
@@ -19,7 +20,7 @@ from bedrock_emulator.scenarios import Answer
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 FIELDS = frozenset({"anthropic_version", "anthropic_beta", "max_tokens", "messages", "system", "temperature",
-                    "top_p", "top_k", "stop_sequences", "tools", "tool_choice", "thinking"})
+                    "top_p", "top_k", "stop_sequences", "tools", "tool_choice", "thinking", "output_config"})
 # What Bedrock accepts in `anthropic_beta`; anything else is "invalid beta flag".
 BETAS = frozenset({
     "computer-use-2024-10-22", "computer-use-2025-01-24", "computer-use-2025-11-24",
@@ -27,6 +28,8 @@ BETAS = frozenset({
     "dev-full-thinking-2025-05-14", "context-1m-2025-08-07", "effort-2025-11-24",
     "tool-search-tool-2025-10-19", "tool-examples-2025-10-29",
 })
+TTLS = ("5m", "1h")
+HOUR_TTL = re.compile(r"anthropic\.claude-(?:(?:opus|sonnet|haiku)-4-[5-9]|[a-z]+-(?:[5-9]|\d\d))")   # Jan 2026
 CLIENT_TOOL_TYPES = ("custom", "bash_", "text_editor_", "computer_", "memory_")
 TOOL_CHOICES = {"auto": lambda choice: {"auto": {}}, "any": lambda choice: {"any": {}},
                 "tool": lambda choice: {"tool": {"name": choice.get("name")}}}
@@ -99,6 +102,35 @@ def validate(body: Any) -> None:
     _check_thinking_replay(body)
 
 
+def _cache_marks(value: Any) -> list[dict[str, Any]]:
+    """Every `cache_control` under `value`, in prompt order."""
+    if isinstance(value, list):
+        return [mark for item in value for mark in _cache_marks(item)]
+    if not isinstance(value, dict):
+        return []
+    own = [value["cache_control"]] if isinstance(value.get("cache_control"), dict) else []
+    return own + _cache_marks(value.get("content"))
+
+
+def check_ttls(body: dict[str, Any], model: Any) -> None:
+    """Cache TTLs: 5m everywhere, 1h only on the models that have it, and never a 1h after a 5m."""
+    short_seen = False
+    for mark in _cache_marks([body.get("tools"), body.get("system"), body.get("messages")]):
+        ttl = mark.get("ttl", "5m")
+        extra = sorted(set(mark) - {"type", "ttl"})
+        if extra:
+            raise malformed(f"#/cache_control: extraneous key [{extra[0]}] is not permitted")
+        if mark.get("type") != "ephemeral" or ttl not in TTLS:
+            raise validation("cache_control: Input tag or ttl does not match any of the expected values "
+                             "('ephemeral' with ttl '5m' or '1h')")
+        if ttl == "1h" and not HOUR_TTL.match(model.base_id):
+            raise validation("cache_control.ttl: a 1h cache TTL is not supported by this model")
+        if ttl == "1h" and short_seen:
+            raise validation("A ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. "
+                             "Note that blocks are processed in the following order: `tools`, `system`, `messages`.")
+        short_seen = short_seen or ttl == "5m"
+
+
 def _to_converse_block(block: dict[str, Any]) -> dict[str, Any] | None:
     kind = block.get("type")
     if kind == "text":
@@ -156,6 +188,8 @@ def converse_view(body: dict[str, Any]) -> dict[str, Any]:
         view["toolConfig"] = tool_config
     if body.get("thinking"):
         view["additionalModelRequestFields"] = {"thinking": body["thinking"]}
+    if isinstance(body.get("output_config"), dict) and "effort" in body["output_config"]:
+        view["outputConfig"] = {"effort": body["output_config"]["effort"]}
     return view
 
 

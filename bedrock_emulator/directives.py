@@ -21,12 +21,16 @@ def last_user_message(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+# System text inside a user turn (Claude Code's own, the gateway's placed system entries): not the user's words.
+SYSTEM_TEXT = "<system-reminder>"
+
+
 def message_text(message: dict[str, Any] | None) -> str:
-    """The message's text blocks joined by newlines; other blocks carry no directives."""
+    """The message's text blocks joined by newlines; other blocks, and system text, carry no directives."""
     if not message or not isinstance(message.get("content"), list):
         return ""
-    return "\n".join(block["text"] for block in message["content"]
-                     if isinstance(block, dict) and isinstance(block.get("text"), str))
+    return "\n".join(block["text"] for block in message["content"] if isinstance(block, dict)
+                     and isinstance(block.get("text"), str) and not block["text"].startswith(SYSTEM_TEXT))
 
 
 def parse(text: str) -> dict[str, str]:

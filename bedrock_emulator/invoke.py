@@ -1,7 +1,8 @@
-"""InvokeModel bodies per model family; today the embedding models (Titan v1/v2, Cohere v3).
+"""InvokeModel bodies of the embedding models (Titan v1/v2, Cohere v3).
 
-`INVOKE_HANDLERS` maps a catalog family to the function that answers its native body; add a family
-(e.g. Anthropic Messages) by adding an entry.
+`INVOKE_HANDLERS` maps a catalog family to the function that answers its native body. Claude's Messages
+body is answered by `claude` (checked by `validation.validate_claude`), since it shares the synthetic
+model, streaming and prompt-cache accounting with Converse.
 """
 from __future__ import annotations
 

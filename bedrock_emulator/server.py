@@ -24,7 +24,7 @@ from bedrock_emulator.errors import (CONTEXT_TOO_LONG, BedrockError, canonical_e
 from bedrock_emulator.faults import FaultBook, Gates, Knobs
 from bedrock_emulator.requestlog import RequestLog
 from bedrock_emulator.usage import PromptCache, measure, tokens
-from bedrock_emulator.validation import validate_converse
+from bedrock_emulator.validation import validate_claude, validate_converse
 
 JSON = "application/json"
 EVENTSTREAM = "application/vnd.amazon.eventstream"
@@ -203,7 +203,7 @@ async def _claude_answer(call: Call) -> tuple[scenarios.Answer, dict[str, str], 
     model, _ = catalog.resolve(call.model_id)
     if model.family != "anthropic":
         raise invoke.malformed(f"the emulator has no InvokeModel body format for {model.base_id}")
-    claude.validate(call.body)
+    validate_claude(call.body, model)
     return await _prepare_answer(call, claude.converse_view(call.body))
 
 

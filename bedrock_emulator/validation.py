@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bedrock_emulator import structured, thinking
+from bedrock_emulator import claude, structured, thinking
 from bedrock_emulator.catalog import Model
 from bedrock_emulator.errors import validation
 
@@ -138,3 +138,61 @@ def _check_tool_config(tool_config: dict[str, Any] | None) -> None:
     if chosen is not None and chosen not in names:
         raise validation(f"The model returned the following errors: tool_choice: Tool '{chosen}' not found "
                          "in the provided tools.")
+
+
+# InvokeModel with Claude's own body: the checks Bedrock and Claude apply beyond `claude.validate`'s schema.
+CLAUDE_ROLE = ("Malformed input request: #/messages/{}/role: {} is not a valid enum value, please reformat your "
+               "input and try again.")
+CLAUDE_FIRST_USER = 'messages: first message must use the "user" role'
+CLAUDE_ALTERNATE = ('messages: roles must alternate between "user" and "assistant", but found multiple "{}" roles '
+                    'in a row')
+CLAUDE_BLANK = "messages.{}.content.{}: text content blocks must contain non-whitespace text"
+CLAUDE_SYSTEM_BLANK = "system.{}: text content blocks must contain non-whitespace text"
+CLAUDE_EXTRA = ("Malformed input request: {}: extraneous key [{}] is not permitted, please reformat your input and "
+                "try again.")
+THINKING_KEYS = {"enabled": {"type", "budget_tokens"}, "adaptive": {"type", "display"}, "disabled": {"type"}}
+TOOL_KEYS = {"type", "name", "description", "input_schema", "cache_control"}
+
+
+def validate_claude(body: Any, model: Model) -> None:
+    """Raise the ValidationException Bedrock answers for a Claude InvokeModel body, if any."""
+    claude.validate(body)
+    _check_claude_turns(body["messages"])
+    _check_claude_keys(body, model)
+    claude.check_ttls(body, model)
+    thinking.validate(claude.converse_view(body), model)
+
+
+def _check_claude_turns(messages: list[dict[str, Any]]) -> None:
+    for index, message in enumerate(messages):
+        if message.get("role") not in ROLES:
+            raise validation(CLAUDE_ROLE.format(index, message.get("role")))
+    if messages[0]["role"] != "user":
+        raise validation(CLAUDE_FIRST_USER)
+    for previous, current in zip(messages, messages[1:]):
+        if previous["role"] == current["role"]:
+            raise validation(CLAUDE_ALTERNATE.format(current["role"]))
+    for index, message in enumerate(messages):
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        for position, block in enumerate(blocks):
+            if isinstance(block, dict) and block.get("type") == "text" and not str(block.get("text") or "").strip():
+                raise validation(CLAUDE_BLANK.format(index, position))
+
+
+def _check_claude_keys(body: dict[str, Any], model: Model) -> None:
+    for position, block in enumerate(body.get("system") if isinstance(body.get("system"), list) else []):
+        if isinstance(block, dict) and not str(block.get("text") or "").strip():
+            raise validation(CLAUDE_SYSTEM_BLANK.format(position))
+    if "output_config" in body and "adaptive" not in model.thinking:
+        raise validation(CLAUDE_EXTRA.format("#", "output_config"))
+    extra = sorted(set(body.get("output_config") or {}) - {"effort"})
+    if extra:
+        raise validation(CLAUDE_EXTRA.format("#/output_config", extra[0]))
+    thinking_config = body.get("thinking") or {}
+    extra = sorted(set(thinking_config) - THINKING_KEYS.get(thinking_config.get("type"), set(thinking_config)))
+    if extra:
+        raise validation(CLAUDE_EXTRA.format("#/thinking", extra[0]))
+    for index, tool in enumerate(body.get("tools") or []):
+        if isinstance(tool, dict) and tool.get("type") in (None, "custom") and set(tool) - TOOL_KEYS:
+            raise validation(CLAUDE_EXTRA.format(f"#/tools/{index}", sorted(set(tool) - TOOL_KEYS)[0]))

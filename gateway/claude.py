@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from django.conf import settings
 
 from gateway import bedrock
 from core.errors import ApiError, InvalidRequest
+from gateway.compat import Adaptations
 from gateway.registry import ModelSpec, resolve_model
 from gateway.translate.anthropic_request import estimate_input_tokens
 
@@ -20,9 +23,20 @@ class TokenCount:
     estimated: bool
 
 
-def claude_model(name: str) -> ModelSpec:
-    """The chat model `name` resolves to, if it is a Claude model: only Claude takes Anthropic's body on Bedrock."""
+def claude_model(name: str, notes: Adaptations | None = None) -> ModelSpec:
+    """The chat model `name` resolves to, if it is a Claude model: only Claude takes Anthropic's body on Bedrock.
+
+    Claude Code asks for its own default (e.g. `claude-opus-5-5`) when the user names no model. An Anthropic
+    name this gateway's table does not know is served by DEFAULT_MODEL, when that is a Claude model, under
+    the name asked for (Claude Code ignores thinking from an answer named after another model), and noted.
+    """
     spec = resolve_model(name)
+    if spec.passthrough and spec.provider != "anthropic" and name.startswith("claude-"):
+        default = resolve_model(settings.DEFAULT_MODEL)
+        if default.provider == "anthropic":
+            if notes is not None:
+                notes.note("model")
+            return replace(default, name=name, listed=False, alias_of=default.name)
     if spec.provider != "anthropic":
         raise InvalidRequest(f"The model `{name}` is not a Claude model: /v1/messages serves Claude models only "
                              "(use /v1/chat/completions for the others).", param="model")

@@ -58,7 +58,8 @@ CLIENTS: tuple[Client, ...] = (
            "Add to your shell profile, then run `claude`. Leave `ANTHROPIC_MODEL` out to use Claude Code's own "
            "default model.",
            'export ANTHROPIC_BASE_URL="{root}"\nexport ANTHROPIC_AUTH_TOKEN="{key}"\n'
-           'export ANTHROPIC_MODEL="{model}"\n', "bash", features=ALL),
+           'export ANTHROPIC_MODEL="{model}"\n', "bash", versions="2.1.330, 2.1.331, 2.1.332",
+           features={**ALL, "state": "client"}),
     Client("codex", "Codex CLI", "responses",
            "Add to ~/.codex/config.toml, export the key, then run `codex`.",
            'model = "{model}"\nmodel_provider = "sbc"\n\n[model_providers.sbc]\nname = "Simple Bedrock Connector"\n'

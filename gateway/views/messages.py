@@ -2,7 +2,8 @@
 
 InvokeModel takes Claude's own request body and returns Claude's own answer and stream events, so tool use,
 thinking blocks with their signatures and `cache_control` reach the model and the client unchanged, with no
-translation to lose them. Only what Bedrock rejects is removed (see `translate.anthropic_request`).
+translation to lose them. What Bedrock does not take is adapted or left out, and named in the `x-sbc-adapted`
+header (see `translate.anthropic_request`).
 """
 from __future__ import annotations
 
@@ -23,11 +24,10 @@ log = logging.getLogger("sbc.messages")
 
 
 def _parse(request, *, counting: bool = False) -> MessagesRequest:
-    call = to_messages_request(request.data, beta_header=request.META.get("HTTP_ANTHROPIC_BETA", ""),
-                               counting=counting)
-    if call.dropped:
-        log.info("%s: not sent to Bedrock, which rejects or cannot run them: %s", request.request_id,
-                 ", ".join(call.dropped))
+    call = to_messages_request(request.data, resolve=claude_model,
+                               beta_header=request.META.get("HTTP_ANTHROPIC_BETA", ""), counting=counting)
+    if call.adaptations:
+        log.info("%s: adapted or left out for Bedrock: %s", request.request_id, call.adaptations.header())
     return call
 
 
@@ -36,13 +36,13 @@ def _meter(request, call: MessagesRequest, spec, endpoint: str):
                        model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
                        message_count=call.message_count, streamed=call.stream,
                        metadata={"user": call.user_id} if call.user_id else {}, max_tokens=call.max_tokens or 1,
-                       adapted=call.dropped)
+                       adapted=call.adaptations.names)
 
 
 class Messages(AnthropicApiView):
     def post(self, request):
         call = _parse(request)
-        spec = claude_model(call.model)
+        spec = call.spec
         meter = _meter(request, call, spec, "messages")
         if call.stream:
             result = metered(meter, lambda: bedrock.invoke_stream(spec, call.body))
@@ -59,7 +59,7 @@ class Messages(AnthropicApiView):
 class CountTokens(AnthropicApiView):
     def post(self, request):
         call = _parse(request, counting=True)
-        spec = claude_model(call.model)
+        spec = call.spec
         meter = _meter(request, call, spec, "messages.count_tokens")
         count = metered(meter, lambda: messages_count_tokens(spec=spec, body=call.body))
         meter.settle(status=200)   # counting costs nothing: recorded, with no tokens charged
