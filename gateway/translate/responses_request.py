@@ -10,8 +10,11 @@ Choices documented here because clients notice them:
 * Nothing is stored: `previous_response_id` and `conversation` are refused (send the whole conversation in
   `input`, as Codex does); `store` is accepted and has no effect.
 * Tools: `function` tools, and `namespace` tools (Codex groups some functions this way) whose functions
-  reach Bedrock as `<namespace>__<name>` and come back as calls carrying `namespace`. Hosted tools
-  (web_search, file_search, computer use, ...) are refused by type: Bedrock has nothing to run them.
+  reach Bedrock as `<namespace>__<name>` and come back as calls carrying `namespace`. Tools OpenAI runs on
+  its own servers (web_search, which Codex sends by default, file_search, code_interpreter, ...) are
+  dropped and named `tool:<type>`: the model answers with the client's own tools, as without the hosted
+  one. Tools the client runs but that are not functions (local_shell, computer use, custom) are refused,
+  as is a `tool_choice` forcing a hosted tool: the client relies on those calls happening.
 * `reasoning.effort` is chat's `reasoning_effort`; `reasoning.summary` is accepted (the reasoning text is
   always returned as the summary). `text.format` is chat's `response_format`; `text.verbosity` is ignored.
 * `include: ["reasoning.encrypted_content"]` makes reasoning items carry Claude's signed thinking, which
@@ -40,8 +43,9 @@ NAMESPACE_RE = re.compile(r"[a-zA-Z0-9_-]{1,40}")
 REASONING_SUMMARIES = ("auto", "concise", "detailed")
 VERBOSITIES = ("low", "medium", "high")
 NO_STATE = "this gateway does not store responses or conversations; send the whole conversation in `input`"
-WEB_SEARCH_HINT = " (in Codex, set web_search = \"disabled\" in config.toml)"
-HOSTED_TOOL_HINTS = {"web_search": WEB_SEARCH_HINT, "web_search_preview": WEB_SEARCH_HINT}
+# Tools OpenAI runs on its own servers: leaving them out only takes away that extra capability.
+HOSTED_TOOLS = ("web_search", "web_search_preview", "file_search", "code_interpreter", "image_generation", "mcp")
+DATED_SUFFIX_RE = re.compile(r"_\d{4}_\d{2}_\d{2}$")      # web_search_preview_2025_03_11
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,12 @@ def _namespace_tool(tool: dict, param: str, namespaces: dict[str, tuple[str, str
     return tools
 
 
+def hosted_tool(kind: object) -> str | None:
+    """The hosted tool type `kind` names (dated variants included), or None for any other type."""
+    base = DATED_SUFFIX_RE.sub("", kind) if isinstance(kind, str) else None
+    return base if base in HOSTED_TOOLS else None
+
+
 def _tools(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, list):
         raise InvalidRequest("`tools` must be a list", param=name)
@@ -124,10 +134,11 @@ def _tools(name: str, value: object, ctx: Context) -> dict:
             tools.append(_function_tool(tool, param))
         elif kind == "namespace":
             tools.extend(_namespace_tool(tool, param, namespaces))
+        elif hosted_tool(kind):
+            ctx.adaptations.note(f"tool:{kind}")
         else:
-            raise InvalidRequest(f"Tools of type `{kind}` are not supported: Bedrock runs only function tools, "
-                                 f"which the client executes{HOSTED_TOOL_HINTS.get(kind, '')}",
-                                 param=f"{param}.type")
+            raise InvalidRequest(f"Tools of type `{kind}` are not supported: through Bedrock the model calls only "
+                                 "function tools; declare it as a `function` tool", param=f"{param}.type")
     return {"tools": validate_tools(name, tools), "namespaces": namespaces}
 
 
@@ -141,6 +152,9 @@ def _tool_choice(name: str, value: object, ctx: Context) -> dict:
         namespace = value.get("namespace") if isinstance(value.get("namespace"), str) else None
         return {"tool_choice": {"type": "function", "function": {"name": flat_tool_name(function, namespace)}}}
     kind = value.get("type") if isinstance(value, dict) else None
+    if hosted_tool(kind):
+        raise InvalidRequest(f"`tool_choice` forces the hosted tool `{kind}`, which this gateway cannot run "
+                             "(Bedrock has no hosted tools); use \"auto\" or a function tool", param=f"{name}.type")
     if kind is not None:
         raise InvalidRequest(f"`tool_choice` of type `{kind}` is not supported; use \"auto\", \"none\", "
                              "\"required\" or {\"type\": \"function\", \"name\": ...}", param=f"{name}.type")
@@ -251,7 +265,8 @@ def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITE
     if "input" not in fields:
         raise InvalidRequest("`input` is required", param="input")
     check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [], name_param="tool_choice.name")
-    messages, conversation = convert_input(fields.pop("input"), fields.pop("instructions", None))
+    messages, conversation = convert_input(fields.pop("input"), fields.pop("instructions", None),
+                                           fields["adaptations"])
     namespaces = fields.pop("namespaces", {})
     encrypted = fields.pop("encrypted_reasoning", False)
     chat = ChatRequest(messages=messages, effort_param="reasoning.effort", format_param="text.format", **fields)
