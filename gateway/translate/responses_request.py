@@ -32,6 +32,7 @@ from gateway.errors import InvalidRequest
 from gateway.translate.chat_request import DEFAULT_MAX_MESSAGES as DEFAULT_MAX_ITEMS
 from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.chat_request import ChatRequest
+from gateway.translate.compaction import compact_threshold
 from gateway.translate.fields import Context, Rule, apply_rules, dropped, rejected
 from gateway.translate.reasoning import validate_effort
 from gateway.translate.responses_input import convert_input, flat_tool_name
@@ -189,6 +190,14 @@ def _include(name: str, value: object, ctx: Context) -> dict:
     return {"encrypted_reasoning": ENCRYPTED_REASONING in value}
 
 
+def _context_management(name: str, value: object, ctx: Context) -> dict:
+    """Checked here; the view compacts over the threshold (`views.responses_compact.prepare`). Adapted: the
+    compaction is a summary written by the same model, not OpenAI's."""
+    compact_threshold(value)
+    ctx.adaptations.note(name)
+    return {}
+
+
 def _background(name: str, value: object, ctx: Context) -> dict:
     if value is not False:
         raise InvalidRequest(f"`{name}` is not supported: {NO_STATE}", param=name)
@@ -229,7 +238,7 @@ FIELD_RULES: dict[str, Rule] = {
     "previous_response_id": rejected(NO_STATE),
     "conversation": rejected(NO_STATE),
     "prompt": rejected("stored prompt templates are not available on this gateway; send the prompt in `input`"),
-    "context_management": rejected("this gateway does not compact conversations on the server"),
+    "context_management": _context_management,
     "background": _background,
     "top_logprobs": _top_logprobs,
     "store": dropped,

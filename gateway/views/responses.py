@@ -10,20 +10,21 @@ from gateway import bedrock
 from gateway.registry import resolve_model
 from gateway.responses_streaming import responses_events
 from gateway.streaming import sse_response
-from gateway.translate.chat_request import to_converse_request
 from gateway.translate.responses_request import validate_responses_request
 from gateway.translate.responses_response import ResponseShape, new_id, to_response
 from gateway.translate.responses_stream import ResponsesStreamTranslator
 from gateway.views.base import ApiView, metered, settling
+from gateway.views.responses_compact import prepare
 from usage.metering import meter_start, prompt_estimate
 
 
 class Responses(ApiView):
     def post(self, request):
         ask = validate_responses_request(request.data, max_items=settings.MAX_MESSAGES)
+        spec = resolve_model(ask.chat.model)
+        ready = prepare(request, ask, spec)      # compacted first when `context_management` asks
+        ask, call = ready.ask, ready.call
         chat = ask.chat
-        spec = resolve_model(chat.model)
-        call = to_converse_request(chat, spec)
         requested = chat.model or settings.DEFAULT_MODEL
         meter = meter_start(request=request, caller=request.user, endpoint="responses", model_requested=requested,
                             model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
@@ -31,7 +32,7 @@ class Responses(ApiView):
                             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
                             max_tokens=chat.max_tokens, adapted=call.adaptations.names)
         shape = ResponseShape(response_id=new_id("resp"), created_at=int(time.time()), model=requested,
-                              ask=ask, call=call)
+                              ask=ask, call=call, lead_items=ready.lead_items)
         if chat.stream:
             result = metered(meter, lambda: bedrock.converse_stream(spec, call.kwargs))
             events = responses_events(result, ResponsesStreamTranslator(shape), meter, prompt_estimate(request))
