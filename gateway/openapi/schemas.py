@@ -186,7 +186,12 @@ RESPONSES_REQUEST = {
         "background": {"type": "boolean", "enum": [False]},
         "top_logprobs": {"type": "integer", "enum": [0]},
         **{name: {"description": "Refused with 400: this gateway keeps no server-side state or prompts."}
-           for name in ("previous_response_id", "conversation", "prompt", "context_management")},
+           for name in ("previous_response_id", "conversation", "prompt")},
+        "context_management": {"type": "array", "description": "Compaction: over `compact_threshold` tokens the "
+                               "earlier items are summarised first (a `responses.compact` request).",
+                               "items": {"type": "object", "required": ["type"], "properties": {
+                                   "type": {"type": "string", "enum": ["compaction"]},
+                                   "compact_threshold": {"type": "integer", "minimum": 1000}}}},
         **{name: {"description": "Dropped, and named in the x-sbc-adapted response header."} for name in (
             "store", "truncation", "service_tier", "prompt_cache_key", "prompt_cache_retention",
             "safety_identifier", "max_tool_calls", "client_metadata")},
@@ -200,6 +205,16 @@ RESPONSE = {"type": "object", "required": ["id", "object", "status", "output"],
                            "created_at": {"type": "integer"}, "status": {"type": "string"},
                            "model": {"type": "string"}, "output": {"type": "array", "items": OPEN_OBJECT},
                            "usage": {"nullable": True, **OPEN_OBJECT}}}
+
+COMPACT_REQUEST = {"type": "object", "required": ["model", "input"],
+                   "properties": {name: RESPONSES_REQUEST["properties"][name] for name in (
+                       "model", "input", "instructions", "tools", "parallel_tool_calls", "reasoning", "text",
+                       "prompt_cache_key", "metadata")},
+                   "example": {"model": "claude-4-sonnet", "input": "Hello"}}
+COMPACTION = {"type": "object", "required": ["id", "object", "output", "usage"],
+              "properties": {"id": {"type": "string"}, "object": {"type": "string", "enum": ["response.compaction"]},
+                             "created_at": {"type": "integer"}, "output": {"type": "array", "items": OPEN_OBJECT},
+                             "usage": OPEN_OBJECT}}
 
 # ---- Embeddings and models ------------------------------------------------------------------------
 
@@ -306,6 +321,7 @@ ANTHROPIC_ERROR = {
 SCHEMAS = {
     "ChatCompletionRequest": CHAT_REQUEST, "ChatCompletion": CHAT_COMPLETION,
     "ResponsesRequest": RESPONSES_REQUEST, "Response": RESPONSE,
+    "CompactRequest": COMPACT_REQUEST, "Compaction": COMPACTION,
     "EmbeddingsRequest": EMBEDDINGS_REQUEST, "EmbeddingList": EMBEDDING_LIST,
     "Model": MODEL, "ModelList": MODEL_LIST,
     "MessagesRequest": MESSAGES_REQUEST, "CountTokensRequest": COUNT_TOKENS_REQUEST, "Message": MESSAGE,

@@ -21,6 +21,7 @@ from gateway.views.embeddings import Embeddings
 from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 from gateway.views.responses import Responses
+from gateway.views.responses_compact import ResponsesCompact
 
 
 # What each status means on this API; every one is answered with the endpoint's error body.
@@ -74,6 +75,14 @@ class ResponsesDocumented(Responses):
 
 
 @extend_schema_view(post=extend_schema(
+    operation_id="compactResponse", summary="Compact a conversation (a summary by the same model, for Codex)",
+    request=json_body("CompactRequest"),
+    responses={200: OpenApiResponse(ref("Compaction")), **error_responses("OpenAIError")}))
+class ResponsesCompactDocumented(ResponsesCompact):
+    pass
+
+
+@extend_schema_view(post=extend_schema(
     operation_id="createEmbedding", summary="Create embeddings (Titan and Cohere models)",
     request=json_body("EmbeddingsRequest"),
     responses={200: OpenApiResponse(ref("EmbeddingList")), **error_responses("OpenAIError")}))
@@ -118,6 +127,7 @@ class CountTokensDocumented(CountTokens):
 class DOCUMENTED_ROUTES:  # noqa: N801 - stands in for a URLconf module: the generator reads `urlpatterns`
     urlpatterns = [
         path("v1/chat/completions", ChatCompletionsDocumented.as_view()),
+        path("v1/responses/compact", ResponsesCompactDocumented.as_view()),
         path("v1/responses", ResponsesDocumented.as_view()),
         path("v1/embeddings", EmbeddingsDocumented.as_view()),
         path("v1/messages", MessagesDocumented.as_view()),

@@ -17,6 +17,8 @@ Choices documented here because clients notice them:
   as is a `tool_choice` forcing a hosted tool: the client relies on those calls happening.
 * `reasoning.effort` is chat's `reasoning_effort`; `reasoning.summary` is accepted (the reasoning text is
   always returned as the summary). `text.format` is chat's `response_format`; `text.verbosity` is ignored.
+* `context_management` (compaction) is checked here and carried out by the view, which compacts the input
+  first when it is over the threshold (`gateway.views.responses_compact`).
 * `include: ["reasoning.encrypted_content"]` makes reasoning items carry Claude's signed thinking, which
   the client sends back so thinking continues through a tool loop (see `responses_input`).
 * Accepted and ignored, as they cannot change what the client relies on: `store`, `truncation`,
