@@ -11,6 +11,7 @@ from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 from gateway.views.responses import Responses
 from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
+from gateway.views.responses_compact import ResponsesCompact
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("v1/models", ModelList.as_view(), name="models"),
     path("v1/models/<path:model_id>", ModelDetail.as_view(), name="model-detail"),
     path("v1/openapi.json", openapi_schema_view, name="openapi-schema"),
+    path("v1/responses/compact", ResponsesCompact.as_view(), name="responses-compact"),
     path("v1/responses", Responses.as_view(), name="responses"),
     path("v1/responses/<str:response_id>", StoredResponseDetail.as_view(), name="response-detail"),
     path("v1/responses/<str:response_id>/input_items", StoredResponseInputItems.as_view(),

@@ -1,5 +1,7 @@
 """WSGI entry point for gunicorn and Zappa.
 
+A WebSocket upgrade on /v1 is answered at once with a 426 (`gateway.websocket`): Codex then streams over HTTP.
+
 Requests under /v1/ go through a Django handler with only the middleware the API needs
 (`API_MIDDLEWARE`: no sessions, CSRF, messages, static files or frame options, which it never uses; about
 0.1 ms of CPU per request); the admin, the portal and everything else keep the full `MIDDLEWARE`.
@@ -14,6 +16,8 @@ site = get_wsgi_application()
 from django.conf import settings  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
+
+from gateway import websocket  # noqa: E402
 
 
 class ApiHandler(WSGIHandler):
@@ -32,6 +36,8 @@ api = ApiHandler()
 
 
 def application(environ, start_response):
+    if websocket.is_upgrade(environ):
+        return websocket.refuse(environ, start_response)
     handler = api if environ.get("PATH_INFO", "").startswith("/v1/") else site
     return handler(environ, start_response)
 

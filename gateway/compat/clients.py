@@ -64,7 +64,8 @@ CLIENTS: tuple[Client, ...] = (
            "Add to ~/.codex/config.toml, export the key, then run `codex`.",
            'model = "{model}"\nmodel_provider = "sbc"\n\n[model_providers.sbc]\nname = "Simple Bedrock Connector"\n'
            'base_url = "{v1}"\nwire_api = "responses"\nenv_key = "SBC_API_KEY"\n\n'
-           '# and in your shell profile:\n# export SBC_API_KEY="{key}"\n', "toml", features=ALL),
+           '# and in your shell profile:\n# export SBC_API_KEY="{key}"\n', "toml",
+           versions="0.169.0, 0.169.1, 0.171.0", features=CHAT_TOOL),
     Client("opencode", "opencode", "chat",
            "Save as ~/.config/opencode/opencode.json, then run `opencode` (in scripts: `opencode run`, the task on "
            "stdin; `opencode run --continue` carries on the last session).",

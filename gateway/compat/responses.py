@@ -12,7 +12,8 @@ TABLE = (
            "reasoning text as the summary."),
     Policy("text.format", HONOURED, "As chat's `response_format`."),
     Policy("include: reasoning.encrypted_content", HONOURED, "Reasoning items carry Claude's signed thinking, "
-           "which the client sends back so thinking continues through a tool loop.", "Codex"),
+           "which the client sends back so thinking continues through a tool loop, `store: false` included.",
+           "Codex"),
     Policy("tools[].type=function / namespace", HONOURED, "Functions of a namespace reach Bedrock as "
            "`<namespace>__<name>` and come back with `namespace`.", "Codex"),
     Policy("store", HONOURED, "The response is kept RESPONSES_RETENTION_DAYS (default 30) for its identity "
@@ -28,10 +29,26 @@ TABLE = (
            "Converse has no equivalent."),
     Policy("safety_identifier / max_tool_calls / client_metadata / text.verbosity", DROPPED,
            "Converse has no equivalent.", "Codex"),
+    Policy("tools[].type=web_search / file_search / code_interpreter / image_generation / mcp", DROPPED,
+           "They run on OpenAI's servers only: left out, each named `tool:<type>`; the model answers with the "
+           "client's own tools. Their call items sent back in `input` (`web_search_call`, ...) are dropped too, "
+           "named `item:<type>`.", "Codex (web_search)"),
+    Policy("input[].type=compaction", ADAPTED, "An item from `/v1/responses/compact` or `context_management` "
+           "becomes the summary it carries, as user text; one from elsewhere cannot be read: dropped, named "
+           "`item:compaction`."),
+    Policy("context_management: compaction", ADAPTED, "Over `compact_threshold` tokens (default 80% of the "
+           "model's window) the items before the last user message are summarised by the same model, charged as "
+           "a `responses.compact` request, and the output opens with the `compaction` item; below it, nothing "
+           "changes."),
+    Policy("POST /v1/responses/compact", ADAPTED, "A summary written by the same model through Converse, "
+           "metered as `responses.compact`: the output is the user's messages, then a `compaction` item."),
     Policy("any other field", DROPPED, "Named `unknown:<field>` in the `x-sbc-adapted` header."),
-    Policy("tools[].type=web_search and other hosted tools", REFUSED, "Bedrock runs only function tools.",
-           "Codex"),
-    Policy("context_management", REFUSED, "Compaction on the server is not available yet."),
+    Policy("tool_choice forcing a hosted tool", REFUSED, "The client relies on a call the gateway cannot run."),
+    Policy("tools[].type=local_shell / computer_use_preview / custom and other types", REFUSED,
+           "The client runs them, but through Bedrock the model calls only function tools: declare them as "
+           "functions."),
+    Policy("WebSocket upgrade on /v1/responses", REFUSED, "Answered at once with a 426, which makes Codex "
+           "(`supports_websockets = true`) stream over HTTP without retrying.", "Codex"),
     Policy("prompt", REFUSED, "Stored prompt templates are not available; send the prompt in `input`."),
     Policy("background: true", REFUSED, "Answers are made within the request; nothing runs in the background."),
     Policy("top_logprobs", REFUSED, "Bedrock returns no token log probabilities."),

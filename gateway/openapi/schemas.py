@@ -193,8 +193,12 @@ RESPONSES_REQUEST = {
                                    {"type": "object", "required": ["id"], "additionalProperties": False,
                                     "properties": {"id": {"type": "string", "pattern": "^conv_[A-Za-z0-9_-]{1,59}$"}}}],
                          "description": "Add the response to this conversation of yours, after its items."},
-        **{name: {"description": "Refused with 400: this gateway keeps no prompts and compacts nothing."}
-           for name in ("prompt", "context_management")},
+        "prompt": {"description": "Refused with 400: this gateway keeps no prompt templates."},
+        "context_management": {"type": "array", "description": "Compaction: over `compact_threshold` tokens the "
+                               "earlier items are summarised first (a `responses.compact` request).",
+                               "items": {"type": "object", "required": ["type"], "properties": {
+                                   "type": {"type": "string", "enum": ["compaction"]},
+                                   "compact_threshold": {"type": "integer", "minimum": 1000}}}},
         **{name: {"description": "Dropped, and named in the x-sbc-adapted response header."} for name in (
             "truncation", "service_tier", "prompt_cache_key", "prompt_cache_retention",
             "safety_identifier", "max_tool_calls", "client_metadata")},
@@ -224,6 +228,15 @@ CONVERSATION_REQUEST = {"type": "object", "additionalProperties": False,
 CONVERSATION = {"type": "object", "required": ["id", "object", "created_at", "metadata"],
                 "properties": {"id": {"type": "string"}, "object": {"type": "string", "enum": ["conversation"]},
                                "created_at": {"type": "integer"}, "metadata": OPEN_OBJECT}}
+COMPACT_REQUEST = {"type": "object", "required": ["model", "input"],
+                   "properties": {name: RESPONSES_REQUEST["properties"][name] for name in (
+                       "model", "input", "instructions", "tools", "parallel_tool_calls", "reasoning", "text",
+                       "prompt_cache_key", "metadata")},
+                   "example": {"model": "claude-4-sonnet", "input": "Hello"}}
+COMPACTION = {"type": "object", "required": ["id", "object", "output", "usage"],
+              "properties": {"id": {"type": "string"}, "object": {"type": "string", "enum": ["response.compaction"]},
+                             "created_at": {"type": "integer"}, "output": {"type": "array", "items": OPEN_OBJECT},
+                             "usage": OPEN_OBJECT}}
 
 # ---- Embeddings and models ------------------------------------------------------------------------
 
@@ -331,6 +344,7 @@ SCHEMAS = {
     "ChatCompletionRequest": CHAT_REQUEST, "ChatCompletion": CHAT_COMPLETION,
     "ResponsesRequest": RESPONSES_REQUEST, "Response": RESPONSE, "ItemList": ITEM_LIST, "Deleted": DELETED,
     "ConversationRequest": CONVERSATION_REQUEST, "Conversation": CONVERSATION,
+    "CompactRequest": COMPACT_REQUEST, "Compaction": COMPACTION,
     "EmbeddingsRequest": EMBEDDINGS_REQUEST, "EmbeddingList": EMBEDDING_LIST,
     "Model": MODEL, "ModelList": MODEL_LIST,
     "MessagesRequest": MESSAGES_REQUEST, "CountTokensRequest": COUNT_TOKENS_REQUEST, "Message": MESSAGE,

@@ -24,6 +24,7 @@ from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 from gateway.views.responses import Responses
 from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
+from gateway.views.responses_compact import ResponsesCompact
 
 
 # What each status means on this API; every one is answered with the endpoint's error body.
@@ -132,6 +133,14 @@ class ConversationItemsDocumented(ConversationItems):
 
 
 @extend_schema_view(post=extend_schema(
+    operation_id="compactResponse", summary="Compact a conversation (a summary by the same model, for Codex)",
+    request=json_body("CompactRequest"),
+    responses={200: OpenApiResponse(ref("Compaction")), **error_responses("OpenAIError")}))
+class ResponsesCompactDocumented(ResponsesCompact):
+    pass
+
+
+@extend_schema_view(post=extend_schema(
     operation_id="createEmbedding", summary="Create embeddings (Titan and Cohere models)",
     request=json_body("EmbeddingsRequest"),
     responses={200: OpenApiResponse(ref("EmbeddingList")), **error_responses("OpenAIError")}))
@@ -176,6 +185,7 @@ class CountTokensDocumented(CountTokens):
 class DOCUMENTED_ROUTES:  # noqa: N801 - stands in for a URLconf module: the generator reads `urlpatterns`
     urlpatterns = [
         path("v1/chat/completions", ChatCompletionsDocumented.as_view()),
+        path("v1/responses/compact", ResponsesCompactDocumented.as_view()),
         path("v1/responses", ResponsesDocumented.as_view()),
         path("v1/responses/<str:response_id>", StoredResponseDetailDocumented.as_view()),
         path("v1/responses/<str:response_id>/input_items", StoredResponseInputItemsDocumented.as_view()),

@@ -16,7 +16,14 @@ Item choices clients notice:
 * `item_reference` items become the stored item they name (`Stored.resolve`, one look-up for them all); an
   id that is not the caller's, or has expired, is a 404 naming `input[k].id`. Items a request continues
   (`previous_response_id`, `conversation`) come first, named by that field in errors.
-* Items for tools Bedrock cannot run are refused by name.
+* `compaction` items this gateway issued (`COMPACTION_PREFIX`, see `gateway.translate.compaction`) become
+  the summary they carry, as user text; a compaction item from elsewhere cannot be read and is dropped,
+  named `item:compaction`.
+* Calls of hosted tools the client sends back (`web_search_call`, ...: the tool was dropped from the
+  request, see `responses_request`, but another provider may have run it earlier in the session) are
+  dropped and named `item:<type>`: Bedrock has no such block, and the answer the model wrote from their
+  results follows them as an ordinary assistant message.
+* Items of custom (freeform) tools are refused by name.
 """
 from __future__ import annotations
 
@@ -28,9 +35,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from core.errors import InvalidRequest, NotFound
+from gateway.compat import Adaptations
 from gateway.translate.messages import Conversation, convert_messages, part_kind
 
 REASONING_PREFIX = "sbc-reasoning-v1:"
+COMPACTION_PREFIX = "sbc-compaction-v1:"
+COMPACTION_TYPES = ("compaction", "compaction_summary")     # Codex reads and writes both names
+SUMMARY_INTRO = "Summary of the earlier part of this conversation, which was compacted:\n\n"
 NAMESPACE_SEPARATOR = "__"
 IMAGE_IN_OUTPUT_TEXT = "(image attached below)"
 MESSAGE_ROLES = ("user", "assistant", "system", "developer")
@@ -42,6 +53,9 @@ UNSUPPORTED_ITEMS = {
     "custom_tool_call": "custom (freeform) tools are not supported; use function tools",
     "custom_tool_call_output": "custom (freeform) tools are not supported; use function tools",
 }
+# Items recording a hosted tool's run: dropped, as the tools themselves are.
+HOSTED_TOOL_ITEMS = ("web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call",
+                     "mcp_call", "mcp_list_tools", "mcp_approval_request", "mcp_approval_response")
 # Chat message sub-paths and the Responses item field they came from, for renamed errors.
 PARAM_TAILS = ((".tool_calls[0].function.arguments", ".arguments"), (".tool_calls[0].function.name", ".name"),
                (".tool_calls[0].id", ".call_id"), (".tool_calls[0]", ""), (".tool_call_id", ".call_id"),
@@ -163,14 +177,48 @@ def _reasoning(item: dict, param: str) -> list[tuple[dict, _Origin]]:
     return [({"role": "assistant", "content": None, "thinking_blocks": [block]}, _Origin(param))]
 
 
+def encode_compaction(summary: str) -> str:
+    """`encrypted_content` of a compaction item: the summary, base64 JSON behind our prefix.
+
+    Not signed: it reaches the model as user text, which the client may send anyway.
+    """
+    payload = json.dumps({"summary": summary}, separators=(",", ":")).encode()
+    return COMPACTION_PREFIX + base64.b64encode(payload).decode()
+
+
+def decode_compaction(encrypted: object) -> str | None:
+    """The summary this gateway packed into a compaction item's `encrypted_content`, else None."""
+    if not isinstance(encrypted, str) or not encrypted.startswith(COMPACTION_PREFIX):
+        return None
+    try:
+        payload = json.loads(base64.b64decode(encrypted[len(COMPACTION_PREFIX):], validate=True))
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+    summary = payload.get("summary") if isinstance(payload, dict) else None
+    return summary if isinstance(summary, str) and summary else None
+
+
+def _compaction(item: dict, param: str, adaptations: Adaptations) -> list[tuple[dict, _Origin]]:
+    summary = decode_compaction(item.get("encrypted_content"))
+    if summary is None:
+        adaptations.note("item:compaction")
+        return []
+    return [({"role": "user", "content": SUMMARY_INTRO + summary}, _Origin(param, ".encrypted_content"))]
+
+
 ITEM_CONVERTERS = {"message": _message, "function_call": _function_call,
                    "function_call_output": _function_call_output, "reasoning": _reasoning}
 
 
-def _item(item: object, param: str) -> list[tuple[dict, _Origin]]:
+def _item(item: object, param: str, adaptations: Adaptations) -> list[tuple[dict, _Origin]]:
     if not isinstance(item, dict):
         raise InvalidRequest(f"`{param}` must be an object", param=param)
     kind = item.get("type", "message" if "role" in item else None)
+    if kind in HOSTED_TOOL_ITEMS:
+        adaptations.note(f"item:{kind}")
+        return []
+    if kind in COMPACTION_TYPES:
+        return _compaction(item, param, adaptations)
     if kind in UNSUPPORTED_ITEMS:
         raise InvalidRequest(f"Input items of type `{kind}` are not supported: {UNSUPPORTED_ITEMS[kind]}",
                              param=f"{param}.type")
@@ -229,19 +277,20 @@ def resolved_input(value: object, stored: Stored) -> list[object]:
     return items
 
 
-def input_messages(value: object, instructions: str | None,
-                   stored: Stored = NOTHING_STORED) -> list[tuple[dict, _Origin]]:
+def input_messages(value: object, instructions: str | None, stored: Stored = NOTHING_STORED,
+                   adaptations: Adaptations | None = None) -> list[tuple[dict, _Origin]]:
     """Chat messages (with where each came from) for a Responses `input` and `instructions`; `value` is a
-    string or a list whose item references are resolved already."""
+    string or a list whose item references are resolved already. What was dropped is noted in `adaptations`."""
+    adaptations = Adaptations() if adaptations is None else adaptations
     pieces: list[tuple[dict, _Origin]] = []
     if instructions:
         pieces.append(({"role": "system", "content": instructions}, _Origin("instructions", "")))
     for item in stored.prior:
-        pieces.extend(_item(item, stored.prior_param))
+        pieces.extend(_item(item, stored.prior_param, adaptations))
     if isinstance(value, str):
         return [*pieces, ({"role": "user", "content": value}, _Origin("input", ""))]
     for k, item in enumerate(value):
-        pieces.extend(_item(item, f"input[{k}]"))
+        pieces.extend(_item(item, f"input[{k}]", adaptations))
     return pieces
 
 
@@ -254,12 +303,12 @@ def input_items(value: object, stored: Stored = NOTHING_STORED) -> list[object]:
     return resolved_input(value, stored)
 
 
-def convert_input(value: object, instructions: str | None,
-                  stored: Stored = NOTHING_STORED) -> tuple[list[dict], Conversation, list[object]]:
+def convert_input(value: object, instructions: str | None, stored: Stored = NOTHING_STORED,
+                  adaptations: Adaptations | None = None) -> tuple[list[dict], Conversation, list[object]]:
     """The chat messages, the Converse conversation and the request's own items (references resolved) for
-    `input`; errors name `input[k]...`."""
+    `input`; errors name `input[k]...`. What was dropped from `input` is noted in `adaptations`."""
     items = input_items(value, stored)
-    pieces = input_messages(value if isinstance(value, str) else items, instructions, stored)
+    pieces = input_messages(value if isinstance(value, str) else items, instructions, stored, adaptations)
     messages, origins = [message for message, _ in pieces], [origin for _, origin in pieces]
     try:
         return messages, convert_messages(messages), items

@@ -3,7 +3,7 @@
 The Converse request is then built by `chat_request.to_converse_request`, so tools, reasoning, structured
 output, cache points and the context-window guard behave exactly as for chat completions. As there, every
 top-level field has one rule in `FIELD_RULES`, shared with chat where the field means the same thing, and
-unknown fields are refused with a 400 naming them.
+unknown fields are dropped and named (see `gateway.compat.responses`).
 
 Choices documented here because clients notice them:
 
@@ -12,15 +12,20 @@ Choices documented here because clients notice them:
   conversation, their items put before `input` by the `Stored` the view passes in; `instructions` are never
   carried over. `background: true` is refused: nothing runs after the request ends.
 * Tools: `function` tools, and `namespace` tools (Codex groups some functions this way) whose functions
-  reach Bedrock as `<namespace>__<name>` and come back as calls carrying `namespace`. Hosted tools
-  (web_search, file_search, computer use, ...) are refused by type: Bedrock has nothing to run them.
+  reach Bedrock as `<namespace>__<name>` and come back as calls carrying `namespace`. Tools OpenAI runs on
+  its own servers (web_search, which Codex sends by default, file_search, code_interpreter, ...) are
+  dropped and named `tool:<type>`: the model answers with the client's own tools, as without the hosted
+  one. Tools the client runs but that are not functions (local_shell, computer use, custom) are refused,
+  as is a `tool_choice` forcing a hosted tool: the client relies on those calls happening.
 * `reasoning.effort` is chat's `reasoning_effort`; `reasoning.summary` is accepted (the reasoning text is
   always returned as the summary). `text.format` is chat's `response_format`; `text.verbosity` is ignored.
+* `context_management` (compaction) is checked here and carried out by the view, which compacts the input
+  first when it is over the threshold (`gateway.views.responses_compact`).
 * `include: ["reasoning.encrypted_content"]` makes reasoning items carry Claude's signed thinking, which
   the client sends back so thinking continues through a tool loop (see `responses_input`).
-* Accepted and ignored, as they cannot change what the client relies on: `truncation`,
-  `service_tier`, `prompt_cache_key`, `prompt_cache_retention`, `safety_identifier`, `max_tool_calls`
-  (it limits hosted tools only), `client_metadata` (Codex), `stream_options`, `background: false`.
+* Dropped and named, as they cannot change what the client relies on: `truncation`, `service_tier`,
+  `prompt_cache_key`, `prompt_cache_retention`, `safety_identifier`, `max_tool_calls` (it limits hosted
+  tools only), `client_metadata` (Codex); `stream_options` and `background: false` have nothing to do.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from core.errors import InvalidRequest
 from gateway.translate.chat_request import DEFAULT_MAX_MESSAGES as DEFAULT_MAX_ITEMS
 from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.chat_request import ChatRequest
+from gateway.translate.compaction import compact_threshold
 from gateway.translate.fields import Context, Rule, apply_rules, dropped, rejected
 from gateway.translate.reasoning import validate_effort
 from gateway.translate.responses_input import NOTHING_STORED, Stored, convert_input, flat_tool_name
@@ -43,8 +49,9 @@ REASONING_SUMMARIES = ("auto", "concise", "detailed")
 VERBOSITIES = ("low", "medium", "high")
 NO_BACKGROUND = "this gateway answers within the request; nothing runs in the background"
 ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-WEB_SEARCH_HINT = " (in Codex, set web_search = \"disabled\" in config.toml)"
-HOSTED_TOOL_HINTS = {"web_search": WEB_SEARCH_HINT, "web_search_preview": WEB_SEARCH_HINT}
+# Tools OpenAI runs on its own servers: leaving them out only takes away that extra capability.
+HOSTED_TOOLS = ("web_search", "web_search_preview", "file_search", "code_interpreter", "image_generation", "mcp")
+DATED_SUFFIX_RE = re.compile(r"_\d{4}_\d{2}_\d{2}$")      # web_search_preview_2025_03_11
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,12 @@ def _namespace_tool(tool: dict, param: str, namespaces: dict[str, tuple[str, str
     return tools
 
 
+def hosted_tool(kind: object) -> str | None:
+    """The hosted tool type `kind` names (dated variants included), or None for any other type."""
+    base = DATED_SUFFIX_RE.sub("", kind) if isinstance(kind, str) else None
+    return base if base in HOSTED_TOOLS else None
+
+
 def _tools(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, list):
         raise InvalidRequest("`tools` must be a list", param=name)
@@ -129,10 +142,11 @@ def _tools(name: str, value: object, ctx: Context) -> dict:
             tools.append(_function_tool(tool, param))
         elif kind == "namespace":
             tools.extend(_namespace_tool(tool, param, namespaces))
+        elif hosted_tool(kind):
+            ctx.adaptations.note(f"tool:{kind}")
         else:
-            raise InvalidRequest(f"Tools of type `{kind}` are not supported: Bedrock runs only function tools, "
-                                 f"which the client executes{HOSTED_TOOL_HINTS.get(kind, '')}",
-                                 param=f"{param}.type")
+            raise InvalidRequest(f"Tools of type `{kind}` are not supported: through Bedrock the model calls only "
+                                 "function tools; declare it as a `function` tool", param=f"{param}.type")
     return {"tools": validate_tools(name, tools), "namespaces": namespaces}
 
 
@@ -146,6 +160,9 @@ def _tool_choice(name: str, value: object, ctx: Context) -> dict:
         namespace = value.get("namespace") if isinstance(value.get("namespace"), str) else None
         return {"tool_choice": {"type": "function", "function": {"name": flat_tool_name(function, namespace)}}}
     kind = value.get("type") if isinstance(value, dict) else None
+    if hosted_tool(kind):
+        raise InvalidRequest(f"`tool_choice` forces the hosted tool `{kind}`, which this gateway cannot run "
+                             "(Bedrock has no hosted tools); use \"auto\" or a function tool", param=f"{name}.type")
     if kind is not None:
         raise InvalidRequest(f"`tool_choice` of type `{kind}` is not supported; use \"auto\", \"none\", "
                              "\"required\" or {\"type\": \"function\", \"name\": ...}", param=f"{name}.type")
@@ -178,6 +195,14 @@ def _include(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidRequest("`include` must be a list of strings", param=name)
     return {"encrypted_reasoning": ENCRYPTED_REASONING in value}
+
+
+def _context_management(name: str, value: object, ctx: Context) -> dict:
+    """Checked here; the view compacts over the threshold (`views.responses_compact.prepare`). Adapted: the
+    compaction is a summary written by the same model, not OpenAI's."""
+    compact_threshold(value)
+    ctx.adaptations.note(name)
+    return {}
 
 
 def _background(name: str, value: object, ctx: Context) -> dict:
@@ -247,7 +272,7 @@ FIELD_RULES: dict[str, Rule] = {
     "previous_response_id": _previous_response_id,
     "conversation": _conversation,
     "prompt": rejected("stored prompt templates are not available on this gateway; send the prompt in `input`"),
-    "context_management": rejected("this gateway does not compact conversations on the server"),
+    "context_management": _context_management,
     "background": _background,
     "top_logprobs": _top_logprobs,
     "store": _store,
@@ -306,7 +331,8 @@ def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITE
             raise InvalidRequest(f"`{name}` is not supported: this gateway keeps no responses here; send the whole "
                                  "conversation in `input`", param=name)
     store = fields.pop("store", True)
-    messages, conversation, items = convert_input(fields.pop("input"), fields.pop("instructions", None), stored)
+    messages, conversation, items = convert_input(fields.pop("input"), fields.pop("instructions", None), stored,
+                                                  fields["adaptations"])
     namespaces = fields.pop("namespaces", {})
     encrypted = fields.pop("encrypted_reasoning", False)
     chat = ChatRequest(messages=messages, effort_param="reasoning.effort", format_param="text.format", **fields)

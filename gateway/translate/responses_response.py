@@ -48,6 +48,7 @@ class ResponseShape:
     def item_id(self, prefix: str) -> str:
         """An output item's id, carrying the response's, so a stored item is found from its id alone."""
         return f"{prefix}_{self.response_id.partition('_')[2]}{next(self._items):04x}"
+    lead_items: tuple[dict, ...] = ()       # output items before the answer's own (a compaction item)
 
     def tool_call_name(self, bedrock_name: str) -> dict:
         """`name` (and `namespace`) of a function_call item for the tool Bedrock calls `bedrock_name`."""
@@ -166,6 +167,6 @@ def to_response(response: dict, shape: ResponseShape) -> Answer:
     content = [block for block in output_blocks(response) if isinstance(block, dict)]
     usage = usage_from_converse(response.get("usage") or {}, len(reasoning_text(content)))
     status, incomplete = status_of(response.get("stopReason"))
-    body = response_object(shape, status=status, output=_items(content, shape), usage=usage,
+    body = response_object(shape, status=status, output=[*shape.lead_items, *_items(content, shape)], usage=usage,
                            incomplete_details=incomplete)
     return Answer(body=body, usage=usage, finish_reason=finish_reason_of(response, content, shape.call.json_tool))

@@ -63,9 +63,15 @@ class ResponsesStreamTranslator:
         return response_object(self.shape, status=status, output=output, usage=fields.pop("usage", None), **fields)
 
     def start_events(self) -> list[dict]:
-        """`response.created` and `response.in_progress`: sent before Bedrock answers."""
-        return [self._event("response.created", response=self._response("in_progress")),
-                self._event("response.in_progress", response=self._response("in_progress"))]
+        """`response.created` and `response.in_progress`, then the shape's lead items: sent before Bedrock answers."""
+        events = [self._event("response.created", response=self._response("in_progress")),
+                  self._event("response.in_progress", response=self._response("in_progress"))]
+        for item in self.shape.lead_items:
+            index, self._next_index = self._next_index, self._next_index + 1
+            self._done[index] = item
+            events += [self._event("response.output_item.added", output_index=index, item=item),
+                       self._event("response.output_item.done", output_index=index, item=item)]
+        return events
 
     def feed(self, event: dict) -> list[dict]:
         """The events for one ConverseStream event (`{"contentBlockDelta": {...}}`); unknown events give none."""

@@ -18,11 +18,11 @@ from gateway.responses_store import Keeper, retention, state_for
 from gateway.responses_store.items import body_for_client, without_secrets
 from gateway.responses_streaming import responses_events
 from gateway.streaming import sse_response
-from gateway.translate.chat_request import to_converse_request
 from gateway.translate.responses_request import ResponsesRequest, state_fields, validate_responses_request
 from gateway.translate.responses_response import ResponseShape, new_id, to_response
 from gateway.translate.responses_stream import ResponsesStreamTranslator
 from gateway.views.base import ApiView, metered, settling
+from gateway.views.responses_compact import prepare
 from usage.metering import meter_start, prompt_estimate
 
 FINAL_EVENTS = ("response.completed", "response.incomplete")
@@ -52,9 +52,10 @@ class Responses(ApiView):
         state = state_for(caller.identity_id, **state_fields(request.data))
         ask = validate_responses_request(request.data, max_items=settings.MAX_MESSAGES, stored=state.stored)
         storing = ask.store and retention() is not None
+        spec = resolve_model(ask.chat.model)
+        ready = prepare(request, ask, spec, stored=state.stored)     # compacted first when `context_management` asks
+        ask, call = ready.ask, ready.call
         chat = ask.chat
-        spec = resolve_model(chat.model)
-        call = to_converse_request(chat, spec)
         requested = chat.model or settings.DEFAULT_MODEL
         # A client asking to store when storage is off is told so by the header, as for any adapted field.
         adapted = (*call.adaptations.names, "store") if ask.store and not storing else call.adaptations.names
@@ -64,7 +65,7 @@ class Responses(ApiView):
                             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
                             max_tokens=chat.max_tokens, adapted=adapted)
         shape = ResponseShape(response_id=new_id("resp"), created_at=int(time.time()), model=requested,
-                              ask=_kept_ask(ask, storing), call=call)
+                              ask=_kept_ask(ask, storing), call=call, lead_items=ready.lead_items)
         keeper = Keeper(identity_id=caller.identity_id, state=state, input_items=ask.input_items)
         encrypted = ask.encrypted_reasoning
         if chat.stream:

@@ -106,11 +106,20 @@ def test_an_unknown_previous_response_id_is_not_found(client):
     assert "resp_123" in caught.value.message
 
 
-def test_it_refuses_hosted_tools_by_name(client):
+def test_it_answers_without_hosted_tools_and_names_them(client, emulator_log):
+    raw = client.responses.with_raw_response.create(model="claude-4-sonnet", input="Hi",
+                                                    tools=[{"type": "web_search", "external_web_access": False}])
+    assert raw.headers["x-sbc-adapted"] == "tool:web_search"
+    assert "synthetic answer" in raw.parse().output_text
+    assert "toolConfig" not in emulator_log()[-1]["body"]
+
+
+def test_it_refuses_a_tool_choice_that_forces_a_hosted_tool(client):
     with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(model="claude-4-sonnet", input="Hi", tools=[{"type": "web_search"}])
-    assert caught.value.body["param"] == "tools[0].type"
-    assert "`web_search`" in caught.value.message and 'web_search = "disabled"' in caught.value.message
+        client.responses.create(model="claude-4-sonnet", input="Hi", tools=[{"type": "web_search"}],
+                                tool_choice={"type": "web_search"})
+    assert caught.value.body["param"] == "tool_choice.type"
+    assert "`web_search`" in caught.value.message
 
 
 def test_it_drops_unknown_fields_and_says_so(gateway, token):

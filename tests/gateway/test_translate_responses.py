@@ -131,8 +131,9 @@ def test_it_accepts_what_codex_sends():
 
 @pytest.mark.parametrize("body, param, words", [
     ({"input": "hi", "previous_response_id": "resp_1"}, "previous_response_id", "send the whole conversation"),
-    ({"input": "hi", "tools": [{"type": "web_search"}]}, "tools[0].type", 'web_search = "disabled"'),
-    ({"input": "hi", "tools": [{"type": "file_search", "vector_store_ids": []}]}, "tools[0].type", "`file_search`"),
+    ({"input": "hi", "tools": [{"type": "web_search"}], "tool_choice": {"type": "web_search"}}, "tool_choice.type",
+     "forces the hosted tool `web_search`"),
+    ({"input": "hi", "tools": [{"type": "local_shell"}]}, "tools[0].type", "`local_shell`"),
     ({}, "input", "`input` is required"),
     ({"input": []}, "input", "non-empty list"),
     ({"input": [{"type": "item_reference", "id": "x"}]}, "input[0].type", "does not store items"),
