@@ -19,6 +19,10 @@ TABLE = (
     Policy("stop", HONOURED, "`stopSequences`, at most 4."),
     Policy("tools / tool_choice / parallel_tool_calls", HONOURED, "Converse `toolConfig`; `parallel_tool_calls: "
            "false` becomes Claude's `disable_parallel_tool_use`."),
+    Policy("tools[].type=custom", ADAPTED, "A freeform tool (the Copilot CLI's `apply_patch` for GPT model names) "
+           "reaches the model as a function with one string parameter carrying the tool's format or grammar; its "
+           "calls come back as `custom` tool calls, and go back to Bedrock from the history the same way.",
+           "Copilot CLI"),
     Policy("response_format", HONOURED, "Native structured output where the model has it, else a forced tool."),
     Policy("reasoning_effort", ADAPTED, "Claude's thinking: a token budget or adaptive thinking with effort, "
            "as the model supports; dropped on a model that cannot reason.", "Copilot CLI"),

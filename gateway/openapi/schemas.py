@@ -44,7 +44,7 @@ CHAT_MESSAGE = {"oneOf": [
         "role": {"type": "string", "enum": ["tool"]}, "tool_call_id": {"type": "string", "minLength": 1},
         "content": TEXT_CONTENT}},
 ]}
-TOOL = {
+FUNCTION_TOOL = {
     "type": "object", "required": ["type", "function"],
     "properties": {"type": {"type": "string", "enum": ["function"]},
                    "function": {"type": "object", "required": ["name"], "properties": {
@@ -52,6 +52,16 @@ TOOL = {
                        "description": {"type": "string"}, "parameters": OPEN_OBJECT,
                        "strict": {"type": "boolean"}}}},
 }
+CUSTOM_TOOL = {
+    "type": "object", "required": ["type", "custom"],
+    "description": "A freeform tool: sent to the model as a function with one string parameter; its calls come "
+                   "back as `custom` tool calls.",
+    "properties": {"type": {"type": "string", "enum": ["custom"]},
+                   "custom": {"type": "object", "required": ["name"], "properties": {
+                       "name": {"type": "string", "minLength": 1}, "description": {"type": "string"},
+                       "format": OPEN_OBJECT}}},
+}
+TOOL = {"oneOf": [FUNCTION_TOOL, CUSTOM_TOOL]}
 RESPONSE_FORMAT = {"oneOf": [
     {"type": "object", "required": ["type"], "properties": {"type": {"type": "string",
                                                                      "enum": ["text", "json_object"]}}},

@@ -27,6 +27,7 @@ from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.caching import apply_cache_points
 from gateway.translate.context_window import check_context_window
+from gateway.translate.custom_tools import function_choice, function_tools
 from gateway.translate.fields import Context, Rule, apply_rules, dropped, rejected
 from gateway.translate.messages import Conversation, convert_messages
 from gateway.translate.reasoning import ReasoningAsk, apply_reasoning, validate_effort
@@ -53,6 +54,7 @@ class ChatRequest:
     stop: list[str] = field(default_factory=list)
     tools: list[dict] = field(default_factory=list)
     tool_choice: str | dict | None = None
+    custom_tools: frozenset[str] = frozenset()  # client names of custom (freeform) tools, sent as functions
     parallel_tool_calls: bool | None = None
     user: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
@@ -79,6 +81,7 @@ class ConverseCall:
     json_tool: str | None = None               # the synthetic structured-output tool, when used
     thinking: bool = False
     adaptations: Adaptations = field(default_factory=Adaptations)
+    custom_tools: frozenset[str] = frozenset()      # client names of custom (freeform) tools
 
 
 # ---- value checks -------------------------------------------------------------------------------
@@ -209,11 +212,14 @@ def _metadata(name: str, value: object, ctx: Context) -> dict:
 
 
 def _tools(name: str, value: object, ctx: Context) -> dict:
-    return {"tools": validate_tools(name, value)}
+    tools, custom = function_tools(name, value)
+    if custom:
+        ctx.adaptations.note("tool:custom")
+    return {"tools": validate_tools(name, tools), "custom_tools": custom}
 
 
 def _tool_choice(name: str, value: object, ctx: Context) -> dict:
-    return {"tool_choice": validate_tool_choice(name, value)}
+    return {"tool_choice": validate_tool_choice(name, function_choice(value))}
 
 
 def _reasoning_effort(name: str, value: object, ctx: Context) -> dict:
@@ -339,4 +345,5 @@ def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
     apply_cache_points(kwargs, spec)
     check_context_window(kwargs, spec)
     return ConverseCall(kwargs=kwargs, tool_names=tool_names, message_count=len(conversation.messages),
-                        json_tool=json_tool, thinking=thinking, adaptations=chat.adaptations)
+                        json_tool=json_tool, thinking=thinking, adaptations=chat.adaptations,
+                        custom_tools=chat.custom_tools)

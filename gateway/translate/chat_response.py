@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 
+from gateway.translate.custom_tools import custom_call
 from gateway.translate.tool_names import client_tool_name
 
 # Bedrock stop reasons -> OpenAI finish reasons. Reasons without an OpenAI counterpart become "stop",
@@ -56,12 +57,14 @@ def usage_from_converse(usage: dict, reasoning_chars: int = 0) -> dict:
     }
 
 
-def tool_call(tool_use: dict, tool_names: dict[str, str]) -> dict:
+def tool_call(tool_use: dict, tool_names: dict[str, str], custom_tools: frozenset[str] = frozenset()) -> dict:
+    name = client_tool_name(tool_use.get("name", ""), tool_names)
+    if name in custom_tools:
+        return custom_call(tool_use.get("toolUseId", ""), name, tool_use.get("input"))
     return {
         "id": tool_use.get("toolUseId", ""),
         "type": "function",
-        "function": {"name": client_tool_name(tool_use.get("name", ""), tool_names),
-                     "arguments": json.dumps(tool_use.get("input") or {})},
+        "function": {"name": name, "arguments": json.dumps(tool_use.get("input") or {})},
     }
 
 
@@ -89,10 +92,11 @@ def structured_json(content: list[dict], json_tool: str | None) -> str | None:
     return None
 
 
-def _message(content: list[dict], tool_names: dict[str, str], json_tool: str | None) -> dict:
+def _message(content: list[dict], tool_names: dict[str, str], json_tool: str | None,
+             custom_tools: frozenset[str] = frozenset()) -> dict:
     texts = [block["text"] for block in content if isinstance(block.get("text"), str)]
     reasoning = [block["reasoningContent"] for block in content if isinstance(block.get("reasoningContent"), dict)]
-    calls = [tool_call(block["toolUse"], tool_names) for block in content if isinstance(block.get("toolUse"), dict)
+    calls = [tool_call(block["toolUse"], tool_names, custom_tools) for block in content if isinstance(block.get("toolUse"), dict)
              and block["toolUse"].get("name") != json_tool]
     structured = structured_json(content, json_tool)
     if structured is not None:
@@ -119,7 +123,8 @@ def output_blocks(response: dict) -> list:
 
 
 def to_chat_completion(response: dict, *, completion_id: str, created: int, model: str,
-                       tool_names: dict[str, str], json_tool: str | None = None) -> dict:
+                       tool_names: dict[str, str], json_tool: str | None = None,
+                       custom_tools: frozenset[str] = frozenset()) -> dict:
     """The `chat.completion` object for a Converse `response`, with the client's tool names restored."""
     content = [block for block in output_blocks(response) if isinstance(block, dict)]
     return {
@@ -129,7 +134,7 @@ def to_chat_completion(response: dict, *, completion_id: str, created: int, mode
         "model": model,
         "choices": [{
             "index": 0,
-            "message": _message(content, tool_names, json_tool),
+            "message": _message(content, tool_names, json_tool, custom_tools),
             "logprobs": None,
             "finish_reason": finish_reason_of(response, content, json_tool),
         }],

@@ -10,9 +10,11 @@ which is what a client needs to send back. The synthetic structured-output tool'
 """
 from __future__ import annotations
 
+import json
 from typing import Callable
 
 from gateway.translate.chat_response import finish_reason_for, thinking_block, usage_from_converse
+from gateway.translate.custom_tools import custom_call
 from gateway.translate.tool_names import client_tool_name
 
 
@@ -23,7 +25,8 @@ def error_chunk(message: str, type_: str, code: str | None) -> dict:
 
 class ChatStreamTranslator:
     def __init__(self, *, completion_id: str, created: int, model: str, include_usage: bool,
-                 tool_names: dict[str, str], json_tool: str | None = None) -> None:
+                 tool_names: dict[str, str], json_tool: str | None = None,
+                 custom_tools: frozenset[str] = frozenset()) -> None:
         self.completion_id = completion_id
         self.created = created
         self.model = model
@@ -32,6 +35,8 @@ class ChatStreamTranslator:
         self.finish_reason: str | None = None
         self.usage: dict | None = None
         self.json_tool = json_tool
+        self.custom_tools = custom_tools
+        self._custom_blocks: dict[object, tuple[int, str, str, list[str]]] = {}   # block -> index, id, name, input
         self.completion_text_chars = 0
         self.reasoning_chars = 0
         self._json_blocks: set[object] = set()
@@ -104,6 +109,9 @@ class ChatStreamTranslator:
         index = len(self._tool_index_for_block)
         self._tool_index_for_block[payload.get("contentBlockIndex")] = index
         name = client_tool_name(tool_use.get("name", ""), self.tool_names)
+        if name in self.custom_tools:   # its input is JSON around the text: sent whole when the block ends
+            self._custom_blocks[payload.get("contentBlockIndex")] = (index, tool_use.get("toolUseId", ""), name, [])
+            return []
         return [self._chunk({"tool_calls": [{"index": index, "id": tool_use.get("toolUseId", ""), "type": "function",
                                              "function": {"name": name, "arguments": ""}}]})]
 
@@ -126,6 +134,9 @@ class ChatStreamTranslator:
         index = self._tool_index_for_block.get(block)
         if index is None or not isinstance(arguments, str) or not arguments:
             return []
+        if block in self._custom_blocks:
+            self._custom_blocks[block][3].append(arguments)
+            return []
         self.completion_text_chars += len(arguments)
         return [self._chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]})]
 
@@ -143,12 +154,22 @@ class ChatStreamTranslator:
     def _block_stop(self, payload: dict) -> list[dict]:
         """A finished reasoning block's signature (or redacted data), which arrives in pieces, in one chunk."""
         block = payload.get("contentBlockIndex")
+        if block in self._custom_blocks:
+            return [self._custom_call(*self._custom_blocks.pop(block))]
         if block in self._redacted_blocks:
             return [self._chunk({"thinking_blocks": [thinking_block({"redactedContent": self._redacted_blocks[block]})]})]
         if block in self.reasoning_signatures:
             return [self._chunk({"thinking_blocks": [{"type": "thinking", "thinking": "",
                                                       "signature": self.reasoning_signatures[block]}]})]
         return []
+
+    def _custom_call(self, index: int, call_id: str, name: str, pieces: list[str]) -> dict:
+        try:
+            tool_input = json.loads("".join(pieces) or "{}")
+        except ValueError:
+            tool_input = {}
+        self.completion_text_chars += len("".join(pieces))
+        return self._chunk({"tool_calls": [{"index": index, **custom_call(call_id, name, tool_input)}]})
 
     def _message_stop(self, payload: dict) -> list[dict]:
         self.finish_reason = finish_reason_for(payload.get("stopReason"))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from core.errors import InvalidRequest
+from gateway.translate.custom_tools import function_call
 from gateway.translate.tool_names import bedrock_tool_id, bedrock_tool_name
 
 # Bedrock rejects whitespace-only text, so placeholders must contain a visible character.
@@ -184,8 +185,10 @@ def _tool_use(call: object, param: str, acc: _Collector) -> dict:
     call_id = call.get("id")
     if not isinstance(call_id, str) or not call_id:
         raise InvalidRequest(f"`{param}.id` must be a non-empty string", param=f"{param}.id")
+    if call.get("type") == "custom":
+        call = function_call(call)
     if call.get("type", "function") != "function":
-        raise InvalidRequest("Only tool calls of type `function` are supported", param=f"{param}.type")
+        raise InvalidRequest("Only tool calls of type `function` or `custom` are supported", param=f"{param}.type")
     function = call.get("function")
     name = function.get("name") if isinstance(function, dict) else None
     if not isinstance(name, str) or not name:

@@ -33,12 +33,13 @@ class ChatCompletions(ApiView):
             result = metered(meter, lambda: bedrock.converse_stream(spec, call.kwargs))
             translator = ChatStreamTranslator(completion_id=completion_id, created=created, model=requested,
                                               include_usage=chat.include_usage, tool_names=call.tool_names,
-                                              json_tool=call.json_tool)
+                                              json_tool=call.json_tool, custom_tools=call.custom_tools)
             return sse_response(chat_events(result, translator, meter, prompt_estimate(request)),
                                 meter.response_headers())
         result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
         with settling(meter):
             completion = to_chat_completion(result.response, completion_id=completion_id, created=created,
-                                            model=requested, tool_names=call.tool_names, json_tool=call.json_tool)
+                                            model=requested, tool_names=call.tool_names, json_tool=call.json_tool,
+                                            custom_tools=call.custom_tools)
         meter.settle(status=200, usage=completion["usage"], finish_reason=completion["choices"][0]["finish_reason"])
         return Response(completion, headers=meter.response_headers())

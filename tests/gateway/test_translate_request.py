@@ -29,7 +29,7 @@ def test_it_converts_function_tools(function, expected_spec):
 
 @pytest.mark.parametrize("tools, param", [
     ("nope", "tools"),
-    ([{"type": "custom", "custom": {"name": "x"}}], "tools[0].type"),
+    ([{"type": "custom", "custom": {"name": ""}}], "tools[0].custom.name"),
     ([{"type": "web_search"}], "tools[0].type"),
     ([{"type": "function"}], "tools[0].function"),
     ([{"type": "function", "function": {"name": ""}}], "tools[0].function.name"),
