@@ -16,9 +16,11 @@ RUN pip install .
 
 COPY manage.py ./
 COPY sbcproject ./sbcproject
-COPY gateway ./gateway
+COPY core ./core
 COPY tokens ./tokens
 COPY usage ./usage
+COPY gateway ./gateway
+COPY portal ./portal
 COPY templates ./templates
 # Static files are collected at build time and served by WhiteNoise from the image. The key below only
 # lets settings load for collectstatic; it is not kept in the image's environment.

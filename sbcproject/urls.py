@@ -2,13 +2,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from usage.portal_views import my_usage
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("gateway.urls")),
-    path("", include("tokens.portal.urls")),
-    path("usage/", my_usage, name="portal-usage"),
+    path("", include("portal.urls")),
 ]
 
 handler404 = "sbcproject.errors.not_found"

@@ -14,7 +14,7 @@ from tests.live import ROOT
 from tests.portal.conftest import signed_in
 from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken
-from tokens.portal.snippets import KEY_PLACEHOLDER
+from portal.snippets import KEY_PLACEHOLDER
 from tokens.models import Quota
 
 pytestmark = pytest.mark.django_db

@@ -19,12 +19,12 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from tokens import keyformat
-from tokens.portal.connection import ConnectionResult, connection_test
-from tokens.portal.forms import ConnectionTestForm, KeyCreateForm, TokenIdForm
-from tokens.portal.services import (IdentityUnavailable, KeyLimitReached, identity_for_user, portal_default_model,
+from portal.connection import ConnectionResult, connection_test
+from portal.forms import ConnectionTestForm, KeyCreateForm, TokenIdForm
+from portal.services import (IdentityUnavailable, KeyLimitReached, identity_for_user, portal_default_model,
                                     portal_key_create, portal_key_revoke, portal_models, portal_token_get,
                                     portal_tokens, portal_ttl_choices)
-from tokens.portal.snippets import MODEL_MARK, setup_snippets
+from portal.snippets import MODEL_MARK, setup_snippets
 from tokens.ttl import BadTTL
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

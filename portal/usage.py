@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from tokens.portal.views import portal_page, portal_response
+from portal.views import portal_page, portal_response
 from usage.charts import bar_chart, column_chart, fmt_tokens, fmt_usd
 from tokens.quotas import limits_for
 from usage.windows import calendar
@@ -14,7 +14,7 @@ from usage.selectors import usage_month_for_identity
 
 
 @dataclass(frozen=True)
-class Meter:
+class Gauge:
     slug: str
     label: str
     used: float
@@ -27,16 +27,16 @@ class Meter:
         return min(100, round(self.used / self.limit * 100)) if self.limit else 0
 
 
-def _meters(usage: dict, limits) -> list[Meter]:
+def _gauges(usage: dict, limits) -> list[Gauge]:
     tokens, cost = usage["totals"]["total_tokens"], float(usage["totals"]["cost_usd"])
     usd_limit = limits.usd_micros_per_month / 1_000_000
     return [
-        Meter("tokens-month", "Tokens this month", tokens, limits.tokens_per_month, f"{tokens:,}",
+        Gauge("tokens-month", "Tokens this month", tokens, limits.tokens_per_month, f"{tokens:,}",
               f"{limits.tokens_per_month:,}" if limits.tokens_per_month else ""),
-        Meter("tokens-day", "Tokens today", usage["today_tokens"], limits.tokens_per_day, f"{usage['today_tokens']:,}",
+        Gauge("tokens-day", "Tokens today", usage["today_tokens"], limits.tokens_per_day, f"{usage['today_tokens']:,}",
               f"{limits.tokens_per_day:,}" if limits.tokens_per_day else ""),
-        Meter("cost-month", "Cost this month", cost, usd_limit, fmt_usd(cost), fmt_usd(usd_limit) if usd_limit else ""),
-        Meter("requests-month", "Requests this month", usage["totals"]["requests"], 0,
+        Gauge("cost-month", "Cost this month", cost, usd_limit, fmt_usd(cost), fmt_usd(usd_limit) if usd_limit else ""),
+        Gauge("requests-month", "Requests this month", usage["totals"]["requests"], 0,
               f"{usage['totals']['requests']:,}", ""),
     ]
 
@@ -50,7 +50,7 @@ def my_usage(request: HttpRequest) -> HttpResponse:
     day_points = [(row["day"].isoformat(), row["total_tokens"]) for row in usage["by_day"]]
     model_points = [(row["model_requested"], row["total_tokens"]) for row in usage["by_model"][:10]]
     context = {
-        "identity": identity, "usage": usage, "limits": limits, "meters": _meters(usage, limits),
+        "identity": identity, "usage": usage, "limits": limits, "meters": _gauges(usage, limits),
         "day_chart": column_chart(day_points, title="Tokens per day", fmt=fmt_tokens, chart_id="chart-days"),
         "model_chart": bar_chart(model_points, title="Tokens per model", fmt=fmt_tokens, chart_id="chart-models"),
     }

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tokens.portal import views
+from portal import views
+from portal.usage import my_usage
 
 
 class LoginView(auth_views.LoginView):
@@ -19,6 +20,7 @@ urlpatterns = [
     path("keys/create", views.key_create, name="portal-key-create"),
     path("keys/revoke", views.key_revoke, name="portal-key-revoke"),
     path("keys/test", views.key_test, name="portal-key-test"),
+    path("usage/", my_usage, name="portal-usage"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(
