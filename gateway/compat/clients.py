@@ -54,6 +54,10 @@ def _opencode_json() -> str:
 
 
 CLIENTS: tuple[Client, ...] = (
+    Client("env", "Environment variables", "chat",
+           "Add to your shell profile; most OpenAI tools read these.",
+           'export OPENAI_API_KEY="{key}"\nexport OPENAI_BASE_URL="{v1}"\n'
+           'export OPENAI_API_BASE="{v1}"  # older tools read this name\n', "bash", features=CHAT_TOOL),
     Client("claude-code", "Claude Code", "messages",
            "Add to your shell profile, then run `claude`. Leave `ANTHROPIC_MODEL` out to use Claude Code's own "
            "default model.",
@@ -87,10 +91,6 @@ CLIENTS: tuple[Client, ...] = (
            'const openai = createOpenAI({{ baseURL: "{v1}", apiKey: "{key}" }});\n\n'
            'const {{ text }} = await generateText({{ model: openai("{model}"), prompt: "Hello!" }});\n'
            'console.log(text);\n', "js", versions="ai 7.0.173, @ai-sdk/openai 4.0.118", features=ALL),
-    Client("env", "Environment variables", "chat",
-           "Add to your shell profile; most OpenAI tools read these.",
-           'export OPENAI_API_KEY="{key}"\nexport OPENAI_BASE_URL="{v1}"\n'
-           'export OPENAI_API_BASE="{v1}"  # older tools read this name\n', "bash", features=CHAT_TOOL),
     Client("cursor", "Cursor", "chat",
            "Settings → Models: paste the key under OpenAI API Key, switch on Override OpenAI Base URL, and add "
            "the model name. Cursor calls from its own servers: the gateway must be reachable from the internet.",
