@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from gateway.models import ModelAlias
-from gateway.registry import model_table_forget
+from gateway.selectors import model_table_forget
 
 
 @admin.register(ModelAlias)

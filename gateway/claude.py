@@ -9,7 +9,8 @@ from django.conf import settings
 from gateway import bedrock
 from core.errors import ApiError, InvalidRequest
 from gateway.compat import Adaptations
-from gateway.registry import ModelSpec, resolve_model
+from gateway.registry import ModelSpec
+from gateway.selectors import resolve_model
 from gateway.translate.anthropic_request import estimate_input_tokens
 
 log = logging.getLogger("sbc.messages")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from core.cache import ProcessCache
 from core.errors import InvalidRequest, ModelNotFound
 from core.model_ids import PROFILE_PREFIXES, strip_profile
 
@@ -115,29 +114,3 @@ def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
     if spec.kind != kind:
         raise InvalidRequest(f"The model `{name}` is a {spec.kind} model and cannot be used here", param="model")
     return spec
-
-
-def _table_seconds() -> float:
-    from django.conf import settings
-
-    return settings.MODEL_CACHE_SECONDS
-
-
-_tables: ProcessCache[ModelTable] = ProcessCache("model table", ttl=_table_seconds)
-
-
-def model_table_forget() -> None:
-    _tables.forget()
-
-
-def model_table() -> ModelTable:
-    """The current alias table, at most MODEL_CACHE_SECONDS old."""
-    from gateway.selectors import model_specs_load
-
-    return _tables.get_or_load(lambda: ModelTable.of(model_specs_load()))
-
-
-def resolve_model(name: str | None, *, kind: str = "chat") -> ModelSpec:
-    from django.conf import settings
-
-    return resolve(name if name is not None else settings.DEFAULT_MODEL, model_table(), kind=kind)

@@ -1,8 +1,11 @@
-"""Reads for the gateway app: model specs from the alias table."""
+"""Reads for the gateway app: the model table from the aliases, cached per process, and model resolution."""
 from __future__ import annotations
 
+from django.conf import settings
+
+from core.cache import ProcessCache
 from gateway.models import ModelAlias
-from gateway.registry import MAX_ALIAS_DEPTH, ModelSpec
+from gateway.registry import MAX_ALIAS_DEPTH, ModelSpec, ModelTable, resolve
 
 
 def _target(alias: ModelAlias, by_pk: dict[int, ModelAlias]) -> ModelAlias | None:
@@ -35,3 +38,20 @@ def model_specs_load() -> list[ModelSpec]:
             alias_of=target.name if target is not row else None,
         ))
     return specs
+
+
+_tables: ProcessCache[ModelTable] = ProcessCache("model table", ttl=lambda: settings.MODEL_CACHE_SECONDS)
+
+
+def model_table_forget() -> None:
+    _tables.forget()
+
+
+def model_table() -> ModelTable:
+    """The current alias table, at most MODEL_CACHE_SECONDS old."""
+    return _tables.get_or_load(lambda: ModelTable.of(model_specs_load()))
+
+
+def resolve_model(name: str | None, *, kind: str = "chat") -> ModelSpec:
+    """The spec a request's model name stands for (DEFAULT_MODEL when it names none)."""
+    return resolve(name if name is not None else settings.DEFAULT_MODEL, model_table(), kind=kind)

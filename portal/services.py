@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from gateway.registry import model_table
+from gateway.selectors import model_table
 from tokens.models import ApiToken, Identity
 from tokens.services import IssuedToken, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL

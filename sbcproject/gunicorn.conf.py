@@ -4,6 +4,7 @@ gthread workers: each streamed answer holds a thread, not a process, so hundreds
 open at once while the per-request cost stays that of plain WSGI. Tune with the variables below.
 """
 import os
+import socket
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -31,8 +32,6 @@ def when_ready(server) -> None:
     """Answer without Nagle's delay: gunicorn writes headers and body separately, and the second small
     write would otherwise wait for the client's delayed ACK (up to 40 ms on Linux). Accepted sockets
     inherit the option from the listener."""
-    import socket
-
     for listener in server.LISTENERS:
         sock = getattr(listener, "sock", None)
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from tokens.mirror import get_mirror, secret_name
+from tokens.secrets_manager import get_mirror, secret_name
 from tokens.models import ApiToken, Identity, Quota
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL

@@ -1,10 +1,13 @@
 """Reads of identities and tokens for the CLI, the admin and the Secrets Manager sync."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tokens.models import ApiToken, Identity
+from tokens.quotas import limits_for
 
 
 def identity_get(*, name: str) -> Identity | None:
@@ -38,9 +41,5 @@ def token_limits(token: ApiToken) -> dict:
 
     Only the limits that are set appear; an empty dict means unlimited.
     """
-    from dataclasses import asdict
-
-    from tokens.quotas import limits_for
-
     limits = asdict(limits_for(token.identity_id))
     return {key: sorted(value) if isinstance(value, frozenset) else value for key, value in limits.items() if value}

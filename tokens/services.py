@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from tokens import keyformat
-from tokens.mirror import get_mirror
+from tokens.authentication import token_cache_forget
+from tokens.mirroring import token_mirror_delete, token_mirror_push
+from tokens.secrets_manager import get_mirror
 from tokens.models import ApiToken, Identity
 from tokens.revocation import revocation_generation_bump
 from tokens.ttl import BadTTL, format_ttl, parse_ttl
@@ -60,8 +62,6 @@ def identity_get_or_create(*, name: str) -> Identity:
 
 def identity_set_active(*, identity: Identity, active: bool) -> None:
     """Activate or deactivate; a deactivated identity's tokens stop working on the next request."""
-    from tokens.authentication import token_cache_forget
-
     with transaction.atomic():
         Identity.objects.filter(pk=identity.pk).update(is_active=active)
         identity.is_active = active
@@ -74,8 +74,6 @@ def identity_set_active(*, identity: Identity, active: bool) -> None:
 
 def token_issue(*, identity: Identity, ttl: str, name: str = "", created_by: str = "") -> IssuedToken:
     """A new token for `identity`; its secret is created in Secrets Manager once the row is committed."""
-    from tokens.mirroring import token_mirror_push
-
     lifetime = ttl_validate(ttl)
     token, parsed = keyformat.generate()
     state = ApiToken.MirrorState.PENDING if get_mirror().enabled else ApiToken.MirrorState.DISABLED
@@ -101,9 +99,6 @@ def token_revoke(*, token: ApiToken, revoked_by: str = "") -> bool:
     Its secret is deleted after the commit; if Secrets Manager is down the token stays revoked and
     `sync_secrets` deletes the secret later.
     """
-    from tokens.authentication import token_cache_forget
-    from tokens.mirroring import token_mirror_delete
-
     with transaction.atomic():
         updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=revoked_by[:200])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -109,8 +110,6 @@ class UsageDashboardAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         f = UsageFilter.from_query(request.GET)
         summary = usage_summary(f)
@@ -132,8 +131,6 @@ class UsageDashboardAdmin(admin.ModelAdmin):
 
     def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         f = UsageFilter.from_query(request.GET)
 

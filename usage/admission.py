@@ -23,7 +23,8 @@ from core.redis import breaker
 from tokens.quotas import Limits
 from usage.windows import calendar
 from usage.windows.calendar import WINDOWS, minute_start, seconds_to_reset
-from usage.windows.database import LEASE, Lease, Refused, Take, counters_adjust, counters_take
+from usage.windows.database import counters_adjust, counters_take
+from usage.windows.takes import LEASE, Lease, Refused, Take
 from usage.windows.redis import CountersUnavailable, redis_counters_if_up
 
 log = logging.getLogger("sbc.usage")

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+
 from core import headers
 from core.errors import ApiError, PermissionDenied
 from core.model_ids import strip_profile
@@ -171,8 +173,6 @@ def meter_start(*, request, caller, endpoint: str, model_requested: str, model_r
     try:
         if not limits.allows(model_requested, model_resolved, strip_profile(model_resolved)):
             raise PermissionDenied(f"This identity may not use the model `{model_requested}`.", param="model")
-        from django.conf import settings
-
         tokens = prompt_estimate(request) + (max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS)
         cost = estimate_cost_micros(price_for(model_requested, model_resolved), prompt_estimate(request),
                                     max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS) \

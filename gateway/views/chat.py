@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from gateway import bedrock
-from gateway.registry import resolve_model
+from gateway.selectors import resolve_model
 from gateway.streaming import chat_events, sse_response
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from gateway.translate.chat_response import to_chat_completion

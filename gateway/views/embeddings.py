@@ -5,7 +5,7 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from gateway.embeddings import embeddings_create
-from gateway.registry import resolve_model
+from gateway.selectors import resolve_model
 from gateway.translate.embeddings import to_openai_embeddings, validate_embeddings_request
 from gateway.views.base import ApiView, metered
 from usage.metering import meter_start

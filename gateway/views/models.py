@@ -12,7 +12,8 @@ from rest_framework.response import Response
 
 from core.errors import ModelNotFound
 from gateway.http import anthropic_exception_handler
-from gateway.registry import ModelSpec, model_table
+from gateway.registry import ModelSpec
+from gateway.selectors import model_table
 from gateway.views.base import ApiView
 from tokens.authentication import ApiKeyOrBearerAuthentication
 from tokens.quotas import limits_for

@@ -13,7 +13,7 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from gateway import bedrock
-from gateway.registry import resolve_model
+from gateway.selectors import resolve_model
 from gateway.responses_store import Keeper, retention, state_for
 from gateway.responses_store.items import body_for_client, without_secrets
 from gateway.responses_streaming import responses_events

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from gateway import bedrock
 from core.errors import ContextLengthExceeded, InvalidRequest
-from gateway.registry import ModelSpec, resolve_model
+from gateway.registry import ModelSpec
+from gateway.selectors import resolve_model
 from gateway.translate.chat_request import ConverseCall, to_converse_request
 from gateway.translate.chat_response import usage_from_converse
 from gateway.translate.compaction import (SUMMARY_MAX_TOKENS, as_items, compacted, compaction_item, split_for_answer,

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from gateway.models import ModelAlias
-from gateway.registry import model_table, resolve_model
+from gateway.selectors import model_table, resolve_model
 
 CHANGELIST = "/admin/gateway/modelalias/"
 

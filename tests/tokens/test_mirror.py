@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import InvalidToken
 from tokens.authentication import token_authenticate
-from tokens.mirroring import HAND_REVOKED_BY, secrets_sync
+from tokens.secrets_sync import HAND_REVOKED_BY, secrets_sync
 from tokens.models import ApiToken
 from tokens.services import identity_get_or_create, token_issue, token_revoke
 

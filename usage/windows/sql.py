@@ -10,15 +10,12 @@ import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
 from usage.models import ConcurrencyLease, UsageCounter
 from usage.records import usage_record_insert, usage_record_sql
-
-if TYPE_CHECKING:
-    from usage.windows.database import Lease, Take
+from usage.windows.takes import Lease, Take
 
 
 _sqlite_writer = threading.RLock()   # re-entrant: a write transaction may open inside another

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.mirror import MirrorError, get_mirror, secret_name
+from tokens.secrets_manager import MirrorError, get_mirror, secret_name
 from tokens.models import ApiToken
 from tokens.selectors import identity_get
 from tokens.services import identity_get_or_create, token_issue, ttl_validate
@@ -27,8 +28,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     def handle(self, *args, **options):
-        from django.conf import settings
-
         ttl = options["ttl"] or settings.TOKEN_DEFAULT_TTL
         try:
             ttl_validate(ttl)

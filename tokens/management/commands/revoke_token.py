@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens.keyformat import TOKEN_ID_RE, parse
-from tokens.mirror import get_mirror
+from tokens.secrets_manager import get_mirror
 from tokens.models import ApiToken
 from tokens.selectors import identity_get, token_get
 from tokens.services import identity_revoke_all, token_revoke

@@ -5,8 +5,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.mirror import MirrorError, get_mirror
-from tokens.mirroring import secrets_sync
+from tokens.secrets_manager import MirrorError, get_mirror
+from tokens.secrets_sync import secrets_sync
 
 
 class Command(BaseCommand):
