@@ -3,6 +3,7 @@
 A plain data table: add a row to `MODELS` to teach the emulator a new model. Every accepted spelling
 (base id, inference-profile id, ARN) is resolved through one precomputed dictionary.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,32 +15,40 @@ EMBEDDING = "embedding"
 PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "global.")
 
 INVALID_MODEL = "The provided model identifier is invalid."
-ON_DEMAND_UNSUPPORTED = ("Invocation of model ID {} with on-demand throughput isn’t supported. Retry your "
-                         "request with the ID or ARN of an inference profile that contains this model.")
-NOT_A_CHAT_MODEL = ("This action doesn't support the model that you provided. Try again with a supported "
-                    "text or chat model.")
+ON_DEMAND_UNSUPPORTED = (
+    "Invocation of model ID {} with on-demand throughput isn’t supported. Retry your "
+    "request with the ID or ARN of an inference profile that contains this model."
+)
+NOT_A_CHAT_MODEL = (
+    "This action doesn't support the model that you provided. Try again with a supported text or chat model."
+)
 
 
 @dataclass(frozen=True)
 class Model:
     base_id: str
     kind: str = CHAT
-    family: str = ""                  # selects the InvokeModel body format (see invoke.py)
-    needs_profile: bool = False       # base id fails with the on-demand error
-    sampling_xor: bool = False        # temperature and topP cannot both be set (Claude 4.5+)
+    family: str = ""  # selects the InvokeModel body format (see invoke.py)
+    needs_profile: bool = False  # base id fails with the on-demand error
+    sampling_xor: bool = False  # temperature and topP cannot both be set (Claude 4.5+)
     profiles: tuple[str, ...] = PROFILE_PREFIXES
-    thinking: tuple[str, ...] = ()    # accepted additionalModelRequestFields.thinking types
-    native_json: bool = False         # accepts outputConfig.textFormat (structured output)
+    thinking: tuple[str, ...] = ()  # accepted additionalModelRequestFields.thinking types
+    native_json: bool = False  # accepts outputConfig.textFormat (structured output)
 
 
 BUDGET = ("enabled",)
 ADAPTIVE = ("enabled", "adaptive")
 
 
-def _claude(base_id: str, *, needs_profile: bool = True, sampling_xor: bool = False,
-            thinking: tuple[str, ...] = (), native_json: bool = False) -> Model:
-    return Model(base_id, CHAT, "anthropic", needs_profile, sampling_xor, thinking=thinking,
-                 native_json=native_json)
+def _claude(
+    base_id: str,
+    *,
+    needs_profile: bool = True,
+    sampling_xor: bool = False,
+    thinking: tuple[str, ...] = (),
+    native_json: bool = False,
+) -> Model:
+    return Model(base_id, CHAT, "anthropic", needs_profile, sampling_xor, thinking=thinking, native_json=native_json)
 
 
 def _embedding(base_id: str, family: str) -> Model:

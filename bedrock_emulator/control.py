@@ -1,4 +1,5 @@
 """The `/_emulator` control API tests use: health, request log, fault injection, gates and reset."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,7 +34,7 @@ def add_control_routes(app: web.Application, key: web.AppKey) -> None:
     async def add_fault(request: web.Request) -> web.Response:
         try:
             rule = parse_rule(orjson.loads(await request.read()))
-        except (ValueError, TypeError) as error:     # orjson.JSONDecodeError is a ValueError
+        except (ValueError, TypeError) as error:  # orjson.JSONDecodeError is a ValueError
             return _json({"error": str(error)}, status=400)
         state(request).faults.add(rule)
         return _json({"faults": state(request).faults.describe()})
@@ -64,16 +65,18 @@ def add_control_routes(app: web.Application, key: web.AppKey) -> None:
             part.clear()
         return _json({"ok": True})
 
-    app.router.add_routes([
-        web.get("/_emulator/health", health),
-        web.get("/_emulator/log", log),
-        web.delete("/_emulator/log", clear_log),
-        web.get("/_emulator/faults", faults),
-        web.post("/_emulator/faults", add_fault),
-        web.delete("/_emulator/faults", clear_faults),
-        web.get("/_emulator/gates/{key}", gate),
-        web.post("/_emulator/gates/{key}/release", release_gate),
-        web.delete("/_emulator/gates", clear_gates),
-        web.delete("/_emulator/cache", clear_cache),
-        web.post("/_emulator/reset", reset),
-    ])
+    app.router.add_routes(
+        [
+            web.get("/_emulator/health", health),
+            web.get("/_emulator/log", log),
+            web.delete("/_emulator/log", clear_log),
+            web.get("/_emulator/faults", faults),
+            web.post("/_emulator/faults", add_fault),
+            web.delete("/_emulator/faults", clear_faults),
+            web.get("/_emulator/gates/{key}", gate),
+            web.post("/_emulator/gates/{key}/release", release_gate),
+            web.delete("/_emulator/gates", clear_gates),
+            web.delete("/_emulator/cache", clear_cache),
+            web.post("/_emulator/reset", reset),
+        ]
+    )

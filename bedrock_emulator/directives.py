@@ -3,6 +3,7 @@
 Directives travel inside ordinary prompt text, so a test can steer the emulator through any client
 (boto3, the gateway, an OpenAI SDK) without a private channel.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,11 @@ def message_text(message: dict[str, Any] | None) -> str:
     """The message's text blocks joined by newlines; other blocks, and system text, carry no directives."""
     if not message or not isinstance(message.get("content"), list):
         return ""
-    return "\n".join(block["text"] for block in message["content"] if isinstance(block, dict)
-                     and isinstance(block.get("text"), str) and not block["text"].startswith(SYSTEM_TEXT))
+    return "\n".join(
+        block["text"]
+        for block in message["content"]
+        if isinstance(block, dict) and isinstance(block.get("text"), str) and not block["text"].startswith(SYSTEM_TEXT)
+    )
 
 
 def parse(text: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """Bedrock's runtime exceptions as the emulator returns them: names, HTTP statuses and wire headers."""
+
 from __future__ import annotations
 
 # name -> (HTTP status, default message); statuses from the botocore 1.44.8 service model.
@@ -9,12 +10,19 @@ ERRORS: dict[str, tuple[int, str]] = {
     "ModelTimeoutException": (408, "Model has timed out in processing the request. Try your request again."),
     "ModelErrorException": (424, "The model encountered an error processing the request."),
     "ThrottlingException": (429, "Too many requests, please wait before trying again."),
-    "ModelNotReadyException": (429, "Model is not ready to serve inference requests. The AWS SDK will "
-                                    "automatically retry the operation."),
-    "ServiceQuotaExceededException": (400, "Your request exceeds the service quota for your account. You can "
-                                           "view your quotas at https://aws.amazon.com/console/."),
-    "InternalServerException": (500, "The system encountered an unexpected error during processing. "
-                                     "Try your request again."),
+    "ModelNotReadyException": (
+        429,
+        "Model is not ready to serve inference requests. The AWS SDK will automatically retry the operation.",
+    ),
+    "ServiceQuotaExceededException": (
+        400,
+        "Your request exceeds the service quota for your account. You can "
+        "view your quotas at https://aws.amazon.com/console/.",
+    ),
+    "InternalServerException": (
+        500,
+        "The system encountered an unexpected error during processing. Try your request again.",
+    ),
     "ServiceUnavailableException": (503, "Bedrock is unable to process your request."),
     "SerializationException": (400, "The request body is not valid JSON."),
 }

@@ -3,6 +3,7 @@
 Header blocks depend only on the event kind, so they are built once; encoding a frame is then two
 CRC32s over bytes already in memory.
 """
+
 from __future__ import annotations
 
 import struct
@@ -32,8 +33,7 @@ def event_headers(kind: str) -> bytes:
 
 @lru_cache(maxsize=16)
 def exception_headers(member: str) -> bytes:
-    return _headers({":exception-type": member, ":content-type": "application/json",
-                     ":message-type": "exception"})
+    return _headers({":exception-type": member, ":content-type": "application/json", ":message-type": "exception"})
 
 
 def frame(headers: bytes, payload: bytes) -> bytes:

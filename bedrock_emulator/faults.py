@@ -1,4 +1,5 @@
 """The emulator's adjustable state: start-up knobs, injected faults and the gates tests release."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,10 +16,10 @@ GATE_TIMEOUT_SECONDS = 30.0
 class Knobs:
     """Fixed for the life of the process (command-line options)."""
 
-    latency_ms: int = 0             # added before every model answer
-    stream_deltas: int = 0          # text deltas per streamed answer; 0 = about one per word
-    stream_interval_ms: int = 0     # pause between streamed deltas
-    large_answer_kb: int = 0        # pad the default answer to about this size
+    latency_ms: int = 0  # added before every model answer
+    stream_deltas: int = 0  # text deltas per streamed answer; 0 = about one per word
+    stream_interval_ms: int = 0  # pause between streamed deltas
+    large_answer_kb: int = 0  # pad the default answer to about this size
 
 
 @dataclass
@@ -29,12 +30,14 @@ class FaultRule:
     region: str | None = None
     operation: str | None = None
     model_id: str | None = None
-    count: int | None = None        # None = until cleared
+    count: int | None = None  # None = until cleared
 
     def matches(self, operation: str, region: str | None, model_id: str) -> bool:
-        return ((self.operation is None or self.operation == operation)
-                and (self.region is None or self.region == region)
-                and (self.model_id is None or self.model_id == model_id))
+        return (
+            (self.operation is None or self.operation == operation)
+            and (self.region is None or self.region == region)
+            and (self.model_id is None or self.model_id == model_id)
+        )
 
 
 def parse_rule(spec: Any) -> FaultRule:
@@ -49,9 +52,15 @@ def parse_rule(spec: Any) -> FaultRule:
         raise ValueError(f"unknown error {error!r}")
     if spec.get("operation") not in (None, *OPERATIONS):
         raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}")
-    rule = FaultRule(error=canonical_error_name(str(error)) if error else None, message=spec.get("message"),
-                     hang_ms=int(spec.get("hang_ms") or 0), region=spec.get("region"),
-                     operation=spec.get("operation"), model_id=spec.get("model_id"), count=spec.get("count"))
+    rule = FaultRule(
+        error=canonical_error_name(str(error)) if error else None,
+        message=spec.get("message"),
+        hang_ms=int(spec.get("hang_ms") or 0),
+        region=spec.get("region"),
+        operation=spec.get("operation"),
+        model_id=spec.get("model_id"),
+        count=spec.get("count"),
+    )
     if rule.error is None and not rule.hang_ms:
         raise ValueError("give an error, a hang_ms, or both")
     if rule.count is not None and (not isinstance(rule.count, int) or rule.count < 1):
@@ -106,8 +115,8 @@ class Gates:
         gate.waiting += 1
         try:
             await asyncio.wait_for(gate.event.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass    # a forgotten release must not hold a connection forever
+        except TimeoutError:
+            pass  # a forgotten release must not hold a connection forever
         finally:
             gate.waiting -= 1
 
@@ -120,5 +129,5 @@ class Gates:
 
     def clear(self) -> None:
         for gate in self._gates.values():
-            gate.event.set()    # nobody stays stuck behind a gate that no longer exists
+            gate.event.set()  # nobody stays stuck behind a gate that no longer exists
         self._gates.clear()

@@ -4,20 +4,22 @@
 body is answered by `claude` (checked by `validation.validate_claude`), since it shares the synthetic
 model, streaming and prompt-cache accounting with Converse.
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
 import struct
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from bedrock_emulator.catalog import Model
 from bedrock_emulator.errors import validation
 from bedrock_emulator.usage import tokens
 
-InvokeResult = tuple[dict[str, Any], int]         # (response body, input token count)
+InvokeResult = tuple[dict[str, Any], int]  # (response body, input token count)
 InvokeHandler = Callable[[dict[str, Any], Model], InvokeResult]
 
 TITAN_V2_DIMENSIONS = (256, 512, 1024)
@@ -76,12 +78,19 @@ def cohere_v3(body: dict[str, Any], model: Model) -> InvokeResult:
     if len(texts) > COHERE_MAX_TEXTS:
         raise malformed(f"#/texts: expected maximum item count: {COHERE_MAX_TEXTS}, found: {len(texts)}")
     if body.get("input_type") not in COHERE_INPUT_TYPES:
-        raise malformed("#: required key [input_type] not found" if "input_type" not in body
-                        else f"#/input_type: {body['input_type']} is not a valid enum value")
+        raise malformed(
+            "#: required key [input_type] not found"
+            if "input_type" not in body
+            else f"#/input_type: {body['input_type']} is not a valid enum value"
+        )
     if body.get("truncate", "NONE") not in COHERE_TRUNCATE:
         raise malformed(f"#/truncate: {body['truncate']} is not a valid enum value")
-    answer = {"embeddings": [list(embedding(text, 1024)) for text in texts], "id": str(uuid.uuid4()),
-              "response_type": "embeddings_floats", "texts": texts}
+    answer = {
+        "embeddings": [list(embedding(text, 1024)) for text in texts],
+        "id": str(uuid.uuid4()),
+        "response_type": "embeddings_floats",
+        "texts": texts,
+    }
     return answer, sum(tokens(len(text)) for text in texts)
 
 

@@ -3,6 +3,7 @@
 Answers are deterministic so tests can assert on them: a fixed sentence describing what was received,
 tool calls for tools named in the prompt, a summary of a tool result, optional reasoning first.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,14 +24,30 @@ from bedrock_emulator.faults import Knobs
 GREETING = "This is a synthetic answer from the Bedrock emulator."
 THINKING_TYPES = ("enabled", "adaptive")
 MEDIA = ("image", "document", "video", "audio")
-_FILLER = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
-           "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa")
+_FILLER = (
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+)
 _WORD = re.compile(r"\S+\s*")
 
 
 @dataclass
 class Answer:
-    blocks: list[dict[str, Any]]      # ConverseResponse output.message.content
+    blocks: list[dict[str, Any]]  # ConverseResponse output.message.content
     stop_reason: str
     output_tokens: int
 
@@ -60,14 +77,16 @@ def _media_sentences(messages: list[dict[str, Any]]) -> list[str]:
             for kind in MEDIA:
                 if isinstance(block, dict) and isinstance(block.get(kind), dict):
                     seen[kind][block[kind].get("format", "unknown")] += 1
-    return [f"I received {_plural(sum(formats.values()), kind)} ({', '.join(formats)})."
-            for kind, formats in seen.items() if formats]
+    return [
+        f"I received {_plural(sum(formats.values()), kind)} ({', '.join(formats)})."
+        for kind, formats in seen.items()
+        if formats
+    ]
 
 
 def default_text(body: dict[str, Any], knobs: Knobs) -> str:
     messages = body.get("messages") or []
-    sentences = [GREETING, f"The conversation has {_plural(len(messages), 'message')}.",
-                 *_media_sentences(messages)]
+    sentences = [GREETING, f"The conversation has {_plural(len(messages), 'message')}.", *_media_sentences(messages)]
     text = " ".join(sentences)
     if knobs.large_answer_kb:
         # Filler words average 6.5 characters with their space.
@@ -85,7 +104,7 @@ def _limit(text: str, config: dict[str, Any]) -> tuple[str, str]:
     stop_reason = "end_turn"
     cuts = [text.find(seq) for seq in config.get("stopSequences") or [] if seq and seq in text]
     if cuts:
-        text, stop_reason = text[:min(cuts)], "stop_sequence"
+        text, stop_reason = text[: min(cuts)], "stop_sequence"
     max_tokens = config.get("maxTokens")
     if max_tokens is not None:
         pieces = words(text)
@@ -148,7 +167,7 @@ def output_tokens(blocks: list[dict[str, Any]]) -> int:
 def json_answer(schema: dict[str, Any], text: str) -> str:
     """An instance of `schema` as spaced JSON (so it streams in several deltas); `name=value` in the
     prompt fills string properties of that name."""
-    names = list((schema.get("properties") or {}))
+    names = list(schema.get("properties") or {})
     given = {name: value for name in names if (value := toolcalls.given(name, text)) is not None}
     return json.dumps(structured.instance(schema, given))
 

@@ -4,6 +4,7 @@ Model routes run in order: injected fault -> model id -> Bedrock's validation ->
 Every model request is recorded in the request log, including whether a stream finished or the client
 went away first.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,16 +12,23 @@ import re
 import signal
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
 
-from bedrock_emulator import catalog, claude, directives as directive, invoke, scenarios, streaming
+from bedrock_emulator import catalog, claude, invoke, scenarios, streaming
+from bedrock_emulator import directives as directive
 from bedrock_emulator.control import add_control_routes
-from bedrock_emulator.errors import (CONTEXT_TOO_LONG, BedrockError, canonical_error_name,
-                                     canonical_stream_error, validation)
+from bedrock_emulator.errors import (
+    CONTEXT_TOO_LONG,
+    BedrockError,
+    canonical_error_name,
+    canonical_stream_error,
+    validation,
+)
 from bedrock_emulator.faults import FaultBook, Gates, Knobs
 from bedrock_emulator.requestlog import RequestLog
 from bedrock_emulator.usage import PromptCache, measure, tokens
@@ -73,8 +81,12 @@ def region_of(request: web.Request) -> str | None:
 
 
 def error_response(error: BedrockError, request_id: str) -> web.Response:
-    return web.Response(status=error.status, body=orjson.dumps({"message": error.message}), content_type=JSON,
-                        headers={"x-amzn-ErrorType": error.error_type_header, "x-amzn-RequestId": request_id})
+    return web.Response(
+        status=error.status,
+        body=orjson.dumps({"message": error.message}),
+        content_type=JSON,
+        headers={"x-amzn-ErrorType": error.error_type_header, "x-amzn-RequestId": request_id},
+    )
 
 
 async def _apply_fault(call: Call) -> None:
@@ -114,8 +126,9 @@ def _stream_error(directives: dict[str, str]) -> str | None:
     return member
 
 
-async def _prepare_answer(call: Call, view: dict[str, Any] | None = None
-                          ) -> tuple[scenarios.Answer, dict[str, str], dict[str, int]]:
+async def _prepare_answer(
+    call: Call, view: dict[str, Any] | None = None
+) -> tuple[scenarios.Answer, dict[str, str], dict[str, int]]:
     """(answer, directives, usage) or a BedrockError for a Converse body, or for `view`, the Converse-shaped
     view of an already validated native (Claude) body."""
     model = catalog.resolve_chat(call.model_id)
@@ -134,8 +147,12 @@ async def converse(call: Call) -> web.StreamResponse:
     answer, directives, usage = await _prepare_answer(call)
     if "gate" in directives:
         await call.state.gates.wait(directives["gate"] or "default")
-    payload = {"output": {"message": {"role": "assistant", "content": answer.blocks}},
-               "stopReason": answer.stop_reason, "usage": usage, "metrics": {"latencyMs": call.elapsed_ms}}
+    payload = {
+        "output": {"message": {"role": "assistant", "content": answer.blocks}},
+        "stopReason": answer.stop_reason,
+        "usage": usage,
+        "metrics": {"latencyMs": call.elapsed_ms},
+    }
     call.entry["status"] = 200
     return web.Response(body=orjson.dumps(payload), content_type=JSON, headers=call.headers)
 
@@ -144,10 +161,13 @@ async def converse_stream(call: Call) -> web.StreamResponse:
     answer, directives, usage = await _prepare_answer(call)
     paced = directive.pace(directives)
     knobs = call.state.knobs
-    steps = streaming.plan(answer, deltas=paced[0] if paced else knobs.stream_deltas,
-                           interval_ms=paced[1] if paced else knobs.stream_interval_ms,
-                           gate=(directives["gate"] or "default") if "gate" in directives else None,
-                           stream_error=_stream_error(directives))
+    steps = streaming.plan(
+        answer,
+        deltas=paced[0] if paced else knobs.stream_deltas,
+        interval_ms=paced[1] if paced else knobs.stream_interval_ms,
+        gate=(directives["gate"] or "default") if "gate" in directives else None,
+        stream_error=_stream_error(directives),
+    )
     return await _send_stream(call, steps, usage)
 
 
@@ -166,8 +186,7 @@ async def _send_stream(call: Call, steps: list[streaming.Step], usage: dict[str,
     return response
 
 
-async def _play(call: Call, response: web.StreamResponse, steps: list[streaming.Step],
-                usage: dict[str, int]) -> None:
+async def _play(call: Call, response: web.StreamResponse, steps: list[streaming.Step], usage: dict[str, int]) -> None:
     """Send the frames, batching those with no pause between them into one write."""
     pending: list[bytes] = []
     for kind, value in steps:
@@ -195,8 +214,11 @@ async def invoke_model(call: Call) -> web.StreamResponse:
     await _obey(call, directive.parse(invoke.directive_text(call.body)))
     answer, input_tokens = invoke.invoke(call.body, model)
     call.entry["status"] = 200
-    return web.Response(body=orjson.dumps(answer), content_type=JSON,
-                        headers={**call.headers, "X-Amzn-Bedrock-Input-Token-Count": str(input_tokens)})
+    return web.Response(
+        body=orjson.dumps(answer),
+        content_type=JSON,
+        headers={**call.headers, "X-Amzn-Bedrock-Input-Token-Count": str(input_tokens)},
+    )
 
 
 async def _claude_answer(call: Call) -> tuple[scenarios.Answer, dict[str, str], dict[str, int]]:
@@ -212,17 +234,25 @@ async def _invoke_claude(call: Call) -> web.StreamResponse:
     if "gate" in directives:
         await call.state.gates.wait(directives["gate"] or "default")
     call.entry["status"] = 200
-    return web.Response(body=orjson.dumps(claude.message(answer, usage, call.model_id)), content_type=JSON,
-                        headers={**call.headers, "X-Amzn-Bedrock-Input-Token-Count": str(usage["inputTokens"])})
+    return web.Response(
+        body=orjson.dumps(claude.message(answer, usage, call.model_id)),
+        content_type=JSON,
+        headers={**call.headers, "X-Amzn-Bedrock-Input-Token-Count": str(usage["inputTokens"])},
+    )
 
 
 async def invoke_stream(call: Call) -> web.StreamResponse:
     answer, directives, usage = await _claude_answer(call)
     paced, knobs = directive.pace(directives), call.state.knobs
-    steps = claude.stream_plan(answer, usage, call.model_id, deltas=paced[0] if paced else knobs.stream_deltas,
-                               interval_ms=paced[1] if paced else knobs.stream_interval_ms,
-                               gate=(directives["gate"] or "default") if "gate" in directives else None,
-                               stream_error=_stream_error(directives))
+    steps = claude.stream_plan(
+        answer,
+        usage,
+        call.model_id,
+        deltas=paced[0] if paced else knobs.stream_deltas,
+        interval_ms=paced[1] if paced else knobs.stream_interval_ms,
+        gate=(directives["gate"] or "default") if "gate" in directives else None,
+        stream_error=_stream_error(directives),
+    )
     return await _send_stream(call, steps, usage)
 
 
@@ -254,8 +284,7 @@ async def model_route(request: web.Request) -> web.StreamResponse:
         body = None
     request_id = str(uuid.uuid4())
     operation, model_id, region = request.match_info["operation"], request.match_info["model_id"], region_of(request)
-    entry = state.log.start(request_id=request_id, operation=operation, model_id=model_id, region=region,
-                            body=body)
+    entry = state.log.start(request_id=request_id, operation=operation, model_id=model_id, region=region, body=body)
     call = Call(request, state, operation, model_id, region, body, request_id, entry)
     try:
         await _apply_fault(call)
@@ -266,7 +295,7 @@ async def model_route(request: web.Request) -> web.StreamResponse:
         entry["status"] = error.status
         return error_response(error, request_id)
     except asyncio.CancelledError:
-        entry["client_disconnected"] = True   # the client hung up while we waited
+        entry["client_disconnected"] = True  # the client hung up while we waited
         raise
     except Exception as error:  # noqa: BLE001 - a request the emulator cannot model must still parse in boto3
         entry["status"] = 500
@@ -278,7 +307,7 @@ def build_app(knobs: Knobs | None = None) -> web.Application:
     app[STATE] = EmulatorState(knobs or Knobs())
     # A greedy model id, because an inference-profile ARN arrives with its `/` decoded.
     operations = "|".join(OPERATIONS)
-    app.router.add_post(r"/model/{model_id:.+}/{operation:%s}" % operations, model_route)
+    app.router.add_post("/model/{model_id:.+}/{operation:" + operations + "}", model_route)
     add_control_routes(app, STATE)
     return app
 
@@ -300,11 +329,17 @@ async def serve(host: str, port: int, knobs: Knobs, on_ready: Callable[[str], No
         await runner.cleanup()
 
 
-def run(*, host: str = "127.0.0.1", port: int = 8711, knobs: Knobs | None = None,
-        on_ready: Callable[[str], None] | None = None) -> None:
+def run(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8711,
+    knobs: Knobs | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
     """Serve until SIGINT/SIGTERM. `on_ready` receives the base URL once the socket listens."""
     try:
         import uvloop  # optional: faster event loop when installed
+
         uvloop.install()
     except ImportError:
         pass

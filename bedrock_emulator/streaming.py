@@ -3,6 +3,7 @@
 A step is an encoded frame, a pause, a gate to wait at, or the closing metadata event (whose usage and
 latency are only known at the end). Frames the answer always repeats are encoded once and cached.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -16,7 +17,7 @@ from bedrock_emulator.scenarios import Answer, words
 
 FRAME, PAUSE, GATE, METADATA = "frame", "pause", "gate", "metadata"
 Step = tuple[str, Any]
-MAX_WORD_DELTAS = 256        # past this, several words share a delta so huge answers stay cheap
+MAX_WORD_DELTAS = 256  # past this, several words share a delta so huge answers stay cheap
 
 MESSAGE_START = event("messageStart", {"role": "assistant"})
 
@@ -55,7 +56,7 @@ def _split_json(raw: str) -> list[str]:
     # Real tool input arrives as several partial-JSON fragments; always send at least two.
     parts = max(2, min(8, len(raw) // 16))
     step = -(-len(raw) // parts)
-    return [raw[start:start + step] for start in range(0, len(raw), step)]
+    return [raw[start : start + step] for start in range(0, len(raw), step)]
 
 
 def _block_frames(index: int, block: dict[str, Any], deltas: int) -> list[tuple[bool, bytes]]:
@@ -64,18 +65,42 @@ def _block_frames(index: int, block: dict[str, Any], deltas: int) -> list[tuple[
         frames = [(True, _text_delta(index, piece)) for piece in chunks(block["text"], deltas)]
     elif "reasoningContent" in block:
         reasoning = block["reasoningContent"]["reasoningText"]
-        frames = [(True, event("contentBlockDelta", {"contentBlockIndex": index,
-                                                     "delta": {"reasoningContent": {"text": piece}}}))
-                  for piece in chunks(reasoning["text"])]
-        frames.append((True, event("contentBlockDelta", {
-            "contentBlockIndex": index, "delta": {"reasoningContent": {"signature": reasoning["signature"]}}})))
+        frames = [
+            (
+                True,
+                event(
+                    "contentBlockDelta", {"contentBlockIndex": index, "delta": {"reasoningContent": {"text": piece}}}
+                ),
+            )
+            for piece in chunks(reasoning["text"])
+        ]
+        frames.append(
+            (
+                True,
+                event(
+                    "contentBlockDelta",
+                    {"contentBlockIndex": index, "delta": {"reasoningContent": {"signature": reasoning["signature"]}}},
+                ),
+            )
+        )
     else:
         tool = block["toolUse"]
-        frames = [(False, event("contentBlockStart", {"contentBlockIndex": index, "start": {
-            "toolUse": {"toolUseId": tool["toolUseId"], "name": tool["name"]}}}))]
-        frames += [(True, event("contentBlockDelta", {"contentBlockIndex": index,
-                                                      "delta": {"toolUse": {"input": piece}}}))
-                   for piece in _split_json(orjson.dumps(tool["input"]).decode())]
+        frames = [
+            (
+                False,
+                event(
+                    "contentBlockStart",
+                    {
+                        "contentBlockIndex": index,
+                        "start": {"toolUse": {"toolUseId": tool["toolUseId"], "name": tool["name"]}},
+                    },
+                ),
+            )
+        ]
+        frames += [
+            (True, event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}))
+            for piece in _split_json(orjson.dumps(tool["input"]).decode())
+        ]
     frames.append((False, _block_stop(index)))
     return frames
 
@@ -87,8 +112,9 @@ def exception_frame(member: str) -> bytes:
     return stream_exception(member, payload)
 
 
-def plan(answer: Answer, *, deltas: int = 0, interval_ms: int = 0, gate: str | None = None,
-         stream_error: str | None = None) -> list[Step]:
+def plan(
+    answer: Answer, *, deltas: int = 0, interval_ms: int = 0, gate: str | None = None, stream_error: str | None = None
+) -> list[Step]:
     """The steps of one streamed answer. A gate waits after the first delta; a stream error follows the second."""
     steps: list[Step] = [(FRAME, MESSAGE_START)]
     sent = 0

@@ -5,6 +5,7 @@ string, and, as Claude requires, every object schema must close itself with `add
 The answer is an instance of the schema, built from it deterministically (`instance`), so a test can
 parse it and validate it against the schema it sent. The same builder fills forced tool calls' arguments.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,16 @@ from bedrock_emulator.errors import validation
 
 _FROM_MODEL = "The model returned the following errors: "
 NOT_SUPPORTED = "This model doesn't support the outputConfig.textFormat field. Remove it and try again."
-BAD_TYPE = ("1 validation error detected: Value '{}' at 'outputConfig.textFormat.type' failed to satisfy "
-            "constraint: Member must satisfy enum value set: [json_schema]")
+BAD_TYPE = (
+    "1 validation error detected: Value '{}' at 'outputConfig.textFormat.type' failed to satisfy "
+    "constraint: Member must satisfy enum value set: [json_schema]"
+)
 NO_SCHEMA = "outputConfig.textFormat.structure.jsonSchema.schema is required for the json_schema type."
 BAD_SCHEMA = "The JSON schema in outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON: {}"
 NOT_OBJECT = _FROM_MODEL + "output_format.schema: The root of the schema must be of type 'object'"
-OPEN_OBJECT = _FROM_MODEL + ("output_format.schema: For 'object' type, 'additionalProperties' must be explicitly "
-                             "set to false")
+OPEN_OBJECT = _FROM_MODEL + (
+    "output_format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false"
+)
 SUBSCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
 SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 SUBSCHEMAS = ("items", "additionalProperties", "not")
@@ -109,9 +113,12 @@ def instance(schema: Any, given: dict[str, str] | None = None, depth: int = 0, r
     if kind == "object":
         properties = schema.get("properties") or {}
         names = schema.get("required") or list(properties)
-        return {name: given[name] if name in given and _takes_text(properties.get(name) or {})
-                else instance(properties.get(name) or {}, given, depth + 1, root) for name in names}
+        return {
+            name: given[name]
+            if name in given and _takes_text(properties.get(name) or {})
+            else instance(properties.get(name) or {}, given, depth + 1, root)
+            for name in names
+        }
     if kind == "array":
-        return [instance(schema.get("items") or {}, given, depth + 1, root)
-                for _ in range(schema.get("minItems") or 0)]
+        return [instance(schema.get("items") or {}, given, depth + 1, root) for _ in range(schema.get("minItems") or 0)]
     return SCALARS.get(kind, "sample")

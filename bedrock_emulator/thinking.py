@@ -6,6 +6,7 @@ than 1, a top_p below 0.95 and a forced tool choice; and the assistant turn hold
 when it is the turn just before the final user message, must start with its signed reasoning block,
 carried back unchanged (the emulator signs each reasoning text with `claude.signature_of`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,20 +22,28 @@ _FROM_MODEL = "The model returned the following errors: "
 
 UNSUPPORTED = _FROM_MODEL + "thinking.type: `{}` thinking is not supported by this model"
 BUDGET_TOO_SMALL = _FROM_MODEL + "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-BUDGET_OVER_MAX = _FROM_MODEL + ("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
-                                 "documentation at https://docs.claude.com/en/docs/build-with-claude/"
-                                 "extended-thinking#max-tokens-and-context-window-size")
-BAD_EFFORT = ("1 validation error detected: Value '{}' at 'outputConfig.effort' failed to satisfy constraint: "
-              "Member must satisfy enum value set: [low, medium, high, max]")
-TEMPERATURE = _FROM_MODEL + ("`temperature` may only be set to 1 when thinking is enabled. Please consult our "
-                             "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking")
+BUDGET_OVER_MAX = _FROM_MODEL + (
+    "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
+    "documentation at https://docs.claude.com/en/docs/build-with-claude/"
+    "extended-thinking#max-tokens-and-context-window-size"
+)
+BAD_EFFORT = (
+    "1 validation error detected: Value '{}' at 'outputConfig.effort' failed to satisfy constraint: "
+    "Member must satisfy enum value set: [low, medium, high, max]"
+)
+TEMPERATURE = _FROM_MODEL + (
+    "`temperature` may only be set to 1 when thinking is enabled. Please consult our "
+    "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
 TOP_P = _FROM_MODEL + "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled."
 FORCED_TOOL = _FROM_MODEL + "Thinking may not be enabled when tool_choice forces tool use."
 BAD_SIGNATURE = _FROM_MODEL + "messages.{}.content.{}: Invalid `signature` in `thinking` block"
-MISSING_THINKING = _FROM_MODEL + ("messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but "
-                                  "found `{}`. When `thinking` is enabled, a final `assistant` message must start "
-                                  "with a thinking block (preceeding the lastmost set of `tool_use` and "
-                                  "`tool_result` blocks).")
+MISSING_THINKING = _FROM_MODEL + (
+    "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but "
+    "found `{}`. When `thinking` is enabled, a final `assistant` message must start "
+    "with a thinking block (preceeding the lastmost set of `tool_use` and "
+    "`tool_result` blocks)."
+)
 
 
 def config(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -86,8 +95,11 @@ def _check_replay(messages: list[dict[str, Any]]) -> None:
     index = len(messages) - 2
     turn = messages[index]
     content = turn.get("content") or []
-    if turn.get("role") == "assistant" and any("toolUse" in block for block in content) \
-            and "reasoningContent" not in content[0]:
+    if (
+        turn.get("role") == "assistant"
+        and any("toolUse" in block for block in content)
+        and "reasoningContent" not in content[0]
+    ):
         raise validation(MISSING_THINKING.format(index, _claude_type(content[0])))
 
 

@@ -1,4 +1,5 @@
 """Deterministic tool calls: which tools the synthetic model calls and with what arguments."""
+
 from __future__ import annotations
 
 import base64
@@ -94,9 +95,16 @@ def tool_use_id(seed: str) -> str:
 def tool_use_blocks(body: dict[str, Any], specs: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     # The id depends on the conversation so far, so each turn's calls get fresh ids.
     turn = f"{len(body.get('messages') or [])}:{text}"
-    return [{"toolUse": {"toolUseId": tool_use_id(f"{turn}:{index}:{spec['name']}"), "name": spec["name"],
-                         "input": arguments(spec, text)}}
-            for index, spec in enumerate(specs)]
+    return [
+        {
+            "toolUse": {
+                "toolUseId": tool_use_id(f"{turn}:{index}:{spec['name']}"),
+                "name": spec["name"],
+                "input": arguments(spec, text),
+            }
+        }
+        for index, spec in enumerate(specs)
+    ]
 
 
 def intro(specs: list[dict[str, Any]]) -> str:
@@ -108,8 +116,11 @@ def intro(specs: list[dict[str, Any]]) -> str:
 def tool_results(message: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not message:
         return []
-    return [block["toolResult"] for block in message.get("content") or []
-            if isinstance(block, dict) and isinstance(block.get("toolResult"), dict)]
+    return [
+        block["toolResult"]
+        for block in message.get("content") or []
+        if isinstance(block, dict) and isinstance(block.get("toolResult"), dict)
+    ]
 
 
 def result_preview(result: dict[str, Any], limit: int = 80) -> str:

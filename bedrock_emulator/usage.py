@@ -6,6 +6,7 @@ request reads the longest prefix an earlier request wrote that ends at one of it
 `LOOKBACK` blocks before one, and writes the rest up to its last point: an agent whose conversation grows
 each turn (moving its last cache point along) still reads the history the previous turn cached.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,16 +17,16 @@ from typing import Any
 import orjson
 
 CACHE_ENTRIES = 10_000
-LOOKBACK = 20               # blocks before a cache point where Claude also looks for a cached prefix
+LOOKBACK = 20  # blocks before a cache point where Claude also looks for a cached prefix
 
 
 @dataclass(frozen=True)
 class Prompt:
-    input_chars: int             # system + message text after the last cache point
-    cached_chars: int            # everything before the last cache point (tools included)
-    prefix_key: str | None       # identifies that prefix; None without a cache point
-    checkpoints: tuple[tuple[str, int], ...] = ()   # (prefix key, chars) written: one per cache point
-    candidates: tuple[tuple[str, int], ...] = ()    # (prefix key, chars) a cache hit may end at
+    input_chars: int  # system + message text after the last cache point
+    cached_chars: int  # everything before the last cache point (tools included)
+    prefix_key: str | None  # identifies that prefix; None without a cache point
+    checkpoints: tuple[tuple[str, int], ...] = ()  # (prefix key, chars) written: one per cache point
+    candidates: tuple[tuple[str, int], ...] = ()  # (prefix key, chars) a cache hit may end at
 
 
 def tokens(chars: int) -> int:
@@ -90,9 +91,10 @@ def measure(body: dict[str, Any], model_id: str) -> Prompt:
     ends = sorted({end for point in points for end in range(max(1, point - LOOKBACK), point + 1)})
     candidates = tuple((keys[end], chars_before[end]) for end in ends if chars_before[end])
     cached = chars_before[points[-1]]
-    cached_text = sum(chars for _, chars, is_text in pieces[:points[-1]] if is_text)
-    return Prompt(text_chars - cached_text, cached, checkpoints[-1][0] if checkpoints else None, checkpoints,
-                  candidates)
+    cached_text = sum(chars for _, chars, is_text in pieces[: points[-1]] if is_text)
+    return Prompt(
+        text_chars - cached_text, cached, checkpoints[-1][0] if checkpoints else None, checkpoints, candidates
+    )
 
 
 class PromptCache:
@@ -114,9 +116,13 @@ class PromptCache:
             while len(self._seen) > self._size:
                 self._seen.popitem(last=False)
         input_tokens = max(1, tokens(prompt.input_chars))
-        return {"inputTokens": input_tokens, "outputTokens": output_tokens,
-                "totalTokens": input_tokens + output_tokens + read + write,
-                "cacheReadInputTokens": read, "cacheWriteInputTokens": write}
+        return {
+            "inputTokens": input_tokens,
+            "outputTokens": output_tokens,
+            "totalTokens": input_tokens + output_tokens + read + write,
+            "cacheReadInputTokens": read,
+            "cacheWriteInputTokens": write,
+        }
 
     def clear(self) -> None:
         self._seen.clear()

@@ -5,6 +5,7 @@ Thinking rules live in `thinking`, structured-output (`outputConfig.textFormat`)
 botocore already rejects missing members and wrong types before sending; these are the rules only the
 service enforces, so the gateway's error paths meet the same answers they would meet in AWS.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,23 +18,35 @@ from bedrock_emulator.errors import validation
 ROLES = ("user", "assistant")
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
-START_WITH_USER = ("A conversation must start with a user message. Try again with a conversation that starts "
-                   "with a user message.")
-ALTERNATE = ("A conversation must alternate between user and assistant roles. Make sure the conversation "
-             "alternates between user and assistant roles and try again.")
-BLANK_TEXT = ("The text field in the ContentBlock object at messages.{}.content.{} is blank. Add text to the "
-              "text field, and try again.")
-EMPTY_CONTENT = ("The content field in the Message object at messages.{} is empty. Add a ContentBlock object "
-                 "to the content field and try again.")
+START_WITH_USER = (
+    "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+)
+ALTERNATE = (
+    "A conversation must alternate between user and assistant roles. Make sure the conversation "
+    "alternates between user and assistant roles and try again."
+)
+BLANK_TEXT = (
+    "The text field in the ContentBlock object at messages.{}.content.{} is blank. Add text to the "
+    "text field, and try again."
+)
+EMPTY_CONTENT = (
+    "The content field in the Message object at messages.{} is empty. Add a ContentBlock object "
+    "to the content field and try again."
+)
 TOOL_CONFIG_NEEDED = "The toolConfig field must be defined when using toolUse and toolResult content blocks."
 MISSING_RESULTS = "Expected toolResult blocks at messages.{}.content for the following Ids: {}"
-EXTRA_RESULTS = ("The number of toolResult blocks at messages.{}.content exceeds the number of toolUse blocks "
-                 "of previous turn.")
-UNKNOWN_RESULT = ("The model returned the following errors: messages.{}.content: unexpected `tool_use_id` found "
-                  "in `tool_result` blocks: {}. Each `tool_result` block must have a corresponding `tool_use` "
-                  "block in the previous message.")
-SAMPLING_XOR = ("The model returned the following errors: `temperature` and `top_p` cannot both be specified "
-                "for this model. Please use only one.")
+EXTRA_RESULTS = (
+    "The number of toolResult blocks at messages.{}.content exceeds the number of toolUse blocks of previous turn."
+)
+UNKNOWN_RESULT = (
+    "The model returned the following errors: messages.{}.content: unexpected `tool_use_id` found "
+    "in `tool_result` blocks: {}. Each `tool_result` block must have a corresponding `tool_use` "
+    "block in the previous message."
+)
+SAMPLING_XOR = (
+    "The model returned the following errors: `temperature` and `top_p` cannot both be specified "
+    "for this model. Please use only one."
+)
 
 
 def _constraint(value: Any, where: str, rule: str) -> str:
@@ -60,8 +73,11 @@ def _check_roles(messages: list[Any]) -> None:
     for index, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
         if role not in ROLES:
-            raise validation(_constraint(role, f"messages.{index + 1}.member.role",
-                                         "Member must satisfy enum value set: [user, assistant]"))
+            raise validation(
+                _constraint(
+                    role, f"messages.{index + 1}.member.role", "Member must satisfy enum value set: [user, assistant]"
+                )
+            )
     if messages[0]["role"] != "user":
         raise validation(START_WITH_USER)
     for previous, current in zip(messages, messages[1:]):
@@ -87,8 +103,11 @@ def _check_content(messages: list[dict[str, Any]]) -> bool:
 
 
 def _ids(message: dict[str, Any], kind: str) -> list[str]:
-    return [block[kind].get("toolUseId", "") for block in message["content"]
-            if isinstance(block, dict) and isinstance(block.get(kind), dict)]
+    return [
+        block[kind].get("toolUseId", "")
+        for block in message["content"]
+        if isinstance(block, dict) and isinstance(block.get(kind), dict)
+    ]
 
 
 def _check_tool_results(messages: list[dict[str, Any]]) -> None:
@@ -115,8 +134,9 @@ def _check_inference(config: dict[str, Any], model: Model) -> None:
             raise validation(_constraint(value, f"inferenceConfig.{name}", f"Member must have value {rule}"))
     max_tokens = config.get("maxTokens")
     if max_tokens is not None and max_tokens < 1:
-        raise validation(_constraint(max_tokens, "inferenceConfig.maxTokens",
-                                     "Member must have value greater than or equal to 1"))
+        raise validation(
+            _constraint(max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")
+        )
     if model.sampling_xor and config.get("temperature") is not None and config.get("topP") is not None:
         raise validation(SAMPLING_XOR)
 
@@ -131,25 +151,35 @@ def _check_tool_config(tool_config: dict[str, Any] | None) -> None:
             continue
         name = spec.get("name", "")
         if not _TOOL_NAME.fullmatch(name):
-            raise validation(_constraint(name, f"toolConfig.tools.{index + 1}.member.toolSpec.name",
-                                         "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"))
+            raise validation(
+                _constraint(
+                    name,
+                    f"toolConfig.tools.{index + 1}.member.toolSpec.name",
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+                )
+            )
         names.append(name)
     chosen = ((tool_config.get("toolChoice") or {}).get("tool") or {}).get("name")
     if chosen is not None and chosen not in names:
-        raise validation(f"The model returned the following errors: tool_choice: Tool '{chosen}' not found "
-                         "in the provided tools.")
+        raise validation(
+            f"The model returned the following errors: tool_choice: Tool '{chosen}' not found in the provided tools."
+        )
 
 
 # InvokeModel with Claude's own body: the checks Bedrock and Claude apply beyond `claude.validate`'s schema.
-CLAUDE_ROLE = ("Malformed input request: #/messages/{}/role: {} is not a valid enum value, please reformat your "
-               "input and try again.")
+CLAUDE_ROLE = (
+    "Malformed input request: #/messages/{}/role: {} is not a valid enum value, please reformat your "
+    "input and try again."
+)
 CLAUDE_FIRST_USER = 'messages: first message must use the "user" role'
-CLAUDE_ALTERNATE = ('messages: roles must alternate between "user" and "assistant", but found multiple "{}" roles '
-                    'in a row')
+CLAUDE_ALTERNATE = (
+    'messages: roles must alternate between "user" and "assistant", but found multiple "{}" roles in a row'
+)
 CLAUDE_BLANK = "messages.{}.content.{}: text content blocks must contain non-whitespace text"
 CLAUDE_SYSTEM_BLANK = "system.{}: text content blocks must contain non-whitespace text"
-CLAUDE_EXTRA = ("Malformed input request: {}: extraneous key [{}] is not permitted, please reformat your input and "
-                "try again.")
+CLAUDE_EXTRA = (
+    "Malformed input request: {}: extraneous key [{}] is not permitted, please reformat your input and try again."
+)
 THINKING_KEYS = {"enabled": {"type", "budget_tokens"}, "adaptive": {"type", "display"}, "disabled": {"type"}}
 TOOL_KEYS = {"type", "name", "description", "input_schema", "cache_control"}
 

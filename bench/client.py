@@ -5,12 +5,13 @@ as Content-Length or chunked bodies; a streamed body is parsed as it arrives, ei
 Events (the gateway) or as `application/vnd.amazon.eventstream` frames (the emulator), and the
 arrival time of every content delta is kept, so first-delta latency, gaps and coalescing can be told.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 READ_TIMEOUT = 30.0
 SSE_CONTENT = b'"delta":{"content":"'
@@ -18,8 +19,13 @@ FRAME_CONTENT = b"contentBlockDelta"
 
 
 def build_request(host: str, port: int, path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/json",
-             "User-Agent: sbc-bench/1", f"Content-Length: {len(body)}"]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Content-Type: application/json",
+        "User-Agent: sbc-bench/1",
+        f"Content-Length: {len(body)}",
+    ]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
@@ -40,8 +46,9 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, byt
     return status, headers
 
 
-async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes],
-                     on_data: Callable[[bytes], None] | None = None) -> bytes:
+async def _read_body(
+    reader: asyncio.StreamReader, headers: dict[bytes, bytes], on_data: Callable[[bytes], None] | None = None
+) -> bytes:
     """The whole body; with `on_data`, each chunk is handed over as it arrives instead of kept."""
     if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
         parts = []
@@ -98,6 +105,7 @@ class Connection:
 
 # ---- closed-loop load -------------------------------------------------------------------------
 
+
 @dataclass
 class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
@@ -120,8 +128,9 @@ class LoadResult:
             self.error_samples.append(what[:200])
 
 
-async def closed_loop(host: str, port: int, raw: bytes, *, concurrency: int, requests: int = 0,
-                      duration_s: float = 0.0) -> LoadResult:
+async def closed_loop(
+    host: str, port: int, raw: bytes, *, concurrency: int, requests: int = 0, duration_s: float = 0.0
+) -> LoadResult:
     """`concurrency` connections sending `raw` back to back, until `requests` in all or `duration_s` passed."""
     result = LoadResult()
     remaining = [requests]
@@ -138,7 +147,7 @@ async def closed_loop(host: str, port: int, raw: bytes, *, concurrency: int, req
                 started = time.perf_counter()
                 try:
                     status, body = await connection.request(raw)
-                except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                     result.error(f"{type(exc).__name__}: {exc}")
                     await asyncio.sleep(0.01)
                     continue
@@ -158,15 +167,16 @@ async def closed_loop(host: str, port: int, raw: bytes, *, concurrency: int, req
 
 # ---- streams ----------------------------------------------------------------------------------
 
+
 @dataclass
 class StreamSample:
     status: int = 0
     started: float = 0.0
     first_byte: float | None = None
     content_times: list[float] = field(default_factory=list)
-    events: int = 0                  # SSE events or eventstream frames
-    transport_chunks: int = 0        # HTTP chunks that carried at least one content delta
-    shared_chunks: int = 0           # HTTP chunks that carried more than one content delta
+    events: int = 0  # SSE events or eventstream frames
+    transport_chunks: int = 0  # HTTP chunks that carried at least one content delta
+    shared_chunks: int = 0  # HTTP chunks that carried more than one content delta
     error: str | None = None
 
     @property
@@ -233,8 +243,9 @@ class EventStreamParser:
             sample.shared_chunks += contents > 1
 
 
-async def stream_once(host: str, port: int, raw: bytes, parser_class: type, *,
-                      connection: Connection | None = None) -> StreamSample:
+async def stream_once(
+    host: str, port: int, raw: bytes, parser_class: type, *, connection: Connection | None = None
+) -> StreamSample:
     sample = StreamSample()
     parser = parser_class(sample)
     own = connection is None
@@ -244,7 +255,7 @@ async def stream_once(host: str, port: int, raw: bytes, parser_class: type, *,
         sample.status, body = await connection.request(raw, parser.feed)
         if sample.status != 200:
             sample.error = f"HTTP {sample.status}"
-    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
         sample.error = f"{type(exc).__name__}: {exc}"
     finally:
         if own:
@@ -260,9 +271,11 @@ async def streams_sequential(host: str, port: int, raw: bytes, parser_class: typ
         await connection.close()
 
 
-async def streams_concurrent(host: str, port: int, raw: bytes, parser_class: type, count: int,
-                             ramp_s: float = 0.5) -> tuple[list[StreamSample], float]:
+async def streams_concurrent(
+    host: str, port: int, raw: bytes, parser_class: type, count: int, ramp_s: float = 0.5
+) -> tuple[list[StreamSample], float]:
     """`count` streams opened over `ramp_s` seconds and held at once: (samples, client CPU seconds)."""
+
     async def one(index: int) -> StreamSample:
         await asyncio.sleep(ramp_s * index / max(count, 1))
         return await stream_once(host, port, raw, parser_class)

@@ -1,4 +1,5 @@
 """CPU time and memory of a process tree, read from /proc (Linux only; other systems report nothing)."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,7 @@ def _stat(pid: int) -> list[str] | None:
     except OSError:
         return None
     # The command name may hold spaces; fields after it are fixed.
-    return raw[raw.rindex(")") + 2:].split()
+    return raw[raw.rindex(")") + 2 :].split()
 
 
 def children(pid: int) -> list[int]:

@@ -4,6 +4,7 @@ The gateway runs gunicorn with `sbcproject/gunicorn.conf.py`, DEBUG off, a fresh
 (SQLite in the temp dir, or a `sbc_bench` database on a local PostgreSQL that is dropped afterwards),
 authentication, per-identity quotas and rate limits switched on, and usage written per request.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,12 @@ PG_BENCH_DB = "sbc_bench"
 # Limits far above what the benchmark sends: every admission and settlement still runs its statements.
 # Per-minute and concurrency limits are 32-bit columns, which PostgreSQL enforces.
 QUOTAS_ON = {
-    "QUOTA_DEFAULT_TOKENS_PER_DAY": "1000000000000", "QUOTA_DEFAULT_TOKENS_PER_MONTH": "1000000000000",
-    "QUOTA_DEFAULT_USD_PER_MONTH": "1000000", "QUOTA_DEFAULT_REQUESTS_PER_MINUTE": "1000000000",
-    "QUOTA_DEFAULT_TOKENS_PER_MINUTE": "2000000000", "QUOTA_DEFAULT_CONCURRENT_STREAMS": "100000",
+    "QUOTA_DEFAULT_TOKENS_PER_DAY": "1000000000000",
+    "QUOTA_DEFAULT_TOKENS_PER_MONTH": "1000000000000",
+    "QUOTA_DEFAULT_USD_PER_MONTH": "1000000",
+    "QUOTA_DEFAULT_REQUESTS_PER_MINUTE": "1000000000",
+    "QUOTA_DEFAULT_TOKENS_PER_MINUTE": "2000000000",
+    "QUOTA_DEFAULT_CONCURRENT_STREAMS": "100000",
 }
 
 
@@ -83,8 +87,9 @@ def _spawn(name: str, argv: list[str], env: dict[str, str], workdir: Path) -> tu
     log = workdir / f"{name}.log"
     with open(log, "ab") as out:
         # Its own process group, so stopping it also stops anything it forked.
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     return process, log
 
 
@@ -119,16 +124,30 @@ class Stack:
     _pg_created: bool = False
 
     def base_env(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("PYTEST", "DJANGO_", "GUNICORN_", "QUOTA_", "AWS_", "BEDROCK_"))}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTEST", "DJANGO_", "GUNICORN_", "QUOTA_", "AWS_", "BEDROCK_"))
+        }
         env.pop("DATABASE_URL", None)
         env.pop("WEB_CONCURRENCY", None)
-        env.update({"SBC_READ_DOT_ENV": "0", "DJANGO_SETTINGS_MODULE": "sbcproject.settings",
-                    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_DEBUG": "false",
-                    "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
-                    "STATIC_ROOT": str(self.workdir / "static"), "AWS_ACCESS_KEY_ID": "emulator",
-                    "AWS_SECRET_ACCESS_KEY": "emulator", "AWS_REGION": "us-east-1",
-                    "DATABASE_URL": self.database_url(), **QUOTAS_ON})
+        env.update(
+            {
+                "SBC_READ_DOT_ENV": "0",
+                "DJANGO_SETTINGS_MODULE": "sbcproject.settings",
+                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                "DJANGO_DEBUG": "false",
+                "SESSION_COOKIE_SECURE": "false",
+                "CSRF_COOKIE_SECURE": "false",
+                "SECURE_HSTS_SECONDS": "0",
+                "STATIC_ROOT": str(self.workdir / "static"),
+                "AWS_ACCESS_KEY_ID": "emulator",
+                "AWS_SECRET_ACCESS_KEY": "emulator",
+                "AWS_REGION": "us-east-1",
+                "DATABASE_URL": self.database_url(),
+                **QUOTAS_ON,
+            }
+        )
         return env
 
     def database_url(self) -> str:
@@ -136,7 +155,7 @@ class Stack:
             return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
         return f"sqlite:///{self.workdir / 'db.sqlite3'}"
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         try:
             self._start_emulator()
             self._prepare_database()
@@ -149,15 +168,13 @@ class Stack:
     def _start_emulator(self) -> None:
         port = free_port()
         env = {**self.base_env(), "DJANGO_DEBUG": "1"}
-        process, log = _spawn("emulator", [PYTHON, "-m", "bedrock_emulator", "--port", str(port)],
-                              env, self.workdir)
+        process, log = _spawn("emulator", [PYTHON, "-m", "bedrock_emulator", "--port", str(port)], env, self.workdir)
         self.emulator = Server("emulator", port, process, log)
         wait_ready(f"http://127.0.0.1:{port}/_emulator/health", process, log)
 
     def _manage(self, *args: str) -> str:
         env = {**self.base_env(), "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}"}
-        done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True, capture_output=True)
         if done.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed on {self.database}:\n{done.stderr[-3000:]}")
         return done.stdout
@@ -173,10 +190,16 @@ class Stack:
 
     def _start_gateway(self) -> None:
         port = free_port()
-        env = {**self.base_env(), "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}",
-               "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(self.workers), **self.extra_env}
-        process, log = _spawn("gateway", [PYTHON, "-m", "gunicorn", "-c", "sbcproject/gunicorn.conf.py"],
-                              env, self.workdir)
+        env = {
+            **self.base_env(),
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(self.workers),
+            **self.extra_env,
+        }
+        process, log = _spawn(
+            "gateway", [PYTHON, "-m", "gunicorn", "-c", "sbcproject/gunicorn.conf.py"], env, self.workdir
+        )
         self.gateway = Server("gateway", port, process, log)
         wait_ready(f"http://127.0.0.1:{port}/healthz", process, log)
         # Workers fork after the master answers nothing; wait until every worker is up.

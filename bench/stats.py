@@ -1,7 +1,8 @@
 """Summary statistics for latency samples: percentiles by linear interpolation, as numpy's default does."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -18,8 +19,13 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def summary(values: Sequence[float]) -> dict[str, float | int | None]:
-    return {"n": len(values), "p50": percentile(values, 50), "p90": percentile(values, 90),
-            "p99": percentile(values, 99), "max": max(values) if values else None}
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p90": percentile(values, 90),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else None,
+    }
 
 
 def added(gateway: float | None, direct: float | None) -> float | None:

@@ -5,11 +5,13 @@ a few seconds, so a request does not pay a database round trip for each. Every c
 piece of per-process state registered with `on_forget_all`, is cleared by `forget_all()`: tests start
 from a clean slate with one call, and a TTL read from settings at each store follows `override_settings`.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Generic, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 V = TypeVar("V")
 _forgetters: list[Callable[[], None]] = []
@@ -31,8 +33,14 @@ def forget_all() -> None:
 class ProcessCache(Generic[V]):
     """A thread-safe map whose entries live `ttl()` seconds (for ever when ttl is None), at most `max_entries`."""
 
-    def __init__(self, name: str, *, ttl: Callable[[], float] | None = None, max_entries: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        ttl: Callable[[], float] | None = None,
+        max_entries: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.name = name
         self._ttl = ttl
         self._max_entries = max_entries
@@ -51,7 +59,7 @@ class ProcessCache(Generic[V]):
         deadline = self._clock() + self._ttl() if self._ttl is not None else float("inf")
         with self._lock:
             if len(self._entries) >= self._max_entries and key not in self._entries:
-                self._entries.clear()     # a flood of keys cannot grow memory; entries are cheap to reload
+                self._entries.clear()  # a flood of keys cannot grow memory; entries are cheap to reload
             self._entries[key] = (deadline, value)
         return value
 

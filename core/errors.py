@@ -3,6 +3,7 @@
 Raise these anywhere below a view; `gateway.http` turns them into OpenAI's
 `{"error": {"message", "type", "param", "code"}}` body in exactly one place.
 """
+
 from __future__ import annotations
 
 
@@ -11,8 +12,9 @@ class ApiError(Exception):
     type = "server_error"
     code: str | None = None
 
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, param: str | None = None, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param

@@ -4,6 +4,7 @@ After a Redis error the breaker stays open for REDIS_RETRY_SECONDS: callers get 
 fallback (rate-limit counters in the database, failed-auth counts per process) instead of paying a
 connection timeout on every request, and the outage is logged once, not per request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,10 @@ _clients: ProcessCache[redis.Redis] = ProcessCache("redis clients")
 
 def redis_client(url: str) -> redis.Redis:
     """One client (and connection pool) per URL per process, created on first use, never at import."""
-    return _clients.get_or_load(lambda: redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5,
-                                                             health_check_interval=30), key=url)
+    return _clients.get_or_load(
+        lambda: redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5, health_check_interval=30),
+        key=url,
+    )
 
 
 class Breaker:

@@ -1,4 +1,5 @@
 """Model aliases in the admin: add a Bedrock model, rename one, point a compatibility name at another, hide it."""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -9,8 +10,17 @@ from gateway.selectors import model_table_forget
 
 @admin.register(ModelAlias)
 class ModelAliasAdmin(admin.ModelAdmin):
-    list_display = ("name", "target", "kind", "reasoning", "prompt_caching", "structured_output", "context_window",
-                    "is_enabled", "is_listed")
+    list_display = (
+        "name",
+        "target",
+        "kind",
+        "reasoning",
+        "prompt_caching",
+        "structured_output",
+        "context_window",
+        "is_enabled",
+        "is_listed",
+    )
     list_filter = ("kind", "owned_by", "reasoning", "prompt_caching", "structured_output", "is_enabled", "is_listed")
     list_editable = ("is_enabled", "is_listed")
     search_fields = ("name", "bedrock_model_id", "alias_of__name")
@@ -19,8 +29,19 @@ class ModelAliasAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "alias_of", "bedrock_model_id", "kind", "owned_by", "is_enabled", "is_listed")}),
         ("Calling Bedrock", {"fields": ("profile", "sampling", "context_window", "max_output_tokens")}),
-        ("Capabilities", {"fields": ("supports_tools", "supports_streaming_tools", "supports_images", "reasoning",
-                                     "prompt_caching", "structured_output")}),
+        (
+            "Capabilities",
+            {
+                "fields": (
+                    "supports_tools",
+                    "supports_streaming_tools",
+                    "supports_images",
+                    "reasoning",
+                    "prompt_caching",
+                    "structured_output",
+                )
+            },
+        ),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
 

@@ -5,27 +5,44 @@ connection pool): the lean client of `gateway.bedrock_http` for Converse and Inv
 the rest. Regional failover (policy in `gateway.failover`) for errors that happen before
 any byte reaches the client, and the single table that maps Bedrock and botocore errors to ours.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import boto3
 import orjson
 from botocore.config import Config
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
-                                 EndpointConnectionError, ParamValidationError, ReadTimeoutError)
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 from django.conf import settings
 
-from gateway.bedrock_http import OPERATIONS as HTTP_OPERATIONS, BedrockHttpClient
-from core.errors import (ApiError, ContextLengthExceeded, GatewayTimeout, InvalidRequest, ModelNotFound,
-                            RateLimited, ServiceUnavailable, UpstreamError)
 from core.cache import ProcessCache
+from core.errors import (
+    ApiError,
+    ContextLengthExceeded,
+    GatewayTimeout,
+    InvalidRequest,
+    ModelNotFound,
+    RateLimited,
+    ServiceUnavailable,
+    UpstreamError,
+)
+from gateway.bedrock_http import OPERATIONS as HTTP_OPERATIONS
+from gateway.bedrock_http import BedrockHttpClient
 from gateway.failover import RegionHealth, attempt_plan, backoff_delay
 from gateway.registry import ModelSpec, strip_profile
 
@@ -35,8 +52,11 @@ log = logging.getLogger("sbc.bedrock")
 # None as message means: pass Bedrock's own message through.
 ERRORS: dict[str, tuple[type[ApiError], str | None]] = {
     "validationexception": (InvalidRequest, None),
-    "accessdeniedexception": (UpstreamError, "Bedrock denied access to this model: model access is not enabled "
-                              "for the gateway's AWS account in this region (enable it in the Bedrock console)."),
+    "accessdeniedexception": (
+        UpstreamError,
+        "Bedrock denied access to this model: model access is not enabled "
+        "for the gateway's AWS account in this region (enable it in the Bedrock console).",
+    ),
     "resourcenotfoundexception": (ModelNotFound, None),
     "throttlingexception": (RateLimited, "Bedrock is throttling requests for this model; retry after a pause."),
     "servicequotaexceededexception": (RateLimited, "Bedrock's service quota for this model is exhausted."),
@@ -49,15 +69,36 @@ ERRORS: dict[str, tuple[type[ApiError], str | None]] = {
 }
 # ValidationException messages that mean something more specific to OpenAI clients.
 VALIDATION_REFINEMENTS: tuple[tuple[tuple[str, ...], type[ApiError], str], ...] = (
-    (("too long", "too many input tokens", "prompt is too long", "input is too long", "context window",
-      "maximum context length"), ContextLengthExceeded, "context_length_exceeded"),
+    (
+        (
+            "too long",
+            "too many input tokens",
+            "prompt is too long",
+            "input is too long",
+            "context window",
+            "maximum context length",
+        ),
+        ContextLengthExceeded,
+        "context_length_exceeded",
+    ),
     (("model identifier is invalid",), ModelNotFound, "model_not_found"),
 )
 # Errors after which another region may succeed (nothing has reached the client yet).
-FAILOVER_CODES = {"throttlingexception", "servicequotaexceededexception", "internalserverexception",
-                  "serviceunavailableexception", "modelnotreadyexception", "modeltimeoutexception"}
-RETRY_AFTER_SECONDS = {"throttlingexception": 2, "servicequotaexceededexception": 10, "modelnotreadyexception": 5,
-                       "serviceunavailableexception": 2, "internalserverexception": 2}
+FAILOVER_CODES = {
+    "throttlingexception",
+    "servicequotaexceededexception",
+    "internalserverexception",
+    "serviceunavailableexception",
+    "modelnotreadyexception",
+    "modeltimeoutexception",
+}
+RETRY_AFTER_SECONDS = {
+    "throttlingexception": 2,
+    "servicequotaexceededexception": 10,
+    "modelnotreadyexception": 5,
+    "serviceunavailableexception": 2,
+    "internalserverexception": 2,
+}
 
 
 def error_from_client_error(exc: ClientError) -> ApiError:
@@ -69,12 +110,16 @@ def error_from_client_error(exc: ClientError) -> ApiError:
         lowered = message.lower()
         for needles, refined, api_code in VALIDATION_REFINEMENTS:
             if any(n in lowered for n in needles):
-                return refined(message, code=api_code, param="messages" if refined is ContextLengthExceeded
-                               else "model")
+                return refined(
+                    message, code=api_code, param="messages" if refined is ContextLengthExceeded else "model"
+                )
     if error_class is UpstreamError and not code:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return ServiceUnavailable("Bedrock is unavailable; retry shortly.") if status >= 500 else \
-            UpstreamError(f"Bedrock returned an unexpected error: {message}")
+        return (
+            ServiceUnavailable("Bedrock is unavailable; retry shortly.")
+            if status >= 500
+            else UpstreamError(f"Bedrock returned an unexpected error: {message}")
+        )
     result = error_class(fixed_message or message)
     if code in RETRY_AFTER_SECONDS:
         result.headers["Retry-After"] = str(RETRY_AFTER_SECONDS[code])
@@ -106,11 +151,11 @@ def _may_fail_over(exc: Exception) -> bool:
     return isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError))
 
 
-_clients: ProcessCache = ProcessCache("bedrock clients")         # region -> boto3 client
-_transports: ProcessCache = ProcessCache("bedrock transports")   # region -> the client for HTTP_OPERATIONS
+_clients: ProcessCache = ProcessCache("bedrock clients")  # region -> boto3 client
+_transports: ProcessCache = ProcessCache("bedrock transports")  # region -> the client for HTTP_OPERATIONS
 _sessions: ProcessCache[boto3.session.Session] = ProcessCache("boto3 session")
 _health: ProcessCache[RegionHealth] = ProcessCache("region health")
-_clients_lock = threading.Lock()     # a client is built once per region, not by every thread that misses
+_clients_lock = threading.Lock()  # a client is built once per region, not by every thread that misses
 
 
 def _boto_session() -> boto3.session.Session:
@@ -119,9 +164,14 @@ def _boto_session() -> boto3.session.Session:
 
 
 def _new_client(region: str):
-    config = Config(region_name=region, connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
-                    read_timeout=settings.BEDROCK_READ_TIMEOUT, retries={"total_max_attempts": 1},
-                    max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS, tcp_keepalive=True)
+    config = Config(
+        region_name=region,
+        connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
+        read_timeout=settings.BEDROCK_READ_TIMEOUT,
+        retries={"total_max_attempts": 1},
+        max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS,
+        tcp_keepalive=True,
+    )
     return _boto_session().client("bedrock-runtime", config=config)
 
 
@@ -149,17 +199,29 @@ def transport_for(region: str, operation: str):
         sdk = client_for(region)
         endpoint = sdk.meta.endpoint_url
         with _clients_lock:
-            transport = _transports.get(region) or _transports.put(sdk if _proxied(endpoint) else BedrockHttpClient(
-                endpoint_url=endpoint, region=region, credentials=_boto_session().get_credentials(),
-                connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT, read_timeout=settings.BEDROCK_READ_TIMEOUT,
-                max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS), region)
+            transport = _transports.get(region) or _transports.put(
+                sdk
+                if _proxied(endpoint)
+                else BedrockHttpClient(
+                    endpoint_url=endpoint,
+                    region=region,
+                    credentials=_boto_session().get_credentials(),
+                    connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
+                    read_timeout=settings.BEDROCK_READ_TIMEOUT,
+                    max_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS,
+                ),
+                region,
+            )
     return transport
 
 
 def region_health() -> RegionHealth:
     """Which regions keep failing, in this process; built from the settings on first use."""
-    return _health.get_or_load(lambda: RegionHealth(failures_to_trip=settings.BEDROCK_REGION_FAILURES,
-                                                    cooldown_seconds=settings.BEDROCK_REGION_COOLDOWN))
+    return _health.get_or_load(
+        lambda: RegionHealth(
+            failures_to_trip=settings.BEDROCK_REGION_FAILURES, cooldown_seconds=settings.BEDROCK_REGION_COOLDOWN
+        )
+    )
 
 
 @dataclass
@@ -189,8 +251,14 @@ def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
             if not _may_fail_over(exc):
                 break
             health.failed(region)
-            log.warning("bedrock %s failed in %s (%s), attempt %d of %d", operation, region,
-                        type(exc).__name__, attempt + 1, len(plan))
+            log.warning(
+                "bedrock %s failed in %s (%s), attempt %d of %d",
+                operation,
+                region,
+                type(exc).__name__,
+                attempt + 1,
+                len(plan),
+            )
             continue
         health.succeeded(region)
         return BedrockResult(region=region, model_id=model_id, response=response)
@@ -210,8 +278,7 @@ def stream_events(result: BedrockResult) -> Iterator[dict]:
     """The stream's events; a failure while streaming is raised as an ApiError."""
     stream = result.response["stream"]
     try:
-        for event in stream:
-            yield event
+        yield from stream
     except Exception as exc:  # noqa: BLE001 - every failure is mapped
         raise to_api_error(exc) from exc
 
@@ -224,8 +291,7 @@ def stream_close(result: BedrockResult) -> None:
 
 
 def invoke_model(spec: ModelSpec, body: bytes) -> BedrockResult:
-    return _call("invoke_model", spec, {"body": body, "contentType": "application/json",
-                                        "accept": "application/json"})
+    return _call("invoke_model", spec, {"body": body, "contentType": "application/json", "accept": "application/json"})
 
 
 def invoke_json(spec: ModelSpec, payload: dict) -> BedrockResult:
@@ -240,8 +306,11 @@ def invoke_json(spec: ModelSpec, payload: dict) -> BedrockResult:
 
 def invoke_stream(spec: ModelSpec, payload: dict) -> BedrockResult:
     """InvokeModelWithResponseStream; its events (`{"chunk": {"bytes": ...}}`) come from `stream_events`."""
-    result = _call("invoke_model_with_response_stream", spec,
-                   {"body": orjson.dumps(payload), "contentType": "application/json", "accept": "application/json"})
+    result = _call(
+        "invoke_model_with_response_stream",
+        spec,
+        {"body": orjson.dumps(payload), "contentType": "application/json", "accept": "application/json"},
+    )
     result.response["stream"] = result.response.pop("body")
     return result
 

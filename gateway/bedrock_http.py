@@ -11,6 +11,7 @@ with orjson, a pooled urllib3 connection and a compact event-stream decoder (bot
 What the SDK would turn into Python types is turned here too: blobs (`bytes`, `redactedContent`) travel
 base64-encoded in the JSON both ways, and an event's `chunk.bytes` arrives decoded.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,7 @@ import os
 import socket
 import struct
 from binascii import crc32
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import orjson
@@ -28,8 +29,15 @@ from botocore import __version__ as botocore_version
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.eventstream import ChecksumMismatch, InvalidHeadersLength, InvalidPayloadLength
-from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
-                                 EventStreamError, NoCredentialsError, ReadTimeoutError)
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    EventStreamError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 from botocore.httpsession import get_cert_path
 
 USER_AGENT = f"sbc-gateway botocore/{botocore_version}"
@@ -40,8 +48,12 @@ OPERATIONS = {  # operation -> (path suffix, streamed)
     "invoke_model": ("invoke", False),
     "invoke_model_with_response_stream": ("invoke-with-response-stream", True),
 }
-OPERATION_NAMES = {"converse": "Converse", "converse_stream": "ConverseStream", "invoke_model": "InvokeModel",
-                   "invoke_model_with_response_stream": "InvokeModelWithResponseStream"}
+OPERATION_NAMES = {
+    "converse": "Converse",
+    "converse_stream": "ConverseStream",
+    "invoke_model": "InvokeModel",
+    "invoke_model_with_response_stream": "InvokeModelWithResponseStream",
+}
 
 
 def _blob_default(value):
@@ -88,14 +100,22 @@ def client_error(status: int, headers, body: bytes, operation: str) -> ClientErr
         parsed = orjson.loads(body) if body else {}
     except orjson.JSONDecodeError:
         parsed = None
-    if not isinstance(parsed, dict):   # not JSON (a proxy's HTML page, say): botocore's generic error
+    if not isinstance(parsed, dict):  # not JSON (a proxy's HTML page, say): botocore's generic error
         error = {"Code": str(status), "Message": http.client.responses.get(status, "")}
     else:
-        code = headers.get("x-amzn-errortype") or parsed.get("__type") or parsed.get("code") \
-            or parsed.get("Code") or str(status)
+        code = (
+            headers.get("x-amzn-errortype")
+            or parsed.get("__type")
+            or parsed.get("code")
+            or parsed.get("Code")
+            or str(status)
+        )
         error = {"Code": _error_code(str(code)), "Message": parsed.get("message", parsed.get("Message", ""))}
-    metadata = {"HTTPStatusCode": status, "HTTPHeaders": {k.lower(): v for k, v in headers.items()},
-                "RequestId": headers.get("x-amzn-requestid", "")}
+    metadata = {
+        "HTTPStatusCode": status,
+        "HTTPHeaders": {k.lower(): v for k, v in headers.items()},
+        "RequestId": headers.get("x-amzn-requestid", ""),
+    }
     return ClientError({"Error": error, "ResponseMetadata": metadata}, OPERATION_NAMES[operation])
 
 
@@ -103,12 +123,14 @@ MAX_HEADERS_LENGTH = 128 * 1024
 MAX_PAYLOAD_LENGTH = 24 * 1024 * 1024
 # Header value type -> (fixed size, or -1 for a 2-byte length prefix; how to read it).
 _HEADER_VALUES = {
-    0: (0, lambda raw: True), 1: (0, lambda raw: False),
+    0: (0, lambda raw: True),
+    1: (0, lambda raw: False),
     2: (1, lambda raw: int.from_bytes(raw, "big", signed=True)),
     3: (2, lambda raw: int.from_bytes(raw, "big", signed=True)),
     4: (4, lambda raw: int.from_bytes(raw, "big", signed=True)),
     5: (8, lambda raw: int.from_bytes(raw, "big", signed=True)),
-    6: (-1, bytes), 7: (-1, lambda raw: raw.decode("utf-8")),
+    6: (-1, bytes),
+    7: (-1, lambda raw: raw.decode("utf-8")),
     8: (8, lambda raw: int.from_bytes(raw, "big", signed=True)),
     9: (16, bytes),
 }
@@ -119,14 +141,14 @@ def _headers(message: bytes, start: int, end: int) -> dict:
     at = start
     while at < end:
         name_length = message[at]
-        name = message[at + 1:at + 1 + name_length].decode("utf-8")
+        name = message[at + 1 : at + 1 + name_length].decode("utf-8")
         at += 1 + name_length
         size, read = _HEADER_VALUES[message[at]]
         at += 1
         if size < 0:
-            size = int.from_bytes(message[at:at + 2], "big")
+            size = int.from_bytes(message[at : at + 2], "big")
             at += 2
-        headers[name] = read(message[at:at + size])
+        headers[name] = read(message[at : at + size])
         at += size
     return headers
 
@@ -142,19 +164,19 @@ class EventStreamDecoder:
         messages, at = [], 0
         while len(buffer) - at >= 12:
             total, headers_length, prelude_crc = struct.unpack_from(">III", buffer, at)
-            if crc32(buffer[at:at + 8]) != prelude_crc:
-                raise ChecksumMismatch(prelude_crc, crc32(buffer[at:at + 8]))
+            if crc32(buffer[at : at + 8]) != prelude_crc:
+                raise ChecksumMismatch(prelude_crc, crc32(buffer[at : at + 8]))
             if headers_length > MAX_HEADERS_LENGTH:
                 raise InvalidHeadersLength(headers_length)
             if total - headers_length - 16 > MAX_PAYLOAD_LENGTH:
                 raise InvalidPayloadLength(total - headers_length - 16)
             if len(buffer) - at < total:
                 break
-            message = buffer[at:at + total]
+            message = buffer[at : at + total]
             expected = int.from_bytes(message[-4:], "big")
             if crc32(message[:-4]) != expected:
                 raise ChecksumMismatch(expected, crc32(message[:-4]))
-            messages.append((_headers(message, 12, 12 + headers_length), message[12 + headers_length:-4]))
+            messages.append((_headers(message, 12, 12 + headers_length), message[12 + headers_length : -4]))
             at += total
         self._buffer = buffer[at:]
         return messages
@@ -169,7 +191,7 @@ class EventStream:
     def __iter__(self) -> Iterator[dict]:
         decoder = EventStreamDecoder()
         try:
-            for data in self._response.stream(2 ** 16):
+            for data in self._response.stream(2**16):
                 for headers, payload in decoder.feed(data):
                     yield self._event(headers, payload)
         except urllib3.exceptions.ReadTimeoutError as exc:
@@ -190,8 +212,10 @@ class EventStream:
             return {event_type: payload}
         if kind == "exception":
             payload = orjson.loads(raw) if raw else {}
-            error = {"Code": headers.get(":exception-type", ""),
-                     "Message": payload.get("message", payload.get("Message", ""))}
+            error = {
+                "Code": headers.get(":exception-type", ""),
+                "Message": payload.get("message", payload.get("Message", "")),
+            }
         else:
             error = {"Code": headers.get(":error-code", ""), "Message": headers.get(":error-message", "")}
         raise EventStreamError({"Error": error}, OPERATION_NAMES[self._operation])
@@ -215,17 +239,32 @@ class StreamingBody:
 class BedrockHttpClient:
     """One region's Bedrock Runtime: `client.converse(modelId=..., **params)` as on the boto3 client."""
 
-    def __init__(self, *, endpoint_url: str, region: str, credentials, connect_timeout: float,
-                 read_timeout: float, max_connections: int) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint_url: str,
+        region: str,
+        credentials,
+        connect_timeout: float,
+        read_timeout: float,
+        max_connections: int,
+    ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
         self._credentials = credentials
         options = urllib3.connection.HTTPConnection.default_socket_options + [
-            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        ]
         verify = os.environ.get("AWS_CA_BUNDLE") or get_cert_path(True)
-        self._pool = urllib3.PoolManager(num_pools=4, maxsize=max_connections, block=False, retries=False,
-                                         timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
-                                         socket_options=options, ca_certs=verify if isinstance(verify, str) else None)
+        self._pool = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=max_connections,
+            block=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            socket_options=options,
+            ca_certs=verify if isinstance(verify, str) else None,
+        )
 
     def _signed(self, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
         credentials = self._credentials.get_frozen_credentials() if self._credentials is not None else None
@@ -247,9 +286,10 @@ class BedrockHttpClient:
             body = json_body(params)
             headers["Content-Type"] = "application/json"
         try:
-            response = self._pool.urlopen("POST", url, body=body, headers=self._signed(url, body, headers),
-                                          preload_content=False, redirect=False)
-        except urllib3.exceptions.NewConnectionError as exc:   # a subclass of ConnectTimeoutError: first
+            response = self._pool.urlopen(
+                "POST", url, body=body, headers=self._signed(url, body, headers), preload_content=False, redirect=False
+            )
+        except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError: first
             raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
         except urllib3.exceptions.ConnectTimeoutError as exc:
             raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
@@ -270,8 +310,11 @@ class BedrockHttpClient:
             if response.status >= 300:
                 raise client_error(response.status, response.headers, data, operation)
             if operation == "invoke_model":
-                return {"body": StreamingBody(data), "contentType": response.headers.get("Content-Type", ""),
-                        "ResponseMetadata": metadata}
+                return {
+                    "body": StreamingBody(data),
+                    "contentType": response.headers.get("Content-Type", ""),
+                    "ResponseMetadata": metadata,
+                }
             return {**decode_blobs(orjson.loads(data)), "ResponseMetadata": metadata}
         stream = EventStream(response, operation, url)
         key = "body" if operation == "invoke_model_with_response_stream" else "stream"
@@ -281,4 +324,3 @@ class BedrockHttpClient:
         if operation not in OPERATIONS:
             raise AttributeError(operation)
         return lambda *, modelId, **params: self.call(operation, modelId, params)
-

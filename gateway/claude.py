@@ -1,4 +1,5 @@
 """Anthropic Messages on Bedrock: which models may serve them, and token counting with a fallback estimate."""
+
 from __future__ import annotations
 
 import logging
@@ -6,8 +7,8 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
-from gateway import bedrock
 from core.errors import ApiError, InvalidRequest
+from gateway import bedrock
 from gateway.compat import Adaptations
 from gateway.registry import ModelSpec
 from gateway.selectors import resolve_model
@@ -39,8 +40,11 @@ def claude_model(name: str, notes: Adaptations | None = None) -> ModelSpec:
                 notes.note("model")
             return replace(default, name=name, listed=False, alias_of=default.name)
     if spec.provider != "anthropic":
-        raise InvalidRequest(f"The model `{name}` is not a Claude model: /v1/messages serves Claude models only "
-                             "(use /v1/chat/completions for the others).", param="model")
+        raise InvalidRequest(
+            f"The model `{name}` is not a Claude model: /v1/messages serves Claude models only "
+            "(use /v1/chat/completions for the others).",
+            param="model",
+        )
     return spec
 
 
@@ -50,7 +54,12 @@ def messages_count_tokens(*, spec: ModelSpec, body: dict) -> TokenCount:
         result = bedrock.count_tokens(spec, body)
     except ApiError as error:
         log.info("CountTokens unavailable for %s (%s); answering an estimate", spec.name, error.code)
-        return TokenCount(region="", model_id=spec.base_model_id, input_tokens=estimate_input_tokens(body),
-                          estimated=True)
-    return TokenCount(region=result.region, model_id=result.model_id,
-                      input_tokens=int(result.response["inputTokens"]), estimated=False)
+        return TokenCount(
+            region="", model_id=spec.base_model_id, input_tokens=estimate_input_tokens(body), estimated=True
+        )
+    return TokenCount(
+        region=result.region,
+        model_id=result.model_id,
+        input_tokens=int(result.response["inputTokens"]),
+        estimated=False,
+    )

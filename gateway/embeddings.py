@@ -1,11 +1,12 @@
 """Embeddings on Bedrock: one InvokeModel call per batch the model takes, a few at a time, answers in order."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from gateway import bedrock
 from core.errors import UpstreamError
+from gateway import bedrock
 from gateway.registry import ModelSpec
 from gateway.translate.embeddings import EmbeddingsRequest, batches, embedding_format, estimate_tokens
 
@@ -34,7 +35,7 @@ def embeddings_create(*, spec: ModelSpec, request: EmbeddingsRequest) -> Embeddi
         results = [embed(groups[0])]
     else:
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CALLS, len(groups))) as pool:
-            results = list(pool.map(embed, groups))   # map keeps the input order
+            results = list(pool.map(embed, groups))  # map keeps the input order
     vectors, tokens, estimated = [], 0, False
     for texts, result in zip(groups, results):
         batch = body_format.vectors(result.response) or []
@@ -45,5 +46,6 @@ def embeddings_create(*, spec: ModelSpec, request: EmbeddingsRequest) -> Embeddi
         estimated = estimated or count is None
         tokens += count if count is not None else estimate_tokens(texts)
     last = results[-1]
-    return Embeddings(region=last.region, model_id=last.model_id, vectors=vectors, prompt_tokens=tokens,
-                      estimated=estimated)
+    return Embeddings(
+        region=last.region, model_id=last.model_id, vectors=vectors, prompt_tokens=tokens, estimated=estimated
+    )

@@ -1,17 +1,19 @@
 """Which region to try next: bounded attempts, backoff with full jitter, and regions that keep failing skipped."""
+
 from __future__ import annotations
 
 import random
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class RegionHealth:
     """Skips a region for `cooldown_seconds` after `failures_to_trip` failures in a row."""
 
-    def __init__(self, failures_to_trip: int = 3, cooldown_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, failures_to_trip: int = 3, cooldown_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.failures_to_trip = failures_to_trip
         self.cooldown_seconds = cooldown_seconds
         self.clock = clock

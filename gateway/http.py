@@ -4,11 +4,12 @@ Every error below a view — ours, DRF's, the database's — leaves here as Open
 `{"error": {"message", "type", "param", "code"}}` with the right status; never an HTML page. Views that
 speak Anthropic's API choose `anthropic_exception_handler`: same errors and statuses, Anthropic's body.
 """
+
 from __future__ import annotations
 
 import io
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import orjson
 from django.conf import settings
@@ -19,8 +20,16 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
-from core.errors import (ApiError, AuthenticationFailed, InvalidRequest, MethodNotAllowed, NotFound,
-                            PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType)
+from core.errors import (
+    ApiError,
+    AuthenticationFailed,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 
 log = logging.getLogger("sbc.http")
 
@@ -30,15 +39,26 @@ def json_bytes(data) -> bytes:
 
 
 # Anthropic's error `type` by HTTP status; what is not listed is an `api_error`.
-ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-                         404: "not_found_error", 405: "invalid_request_error", 413: "request_too_large",
-                         415: "invalid_request_error", 429: "rate_limit_error", 503: "overloaded_error"}
+ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    413: "request_too_large",
+    415: "invalid_request_error",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+}
 
 
 def anthropic_error_type(error: ApiError) -> str:
     # An unknown or revoked key is a 403 by the product's contract, but Anthropic calls it an authentication error.
-    return "authentication_error" if error.code == "invalid_api_key" else \
-        ANTHROPIC_ERROR_TYPES.get(error.status, "api_error")
+    return (
+        "authentication_error"
+        if error.code == "invalid_api_key"
+        else ANTHROPIC_ERROR_TYPES.get(error.status, "api_error")
+    )
 
 
 def anthropic_error_body(error: ApiError) -> dict:
@@ -115,8 +135,12 @@ class ChunkedBodyMiddleware:
 
     def __call__(self, request):
         meta = request.META
-        if request.path.startswith("/v1/") and not meta.get("CONTENT_LENGTH") \
-                and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower() and "wsgi.input" in meta:
+        if (
+            request.path.startswith("/v1/")
+            and not meta.get("CONTENT_LENGTH")
+            and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+            and "wsgi.input" in meta
+        ):
             limit = settings.MAX_REQUEST_BYTES
             raw = meta["wsgi.input"].read(limit + 1)
             if len(raw) > limit:
@@ -153,7 +177,8 @@ _DRF_ERRORS = {
     drf.NotAuthenticated: lambda exc: AuthenticationFailed(),
     drf.AuthenticationFailed: lambda exc: AuthenticationFailed(),
     drf.UnsupportedMediaType: lambda exc: UnsupportedMediaType(
-        "Unsupported Content-Type: send the body as application/json."),
+        "Unsupported Content-Type: send the body as application/json."
+    ),
     drf.ParseError: lambda exc: InvalidRequest(f"We could not parse the JSON body of your request ({exc.detail})."),
     drf.MethodNotAllowed: lambda exc: MethodNotAllowed(str(exc.detail)),
     drf.NotFound: lambda exc: NotFound(str(exc.detail)),
@@ -172,8 +197,9 @@ def to_api_error(exc: Exception) -> ApiError | None:
         return error
     if isinstance(exc, (OperationalError, InterfaceError, DatabaseError)):
         log.error("database unavailable: %s", type(exc).__name__)
-        return ServiceUnavailable("The gateway's database is unavailable; try again shortly.",
-                                  headers={"Retry-After": "5"})
+        return ServiceUnavailable(
+            "The gateway's database is unavailable; try again shortly.", headers={"Retry-After": "5"}
+        )
     return None
 
 

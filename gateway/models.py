@@ -1,4 +1,5 @@
 """Model aliases: what a requested model name means on Bedrock and what that model can do."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -29,10 +30,17 @@ class ModelAlias(models.Model):
         ADAPTIVE = "adaptive", "Adaptive thinking with effort"
 
     name = models.CharField(max_length=100, unique=True, help_text="What clients send as `model`.")
-    alias_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="aliases",
-                                 help_text="Make this name an alias of another one (e.g. gpt-4o -> claude-4-sonnet).")
-    bedrock_model_id = models.CharField(max_length=300, blank=True,
-                                        help_text="Base Bedrock model id, e.g. anthropic.claude-sonnet-4-20250514-v1:0")
+    alias_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        help_text="Make this name an alias of another one (e.g. gpt-4o -> claude-4-sonnet).",
+    )
+    bedrock_model_id = models.CharField(
+        max_length=300, blank=True, help_text="Base Bedrock model id, e.g. anthropic.claude-sonnet-4-20250514-v1:0"
+    )
     profile = models.CharField(max_length=10, choices=Profile.choices, default=Profile.REQUIRED)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHAT)
     owned_by = models.CharField(max_length=50, default="anthropic")
@@ -42,8 +50,12 @@ class ModelAlias(models.Model):
     sampling = models.CharField(max_length=5, choices=Sampling.choices, default=Sampling.BOTH)
     reasoning = models.CharField(max_length=10, choices=Reasoning.choices, default=Reasoning.NONE)
     prompt_caching = models.BooleanField(default=False, help_text="Add cache points automatically.")
-    structured_output = models.CharField(max_length=10, choices=StructuredOutput.choices, default=StructuredOutput.TOOL,
-                                         help_text="How response_format json_schema is honoured.")
+    structured_output = models.CharField(
+        max_length=10,
+        choices=StructuredOutput.choices,
+        default=StructuredOutput.TOOL,
+        help_text="How response_format json_schema is honoured.",
+    )
     context_window = models.PositiveIntegerField(default=200_000)
     max_output_tokens = models.PositiveIntegerField(default=8192)
     is_enabled = models.BooleanField(default=True)
@@ -75,10 +87,13 @@ class Conversation(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     metadata = models.JSONField(default=dict)
-    items = models.JSONField(default=list)      # the client's own items, each with its id
+    items = models.JSONField(default=list)  # the client's own items, each with its id
 
     class Meta:
         indexes = [models.Index(fields=["identity", "expires_at"], name="gateway_conv_identity_exp")]
+
+    def __str__(self) -> str:
+        return self.id
 
 
 class StoredResponse(models.Model):
@@ -89,11 +104,15 @@ class StoredResponse(models.Model):
     identity = models.ForeignKey("tokens.Identity", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="responses")
-    chain = models.JSONField(default=list)       # ids of the responses before this one (previous_response_id), oldest first
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+    )
+    chain = models.JSONField(default=list)  # ids of the responses before this one (previous_response_id), oldest first
     input_items = models.JSONField(default=list)  # this request's input, item references resolved, each with its id
-    body = models.JSONField()                     # the response object; reasoning items keep Claude's signature
+    body = models.JSONField()  # the response object; reasoning items keep Claude's signature
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "created_at"], name="gateway_resp_conv_created")]
+
+    def __str__(self) -> str:
+        return self.id

@@ -4,6 +4,7 @@
 `ModelAlias` rows and caches it per process for MODEL_CACHE_SECONDS (a save in the admin clears
 this process's copy at once), so an added alias needs no redeploy and costs no query per request.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,16 +35,16 @@ ANTHROPIC_ID_FORMS = ("anthropic.{}", "anthropic.{}-v1:0", "anthropic.{}-v2:0", 
 class ModelSpec:
     name: str
     base_model_id: str
-    profile: str = "optional"           # "required": call through the region's inference profile
+    profile: str = "optional"  # "required": call through the region's inference profile
     kind: str = "chat"
     owned_by: str = "bedrock"
     supports_tools: bool = True
     supports_streaming_tools: bool = True
     supports_images: bool = True
-    sampling: str = "both"              # "both", "one" (temperature xor top_p), "none"
-    reasoning: str = "none"             # "none", "budget", "adaptive"
+    sampling: str = "both"  # "both", "one" (temperature xor top_p), "none"
+    reasoning: str = "none"  # "none", "budget", "adaptive"
     prompt_caching: bool = False
-    structured_output: str = "tool"     # "native" (outputConfig.textFormat) or "tool" (a forced tool call)
+    structured_output: str = "tool"  # "native" (outputConfig.textFormat) or "tool" (a forced tool call)
     context_window: int = 200_000
     max_output_tokens: int = 8192
     listed: bool = True
@@ -62,8 +63,11 @@ class ModelSpec:
 
     def model_id_for(self, region: str, geography: str = "") -> str:
         """The id to call in `region`: the inference profile where the model needs one."""
-        if self.profile != "required" or self.base_model_id.startswith(PROFILE_PREFIXES) \
-                or self.base_model_id.startswith("arn:"):
+        if (
+            self.profile != "required"
+            or self.base_model_id.startswith(PROFILE_PREFIXES)
+            or self.base_model_id.startswith("arn:")
+        ):
             return self.base_model_id
         return f"{geography or geography_for(region)}.{self.base_model_id}"
 
@@ -74,7 +78,7 @@ class ModelTable:
     by_base_id: dict[str, ModelSpec] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, specs: list[ModelSpec]) -> "ModelTable":
+    def of(cls, specs: list[ModelSpec]) -> ModelTable:
         return cls({s.name: s for s in specs}, {s.base_model_id: s for s in specs if not s.alias_of})
 
 
@@ -89,8 +93,10 @@ def by_anthropic_id(name: str, table: ModelTable) -> ModelSpec | None:
     """The known model an Anthropic model id names (see ANTHROPIC_ID_FORMS), as a spec called `name`."""
     if not name.startswith("claude-"):
         return None
-    known = next((table.by_base_id[form.format(name)] for form in ANTHROPIC_ID_FORMS
-                  if form.format(name) in table.by_base_id), None)
+    known = next(
+        (table.by_base_id[form.format(name)] for form in ANTHROPIC_ID_FORMS if form.format(name) in table.by_base_id),
+        None,
+    )
     if known is None:
         dated = [spec for base_id, spec in table.by_base_id.items() if base_id.startswith(f"anthropic.{name}-20")]
         known = dated[0] if len(dated) == 1 else None
@@ -109,8 +115,9 @@ def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
         base = known or ModelSpec(name=name, base_model_id=name, kind=kind)
         # A known base id keeps its profile rule, so `anthropic.claude-…` works as the README promises.
         profile = known.profile if known is not None and name == strip_profile(name) else "optional"
-        return replace(base, name=name, base_model_id=name, profile=profile, passthrough=True, listed=False,
-                       alias_of=None)
+        return replace(
+            base, name=name, base_model_id=name, profile=profile, passthrough=True, listed=False, alias_of=None
+        )
     if spec.kind != kind:
         raise InvalidRequest(f"The model `{name}` is a {spec.kind} model and cannot be used here", param="model")
     return spec

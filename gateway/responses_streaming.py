@@ -5,14 +5,15 @@ when the response completes, when Bedrock fails mid-stream (`error` and `respons
 the client goes away (the Bedrock stream is closed and what was generated so far is charged). Frames carry
 both `event: <type>` and `data: <json>`, as OpenAI sends them.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import orjson
 
-from gateway import bedrock
 from core.errors import ApiError
+from gateway import bedrock
 from gateway.streaming import estimated_usage, named_sse, settled
 from gateway.translate.responses_stream import ResponsesStreamTranslator
 from usage.metering import Meter
@@ -26,11 +27,18 @@ def _same(value):
     return value
 
 
-def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamTranslator, meter: Meter,
-                     prompt_estimate: int, *, shown: Callable[[dict], dict] = _same,
-                     finishing: Callable[[list[dict]], list[dict]] = _same) -> Iterator[bytes]:
+def responses_events(
+    result: bedrock.BedrockResult,
+    translator: ResponsesStreamTranslator,
+    meter: Meter,
+    prompt_estimate: int,
+    *,
+    shown: Callable[[dict], dict] = _same,
+    finishing: Callable[[list[dict]], list[dict]] = _same,
+) -> Iterator[bytes]:
     """`shown` is each event as the client sees it; `finishing` gets the final events before they are written
     and before the meter settles (the stored response is kept there, see gateway.responses_store)."""
+
     def frames() -> Iterator[bytes]:
         for event in translator.start_events():
             yield frame(shown(event))
@@ -41,7 +49,12 @@ def responses_events(result: bedrock.BedrockResult, translator: ResponsesStreamT
     def error_frames(error: ApiError) -> list[bytes]:
         return [frame(shown(event)) for event in translator.failure_events(error.message, error.type, error.code)]
 
-    return settled(frames(), result=result, meter=meter, error_frames=error_frames,
-                   usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
-                   finish_reason=lambda: translator.finish_reason,
-                   closing=lambda: [frame(shown(event)) for event in finishing(translator.final_events())])
+    return settled(
+        frames(),
+        result=result,
+        meter=meter,
+        error_frames=error_frames,
+        usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
+        finish_reason=lambda: translator.finish_reason,
+        closing=lambda: [frame(shown(event)) for event in finishing(translator.final_events())],
+    )

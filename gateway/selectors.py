@@ -1,4 +1,5 @@
 """Reads for the gateway app: the model table from the aliases, cached per process, and model resolution."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -27,16 +28,27 @@ def model_specs_load() -> list[ModelSpec]:
         target = _target(row, by_pk)
         if target is None or not target.bedrock_model_id:
             continue
-        specs.append(ModelSpec(
-            name=row.name, base_model_id=target.bedrock_model_id, profile=target.profile, kind=target.kind,
-            owned_by=target.owned_by, supports_tools=target.supports_tools,
-            supports_streaming_tools=target.supports_streaming_tools, supports_images=target.supports_images,
-            sampling=target.sampling, reasoning=target.reasoning, prompt_caching=target.prompt_caching,
-            structured_output=target.structured_output,
-            context_window=target.context_window, max_output_tokens=target.max_output_tokens,
-            listed=row.is_listed, created=int(row.created_at.timestamp()) if row.created_at else 0,
-            alias_of=target.name if target is not row else None,
-        ))
+        specs.append(
+            ModelSpec(
+                name=row.name,
+                base_model_id=target.bedrock_model_id,
+                profile=target.profile,
+                kind=target.kind,
+                owned_by=target.owned_by,
+                supports_tools=target.supports_tools,
+                supports_streaming_tools=target.supports_streaming_tools,
+                supports_images=target.supports_images,
+                sampling=target.sampling,
+                reasoning=target.reasoning,
+                prompt_caching=target.prompt_caching,
+                structured_output=target.structured_output,
+                context_window=target.context_window,
+                max_output_tokens=target.max_output_tokens,
+                listed=row.is_listed,
+                created=int(row.created_at.timestamp()) if row.created_at else 0,
+                alias_of=target.name if target is not row else None,
+            )
+        )
     return specs
 
 

@@ -4,16 +4,17 @@
 once whether the stream completes, fails (one final error event in the endpoint's protocol), or the
 client goes away (the Bedrock stream is closed and what was generated so far is charged).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import orjson
 from django.http import StreamingHttpResponse
 
-from gateway import bedrock
 from core.errors import ApiError
+from gateway import bedrock
 from gateway.http import anthropic_error_type
 from gateway.translate.anthropic_usage import MessagesStreamReader, error_event
 from gateway.translate.chat_stream import ChatStreamTranslator, error_chunk
@@ -31,14 +32,24 @@ def sse(data: dict) -> bytes:
 
 def estimated_usage(prompt_tokens: int, completion_chars: int) -> dict:
     completion = (completion_chars + 3) // 4
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
-            "total_tokens": prompt_tokens + completion, "estimated": True}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion,
+        "total_tokens": prompt_tokens + completion,
+        "estimated": True,
+    }
 
 
-def settled(frames: Iterator[bytes], *, result: bedrock.BedrockResult, meter: Meter,
-            error_frames: Callable[[ApiError], Iterable[bytes]], usage: Callable[[], dict],
-            finish_reason: Callable[[], str | None],
-            closing: Callable[[], Iterable[bytes]] = tuple) -> Iterator[bytes]:
+def settled(
+    frames: Iterator[bytes],
+    *,
+    result: bedrock.BedrockResult,
+    meter: Meter,
+    error_frames: Callable[[ApiError], Iterable[bytes]],
+    usage: Callable[[], dict],
+    finish_reason: Callable[[], str | None],
+    closing: Callable[[], Iterable[bytes]] = tuple,
+) -> Iterator[bytes]:
     """`frames`, then exactly one settlement of the meter, then the `closing` frames, however the stream ends.
 
     The closing frames (`[DONE]`, `response.completed`, `message_stop`) leave after the usage record is
@@ -65,32 +76,43 @@ def settled(frames: Iterator[bytes], *, result: bedrock.BedrockResult, meter: Me
         if not finished:
             status = CLIENT_CLOSED_REQUEST
             bedrock.stream_close(result)
-        meter.settle(status=status, usage=usage(), finish_reason=finish_reason(), error_code=error_code,
-                     disconnected=not finished)
+        meter.settle(
+            status=status,
+            usage=usage(),
+            finish_reason=finish_reason(),
+            error_code=error_code,
+            disconnected=not finished,
+        )
     yield from tail
 
 
-def chat_events(result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter,
-                prompt_estimate: int) -> Iterator[bytes]:
+def chat_events(
+    result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter, prompt_estimate: int
+) -> Iterator[bytes]:
     def frames() -> Iterator[bytes]:
         yield sse(translator.first_chunk())
         for event in bedrock.stream_events(result):
             for chunk in translator.feed(event):
                 yield sse(chunk)
 
-    return settled(frames(), result=result, meter=meter,
-                   error_frames=lambda error: [sse(error_chunk(error.message, error.type, error.code))],
-                   usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
-                   finish_reason=lambda: translator.finish_reason,
-                   closing=lambda: [*map(sse, translator.final_chunks()), DONE])
+    return settled(
+        frames(),
+        result=result,
+        meter=meter,
+        error_frames=lambda error: [sse(error_chunk(error.message, error.type, error.code))],
+        usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
+        finish_reason=lambda: translator.finish_reason,
+        closing=lambda: [*map(sse, translator.final_chunks()), DONE],
+    )
 
 
 def named_sse(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
 
 
-def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter,
-                    prompt_estimate: int) -> Iterator[bytes]:
+def messages_events(
+    result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter, prompt_estimate: int
+) -> Iterator[bytes]:
     """Claude's own events from Bedrock's `chunk.bytes`, passed through one by one as Anthropic SSE."""
     last: list[bytes] = []
 
@@ -107,9 +129,15 @@ def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader,
     def error_frames(error: ApiError) -> list[bytes]:
         return [named_sse("error", orjson.dumps(error_event(anthropic_error_type(error), error.message)))]
 
-    return settled(frames(), result=result, meter=meter, error_frames=error_frames,
-                   usage=lambda: reader.usage or estimated_usage(prompt_estimate, reader.output_chars),
-                   finish_reason=lambda: reader.stop_reason, closing=lambda: last)
+    return settled(
+        frames(),
+        result=result,
+        meter=meter,
+        error_frames=error_frames,
+        usage=lambda: reader.usage or estimated_usage(prompt_estimate, reader.output_chars),
+        finish_reason=lambda: reader.stop_reason,
+        closing=lambda: last,
+    )
 
 
 def sse_response(events: Iterator[bytes], headers: dict[str, str]) -> StreamingHttpResponse:

@@ -1,4 +1,5 @@
 """Routes of the OpenAI-compatible API, and Anthropic's Messages API at the same root for Claude Code."""
+
 from django.urls import path, re_path
 
 from gateway.http import api_not_found
@@ -10,8 +11,8 @@ from gateway.views.health import healthz
 from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 from gateway.views.responses import Responses
-from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
 from gateway.views.responses_compact import ResponsesCompact
+from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -28,7 +29,6 @@ urlpatterns = [
     path("v1/responses/compact", ResponsesCompact.as_view(), name="responses-compact"),
     path("v1/responses", Responses.as_view(), name="responses"),
     path("v1/responses/<str:response_id>", StoredResponseDetail.as_view(), name="response-detail"),
-    path("v1/responses/<str:response_id>/input_items", StoredResponseInputItems.as_view(),
-         name="response-input-items"),
+    path("v1/responses/<str:response_id>/input_items", StoredResponseInputItems.as_view(), name="response-input-items"),
     re_path(r"^v1/.*$", api_not_found),
 ]

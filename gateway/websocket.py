@@ -6,6 +6,7 @@ the upgrade with backoff (7 attempts, about 6.5 s before the first token); a 426
 fall back at once. So the gateway, which streams over HTTP only, answers every /v1 upgrade with a 426 and
 an OpenAI-shaped error, before any Django work, and logs one `websocket_refused` event (no headers).
 """
+
 from __future__ import annotations
 
 from gateway.http import json_bytes
@@ -13,21 +14,33 @@ from usage.events import event_emit
 from usage.metering import client_from_user_agent
 
 STATUS = "426 Upgrade Required"
-MESSAGE = ("This gateway does not serve the Responses API over WebSocket; send the same request as "
-           "POST {path} over HTTP (Codex falls back to it by itself).")
+MESSAGE = (
+    "This gateway does not serve the Responses API over WebSocket; send the same request as "
+    "POST {path} over HTTP (Codex falls back to it by itself)."
+)
 
 
 def is_upgrade(environ: dict) -> bool:
     """Whether a /v1 request asks to become a WebSocket."""
-    return environ.get("PATH_INFO", "").startswith("/v1/") and \
-        environ.get("HTTP_UPGRADE", "").strip().lower() == "websocket"
+    return (
+        environ.get("PATH_INFO", "").startswith("/v1/")
+        and environ.get("HTTP_UPGRADE", "").strip().lower() == "websocket"
+    )
 
 
 def refuse(environ: dict, start_response) -> list[bytes]:
     """The 426 answer to a WebSocket upgrade: Codex then sends the request over HTTP without retrying."""
     path = environ.get("PATH_INFO", "")
-    body = json_bytes({"error": {"message": MESSAGE.format(path=path), "type": "invalid_request_error",
-                                 "param": None, "code": "websocket_not_supported"}})
+    body = json_bytes(
+        {
+            "error": {
+                "message": MESSAGE.format(path=path),
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "websocket_not_supported",
+            }
+        }
+    )
     event_emit("websocket_refused", path=path, client=client_from_user_agent(environ.get("HTTP_USER_AGENT", "")))
     start_response(STATUS, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

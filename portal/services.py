@@ -1,4 +1,5 @@
 """Portal reads and writes: the signed-in user's identity, their keys, and the lifetimes they may pick."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from django.utils import timezone
 
 from gateway.selectors import model_table
 from tokens.models import ApiToken, Identity
+from tokens.quotas import limits_for
 from tokens.services import IssuedToken, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
-from tokens.quotas import limits_for
 
 
 class IdentityUnavailable(Exception):
@@ -76,8 +77,11 @@ def portal_token_get(*, identity: Identity, token_id: str) -> ApiToken | None:
 
 def portal_key_create(*, identity: Identity, user, name: str, ttl: str) -> IssuedToken:
     limit = settings.PORTAL_MAX_ACTIVE_KEYS
-    if limit and portal_tokens(identity=identity).filter(revoked_at__isnull=True,
-                                                         expires_at__gt=timezone.now()).count() >= limit:
+    if (
+        limit
+        and portal_tokens(identity=identity).filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+        >= limit
+    ):
         raise KeyLimitReached(f"You already have {limit} active keys: revoke one you no longer use first.")
     return token_issue(identity=identity, ttl=ttl, name=name, created_by=f"portal:{user.get_username()}")
 

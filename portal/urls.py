@@ -1,4 +1,5 @@
 """Routes of the portal and of sign-in (Django's views; OpenID Connect when SSO is configured)."""
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -23,10 +24,16 @@ urlpatterns = [
     path("usage/", my_usage, name="portal-usage"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(
-        template_name="registration/portal_password_change.html"), name="password_change"),
-    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
-        template_name="registration/portal_password_change_done.html"), name="password_change_done"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/portal_password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/portal_password_change_done.html"),
+        name="password_change_done",
+    ),
 ]
 
 if settings.SSO_ENABLED:

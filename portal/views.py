@@ -5,6 +5,7 @@ A new key exists only in the response to the creating POST (and, when its owner 
 test it, in that response): never in a URL, the session, messages or a log line. Every portal
 response is `no-store`, and every change is a POST checked for CSRF.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,28 +19,40 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from tokens import keyformat
 from portal.connection import ConnectionResult, connection_test
 from portal.forms import ConnectionTestForm, KeyCreateForm, TokenIdForm
-from portal.services import (IdentityUnavailable, KeyLimitReached, identity_for_user, portal_default_model,
-                                    portal_key_create, portal_key_revoke, portal_models, portal_token_get,
-                                    portal_tokens, portal_ttl_choices)
+from portal.services import (
+    IdentityUnavailable,
+    KeyLimitReached,
+    identity_for_user,
+    portal_default_model,
+    portal_key_create,
+    portal_key_revoke,
+    portal_models,
+    portal_token_get,
+    portal_tokens,
+    portal_ttl_choices,
+)
 from portal.snippets import MODEL_MARK, setup_snippets
+from tokens import keyformat
 from tokens.ttl import BadTTL
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def portal_response(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     response = TemplateResponse(request, template, context, status=status)
-    add_never_cache_headers(response)   # includes no-store: a key on the page must not be kept by any cache
+    add_never_cache_headers(response)  # includes no-store: a key on the page must not be kept by any cache
     response["Content-Security-Policy"] = CSP
     return response
 
 
 def portal_page(view):
     """Signed-in users only; attaches `request.identity`, or explains why the user has none."""
+
     @login_required
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -48,20 +61,38 @@ def portal_page(view):
         except IdentityUnavailable as exc:
             return portal_response(request, "portal/no_identity.html", {"name": exc.name}, status=403)
         return view(request, *args, **kwargs)
+
     return wrapper
 
 
-def _keys_context(request: HttpRequest, *, form: KeyCreateForm | None = None, issued=None, key: str = "",
-                  result: ConnectionResult | None = None, model: str = "") -> dict:
+def _keys_context(
+    request: HttpRequest,
+    *,
+    form: KeyCreateForm | None = None,
+    issued=None,
+    key: str = "",
+    result: ConnectionResult | None = None,
+    model: str = "",
+) -> dict:
     identity = request.identity
     models = portal_models(identity=identity)
     model = portal_default_model(models, model or request.GET.get("model", ""))
     base_url = f"{settings.PUBLIC_BASE_URL}/v1"
     snippets = [(s, s.render(model)) for s in setup_snippets(base_url=base_url, key=key)]
-    return {"identity": identity, "tokens": portal_tokens(identity=identity),
-            "form": form or KeyCreateForm(ttl_choices=portal_ttl_choices()), "issued": issued, "key": key,
-            "models": models, "model": model, "base_url": base_url, "snippets": snippets, "model_mark": MODEL_MARK,
-            "result": result, "max_ttl": settings.TOKEN_MAX_TTL}
+    return {
+        "identity": identity,
+        "tokens": portal_tokens(identity=identity),
+        "form": form or KeyCreateForm(ttl_choices=portal_ttl_choices()),
+        "issued": issued,
+        "key": key,
+        "models": models,
+        "model": model,
+        "base_url": base_url,
+        "snippets": snippets,
+        "model_mark": MODEL_MARK,
+        "result": result,
+        "max_ttl": settings.TOKEN_MAX_TTL,
+    }
 
 
 @require_GET
@@ -84,8 +115,9 @@ def key_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return portal_response(request, "portal/keys.html", _keys_context(request, form=form), status=400)
     try:
-        issued = portal_key_create(identity=request.identity, user=request.user, name=form.cleaned_data["name"],
-                                   ttl=form.cleaned_data["ttl"])
+        issued = portal_key_create(
+            identity=request.identity, user=request.user, name=form.cleaned_data["name"], ttl=form.cleaned_data["ttl"]
+        )
     except (KeyLimitReached, BadTTL) as exc:
         form.add_error(None, str(exc))
         return portal_response(request, "portal/keys.html", _keys_context(request, form=form), status=400)
@@ -97,8 +129,9 @@ def key_create(request: HttpRequest) -> HttpResponse:
 @portal_page
 def key_revoke(request: HttpRequest) -> HttpResponse:
     form = TokenIdForm(request.POST)
-    token = portal_token_get(identity=request.identity, token_id=form.cleaned_data["token_id"]) \
-        if form.is_valid() else None
+    token = (
+        portal_token_get(identity=request.identity, token_id=form.cleaned_data["token_id"]) if form.is_valid() else None
+    )
     if token is None:
         raise Http404("No such key")
     if not form.cleaned_data["confirm"]:

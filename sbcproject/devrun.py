@@ -1,5 +1,6 @@
 """`make run`: migrate, create the demo accounts and token, start the Bedrock emulator when there are
 no AWS credentials, and serve the gateway with gunicorn on http://127.0.0.1:8000."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,14 @@ EMULATOR_PORT = int(os.environ.get("EMULATOR_PORT", "8711"))
 
 
 def _manage(*args: str, env: dict, capture: bool = False) -> str:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
-                            stdout=subprocess.PIPE if capture else None)
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
     return result.stdout or ""
 
 
@@ -30,8 +37,9 @@ def _has_aws_credentials() -> bool:
 
 
 def _start_emulator(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([PYTHON, "-m", "bedrock_emulator", "--port", str(EMULATOR_PORT)],
-                               cwd=ROOT, env={**env, "DJANGO_DEBUG": "1"})
+    process = subprocess.Popen(
+        [PYTHON, "-m", "bedrock_emulator", "--port", str(EMULATOR_PORT)], cwd=ROOT, env={**env, "DJANGO_DEBUG": "1"}
+    )
     url = f"http://127.0.0.1:{EMULATOR_PORT}/_emulator/health"
     for _ in range(100):
         try:
@@ -59,18 +67,21 @@ def _local_env() -> dict:
 
 
 def _banner(demo: dict, synthetic: bool, base: str) -> str:
-    source = ("the Bedrock EMULATOR: no AWS credentials were found, so answers are SYNTHETIC"
-              if synthetic else "AWS Bedrock with your AWS credentials")
+    source = (
+        "the Bedrock EMULATOR: no AWS credentials were found, so answers are SYNTHETIC"
+        if synthetic
+        else "AWS Bedrock with your AWS credentials"
+    )
     return f"""
 Simple Bedrock Connector is starting on {base}
   Models come from {source}.
-  Admin:      {base}/admin/   user {demo['admin_user']}  password {demo['admin_password']}
-  Your keys:  {base}/keys/    user {demo['demo_user']}   password {demo['demo_password']}
-  Demo token: {demo['token']}
+  Admin:      {base}/admin/   user {demo["admin_user"]}  password {demo["admin_password"]}
+  Your keys:  {base}/keys/    user {demo["demo_user"]}   password {demo["demo_password"]}
+  Demo token: {demo["token"]}
 
 Try it:
   curl {base}/v1/chat/completions \\
-    -H "Authorization: Bearer {demo['token']}" -H "Content-Type: application/json" \\
+    -H "Authorization: Bearer {demo["token"]}" -H "Content-Type: application/json" \\
     -d '{{"model": "claude-4-sonnet", "messages": [{{"role": "user", "content": "Hello!"}}]}}'
 """
 
@@ -81,8 +92,13 @@ def main() -> None:
     synthetic = False
     if not env.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") and not _has_aws_credentials():
         synthetic = True
-        env.update({"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{EMULATOR_PORT}",
-                    "AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"})
+        env.update(
+            {
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{EMULATOR_PORT}",
+                "AWS_ACCESS_KEY_ID": "emulator",
+                "AWS_SECRET_ACCESS_KEY": "emulator",
+            }
+        )
         env.setdefault("AWS_REGION", "us-east-1")
         emulator = _start_emulator(env)
     _manage("migrate", "--no-input", "-v", "0", env=env)

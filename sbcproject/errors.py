@@ -1,4 +1,5 @@
 """Site-wide 404/500 handlers: JSON on the API, Django's pages elsewhere."""
+
 from django.views import defaults
 
 from gateway.http import api_not_found, api_server_error

@@ -3,6 +3,7 @@
 gthread workers: each streamed answer holds a thread, not a process, so hundreds of streams stay
 open at once while the per-request cost stays that of plain WSGI. Tune with the variables below.
 """
+
 import os
 import socket
 

@@ -3,6 +3,7 @@
 An ALB target health check sends the task's private IP as Host and speaks plain http to the container,
 so /healthz must not depend on ALLOWED_HOSTS or SECURE_SSL_REDIRECT. Every other path still does.
 """
+
 from __future__ import annotations
 
 from gateway.views.health import healthz

@@ -3,6 +3,7 @@
 Zappa calls `function(event, context)` after it has set Django up, so each job is a management command
 run in-process; the same commands run from cron or an ECS scheduled task on the gunicorn deployment.
 """
+
 from __future__ import annotations
 
 from django.core.management import call_command

@@ -3,6 +3,7 @@
 A bad value stops start-up with a message naming the variable. Every variable is listed in
 `.env.example` with a one-line comment.
 """
+
 from __future__ import annotations
 
 import os
@@ -119,18 +120,25 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that the live servers the end-to-end tests start can share it.
-    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_SQLITE_PATH", default=str(BASE_DIR / ".run" / "test.sqlite3"))}
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_SQLITE_PATH", default=str(BASE_DIR / ".run" / "test.sqlite3"))
+    }
     # WAL and a busy timeout let several gunicorn threads write usage records without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-         "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     # Opening a SQLite file and running the PRAGMAs cost about 1 ms: keep each thread's connection.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=600))
 else:
     # On Lambda every container holds its own connection and may be frozen at any time: open one per
     # request and let RDS Proxy do the pooling.
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0 if RUNNING_ON_LAMBDA else 60))
+    DATABASES["default"].setdefault(
+        "CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0 if RUNNING_ON_LAMBDA else 60)
+    )
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -153,8 +161,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-                    if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
@@ -240,7 +251,9 @@ try:
     if QUOTA_DEFAULT_USD_PER_MONTH and float(QUOTA_DEFAULT_USD_PER_MONTH) < 0:
         raise ValueError("negative")
 except ValueError:
-    raise ImproperlyConfigured(f"QUOTA_DEFAULT_USD_PER_MONTH must be a dollar amount, got {QUOTA_DEFAULT_USD_PER_MONTH!r}")
+    raise ImproperlyConfigured(
+        f"QUOTA_DEFAULT_USD_PER_MONTH must be a dollar amount, got {QUOTA_DEFAULT_USD_PER_MONTH!r}"
+    )
 QUOTA_CACHE_SECONDS = _positive_int("QUOTA_CACHE_SECONDS", 5)
 QUOTA_RESERVE_OUTPUT_TOKENS = _positive_int("QUOTA_RESERVE_OUTPUT_TOKENS", 4096)
 QUOTA_LEASE_SECONDS = _positive_int("QUOTA_LEASE_SECONDS", 900)
@@ -281,8 +294,9 @@ LOGIN_REDIRECT_URL = "/keys/"
 LOGOUT_REDIRECT_URL = "login"
 # Lifetimes a developer may pick for a key; any above TOKEN_MAX_TTL are not offered.
 PORTAL_TTL_CHOICES = env.list("PORTAL_TTL_CHOICES", default=["1d", "7d", "30d", "90d"])
-if not PORTAL_TTL_CHOICES or any(not (t.strip()[:-1].isdigit() and t.strip()[-1:] in ("m", "h", "d", "w"))
-                                  for t in PORTAL_TTL_CHOICES):
+if not PORTAL_TTL_CHOICES or any(
+    not (t.strip()[:-1].isdigit() and t.strip()[-1:] in ("m", "h", "d", "w")) for t in PORTAL_TTL_CHOICES
+):
     raise ImproperlyConfigured(f"PORTAL_TTL_CHOICES must list lifetimes such as 1d,7d,30d, got {PORTAL_TTL_CHOICES!r}")
 PORTAL_MAX_ACTIVE_KEYS = _positive_int("PORTAL_MAX_ACTIVE_KEYS", 20)
 # OpenID Connect single sign-on (mozilla-django-oidc): on when OIDC_RP_CLIENT_ID is set.
@@ -296,12 +310,22 @@ OIDC_RP_SIGN_ALGO = _choice("OIDC_RP_SIGN_ALGO", "RS256", ("rs256", "es256", "hs
 OIDC_RP_SCOPES = "openid email profile"
 SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
 if SSO_ENABLED:
-    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
-                                  "OIDC_OP_USER_ENDPOINT") if not globals()[name]]
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
     if OIDC_RP_SIGN_ALGO != "HS256" and not OIDC_OP_JWKS_ENDPOINT:
         _missing.append("OIDC_OP_JWKS_ENDPOINT")
     if _missing:
         raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on also needs {', '.join(_missing)}")
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend",
-                               "mozilla_django_oidc.auth.OIDCAuthenticationBackend"]
+    AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "mozilla_django_oidc.auth.OIDCAuthenticationBackend",
+    ]

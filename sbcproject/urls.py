@@ -1,4 +1,5 @@
 """URL map: the /v1 API, the admin, and the self-service pages."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -6,6 +6,7 @@ Requests under /v1/ go through a Django handler with only the middleware the API
 (`API_MIDDLEWARE`: no sessions, CSRF, messages, static files or frame options, which it never uses; about
 0.1 ms of CPU per request); the admin, the portal and everything else keep the full `MIDDLEWARE`.
 """
+
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -44,4 +45,4 @@ def application(environ, start_response):
 
 # Import the URLconf, and with it every view, now: under gunicorn's preload once in the master, shared by
 # the workers, instead of on each worker's first requests while its other threads queue on the import lock.
-get_resolver().url_patterns
+get_resolver().url_patterns  # noqa: B018 - the attribute access imports them

@@ -1,4 +1,5 @@
 """moto in server mode for Secrets Manager, STS and CloudWatch Logs, reached like real AWS over HTTP."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Shared fixtures: the Bedrock emulator, the gateway under gunicorn, tokens and SDK clients."""
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,9 @@ def pytest_configure(config):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--run-soak", action="store_true", default=False,
-                     help="also run the minutes-long soak tests (make soak)")
+    parser.addoption(
+        "--run-soak", action="store_true", default=False, help="also run the minutes-long soak tests (make soak)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -44,14 +46,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
-                    django_db_modify_db_settings):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
     """Always create the test database: end-to-end tests use it through the live server, unmarked."""
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                 keepdb=django_db_keepdb, aliases={"default"})
+        config = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
+        )
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
@@ -103,8 +112,12 @@ def emulator():
 @pytest.fixture(scope="session")
 def static_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("static")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, check=True,
-                   env=server_env(STATIC_ROOT=str(root), DATABASE_URL="sqlite:///:memory:"))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        check=True,
+        env=server_env(STATIC_ROOT=str(root), DATABASE_URL="sqlite:///:memory:"),
+    )
     return root
 
 

@@ -1,4 +1,5 @@
 """Starting the real gateway under gunicorn for end-to-end tests, on the test database."""
+
 from __future__ import annotations
 
 import os
@@ -26,21 +27,38 @@ def test_database_url() -> str:
 
 def server_env(**overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
-    env.update({"DJANGO_SETTINGS_MODULE": "sbcproject.settings", "SBC_READ_DOT_ENV": "0",
-                "DJANGO_DEBUG": "false", "DATABASE_URL": test_database_url(),
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "info"})
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "sbcproject.settings",
+            "SBC_READ_DOT_ENV": "0",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": test_database_url(),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "info",
+        }
+    )
     env.update(overrides)
     return env
 
 
-def start_gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 32,
-                   log_path: Path | None = None) -> RunningServer:
+def start_gunicorn(
+    env: dict[str, str], *, workers: int = 2, threads: int = 32, log_path: Path | None = None
+) -> RunningServer:
     port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-           "GUNICORN_THREADS": str(threads)}
+    env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+    }
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "sbcproject/gunicorn.conf.py"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "sbcproject/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     server = RunningServer(url=f"http://127.0.0.1:{port}", port=port, process=process)
     wait_until_ready(f"{server.url}/healthz", timeout=30)
     return server

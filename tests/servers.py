@@ -1,4 +1,5 @@
 """Starts real servers (the Bedrock emulator, and later gunicorn or moto) as subprocesses on loopback ports."""
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,7 @@ class RunningServer:
 ServerT = TypeVar("ServerT", bound=RunningServer)
 
 
-def wait_until_ready(url: str, timeout: float = READY_TIMEOUT_SECONDS,
-                     server: RunningServer | None = None) -> None:
+def wait_until_ready(url: str, timeout: float = READY_TIMEOUT_SECONDS, server: RunningServer | None = None) -> None:
     """Poll `url` until it answers 2xx; fail early (with the server's output) if the process dies."""
     deadline = time.monotonic() + timeout
     while True:
@@ -77,13 +77,21 @@ def wait_until_ready(url: str, timeout: float = READY_TIMEOUT_SECONDS,
         time.sleep(0.05)
 
 
-def start_process(name: str, argv: list[str], *, port: int, health_path: str,
-                  env: dict[str, str] | None = None, timeout: float = READY_TIMEOUT_SECONDS,
-                  server_class: type[ServerT] = RunningServer) -> ServerT:
+def start_process(
+    name: str,
+    argv: list[str],
+    *,
+    port: int,
+    health_path: str,
+    env: dict[str, str] | None = None,
+    timeout: float = READY_TIMEOUT_SECONDS,
+    server_class: type[ServerT] = RunningServer,
+) -> ServerT:
     """Start `argv` from the project root and wait until `health_path` answers."""
     output = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
-    process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=output, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
+    )
     server = server_class(url=f"http://127.0.0.1:{port}", port=port, process=process, name=name, output=output)
     try:
         wait_until_ready(server.url + health_path, timeout, server)
@@ -98,8 +106,9 @@ class EmulatorServer(RunningServer):
 
     def control(self, method: str, path: str, payload: Any = None) -> Any:
         data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + "/_emulator" + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
@@ -129,5 +138,11 @@ def start_emulator(**knobs: int | str) -> EmulatorServer:
     argv = [PYTHON, "-m", "bedrock_emulator", "--port", str(port)]
     for name, value in knobs.items():
         argv += ["--" + name.replace("_", "-"), str(value)]
-    return start_process("bedrock-emulator", argv, port=port, health_path="/_emulator/health",
-                         env={"DJANGO_DEBUG": "1"}, server_class=EmulatorServer)
+    return start_process(
+        "bedrock-emulator",
+        argv,
+        port=port,
+        health_path="/_emulator/health",
+        env={"DJANGO_DEBUG": "1"},
+        server_class=EmulatorServer,
+    )

@@ -1,4 +1,5 @@
 """Test defaults for the environment, then the real settings: the suite reads settings like production does."""
+
 import os
 
 os.environ["SBC_READ_DOT_ENV"] = "0"

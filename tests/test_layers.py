@@ -4,6 +4,7 @@ function without a reason written here.
     core -> tokens -> usage -> gateway -> portal -> sbcproject     (each imports only those before it)
     bedrock_emulator imports none of them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,7 +20,7 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("sbcproject/devrun.py", "boto3"): "only to look for AWS credentials when `make run` starts",
     ("usage/apps.py", "usage.cloudwatch"): "watchtower is imported only when CLOUDWATCH_LOG_GROUP is set",
 }
-APP_READY = "apps.py"    # AppConfig.ready() is where Django wants models and signals imported
+APP_READY = "apps.py"  # AppConfig.ready() is where Django wants models and signals imported
 
 
 def modules() -> dict[str, Path]:
@@ -84,7 +85,7 @@ def test_each_app_imports_only_the_apps_before_it():
 
 def test_no_import_hides_in_a_function_without_a_reason():
     hidden = []
-    for name, path in modules().items():
+    for path in modules().values():
         tree = ast.parse(path.read_text())
         relative = path.relative_to(ROOT).as_posix()
         for node in ast.walk(tree):
@@ -97,15 +98,17 @@ def test_no_import_hides_in_a_function_without_a_reason():
                     targets = [inner.module or ""]
                 else:
                     continue
-                hidden += [f"{relative}:{inner.lineno} {target}" for target in targets
-                           if (relative, target) not in FUNCTION_IMPORTS_ALLOWED]
+                hidden += [
+                    f"{relative}:{inner.lineno} {target}"
+                    for target in targets
+                    if (relative, target) not in FUNCTION_IMPORTS_ALLOWED
+                ]
     assert hidden == []
 
 
 def test_no_module_imports_itself_through_others():
     known, trees = modules(), parsed()
-    graph = {name: {target for node, target in imported(tree, known) if target != name}
-             for name, tree in trees.items()}
+    graph = {name: {target for node, target in imported(tree, known) if target != name} for name, tree in trees.items()}
     # A package's __init__ importing its own modules is how a package is built, not a loop.
     for name in graph:
         graph[name] = {target for target in graph[name] if not target.startswith(name + ".")}
@@ -115,8 +118,11 @@ def test_no_module_imports_itself_through_others():
         state[node] = "open"
         for target in sorted(graph.get(node, ())):
             if state.get(target) == "open":
-                loops.append(" -> ".join(path[path.index(target):] + [node, target]) if target in path
-                             else f"{node} -> {target}")
+                loops.append(
+                    " -> ".join(path[path.index(target) :] + [node, target])
+                    if target in path
+                    else f"{node} -> {target}"
+                )
             elif target not in state:
                 visit(target, path + [node])
         state[node] = "done"

@@ -3,6 +3,7 @@
 A token's value exists only in the response to the issuing POST: never in messages, the session,
 a URL or a LogEntry; the digest is never displayed.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -16,14 +17,26 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from tokens.secrets_manager import get_mirror, secret_name
 from tokens.models import ApiToken, Identity, Quota
+from tokens.secrets_manager import get_mirror, secret_name
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
 
 TTL_CHOICES = ("1d", "7d", "30d", "90d", "180d", "365d")
-TOKEN_FIELDS = ("token_id", "identity", "name", "status", "created_at", "created_by", "expires_at", "revoked_at",
-                "revoked_by", "last_used_at", "mirror_state", "mirror_error")
+TOKEN_FIELDS = (
+    "token_id",
+    "identity",
+    "name",
+    "status",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "revoked_at",
+    "revoked_by",
+    "last_used_at",
+    "mirror_state",
+    "mirror_error",
+)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -85,8 +98,11 @@ class QuotaInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
-    fields = (("tokens_per_day", "tokens_per_month", "usd_per_month"),
-              ("requests_per_minute", "tokens_per_minute", "concurrent_streams"), "allowed_models")
+    fields = (
+        ("tokens_per_day", "tokens_per_month", "usd_per_month"),
+        ("requests_per_minute", "tokens_per_minute", "concurrent_streams"),
+        "allowed_models",
+    )
     verbose_name = verbose_name_plural = "Quota and rate limits (empty = unlimited)"
 
 
@@ -158,16 +174,30 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = IssueTokenForm(request.POST or None)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Issue token",
-                   "form": form, "media": self.media + form.media}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Issue token",
+            "form": form,
+            "media": self.media + form.media,
+        }
         if request.method == "POST" and form.is_valid():
-            issued = token_issue(identity=form.cleaned_data["identity"], ttl=form.cleaned_data["ttl"],
-                                 name=form.cleaned_data["name"], created_by=_who(request))
+            issued = token_issue(
+                identity=form.cleaned_data["identity"],
+                ttl=form.cleaned_data["ttl"],
+                name=form.cleaned_data["name"],
+                created_by=_who(request),
+            )
             record = issued.record
             record.refresh_from_db(fields=["mirror_state", "mirror_error"])
             self.log_addition(request, record, [{"added": {}}])
-            context.update(title="Token issued", issued=issued, record=record, mirror=get_mirror().enabled,
-                           secret_name=secret_name(record.token_id))
+            context.update(
+                title="Token issued",
+                issued=issued,
+                record=record,
+                mirror=get_mirror().enabled,
+                secret_name=secret_name(record.token_id),
+            )
             response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
         else:
             response = TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)

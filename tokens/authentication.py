@@ -8,13 +8,14 @@ REVOCATION_CHECK_SECONDS and ignores cached lookups made under an older generati
 effect in every worker within about a second. If that read fails, TOKEN_CACHE_SECONDS is the bound.
 An address with too many failed look-ups is refused with 429 before its next look-up (see `tokens.throttle`).
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -47,7 +48,8 @@ class Caller:
 
 
 _callers: ProcessCache[tuple[Generation, Caller]] = ProcessCache(
-    "authenticated tokens", ttl=lambda: settings.TOKEN_CACHE_SECONDS, max_entries=50_000)   # digest -> ...
+    "authenticated tokens", ttl=lambda: settings.TOKEN_CACHE_SECONDS, max_entries=50_000
+)  # digest -> ...
 _last_used_written: ProcessCache[datetime] = ProcessCache("last-used writes", max_entries=50_000)  # token pk ->
 _lock = threading.Lock()
 _generation: dict = {}
@@ -85,9 +87,17 @@ def token_cache_forget(digest: str | None = None) -> None:
 
 def _lookup(parsed: keyformat.ParsedToken) -> Caller | None:
     now = timezone.now()
-    row = (ApiToken.objects.filter(digest=parsed.digest, token_id=parsed.token_id, revoked_at__isnull=True,
-                                   expires_at__gt=now, identity__is_active=True)
-           .values_list("pk", "identity_id", "identity__name", "expires_at", "last_used_at").first())
+    row = (
+        ApiToken.objects.filter(
+            digest=parsed.digest,
+            token_id=parsed.token_id,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            identity__is_active=True,
+        )
+        .values_list("pk", "identity_id", "identity__name", "expires_at", "last_used_at")
+        .first()
+    )
     if row is None:
         return None
     pk, identity_id, identity_name, expires_at, last_used_at = row
@@ -139,7 +149,7 @@ def token_authenticate_from(request, raw: str) -> Caller:
     try:
         return token_authenticate(raw, before_lookup=lambda: auth_throttle_check(address))
     except InvalidToken:
-        if keyformat.parse(raw) is not None:    # only failures that cost a database look-up count
+        if keyformat.parse(raw) is not None:  # only failures that cost a database look-up count
             auth_failure_record(address)
         raise
 

@@ -4,6 +4,7 @@ Pure functions, no Django. The token id is public (logs, admin, secret name); th
 190 bits from `secrets`; the checksum (CRC32, base62) lets a mistyped or forged token be rejected
 before any database query. Only the SHA-256 digest of the whole token is ever stored.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,4 +69,4 @@ def parse(token: str) -> ParsedToken | None:
     body, checksum = token[:-CHECKSUM_LENGTH], token[-CHECKSUM_LENGTH:]
     if not hmac.compare_digest(_checksum(body), checksum):
         return None
-    return ParsedToken(token_id=token[len(PREFIX):len(PREFIX) + TOKEN_ID_LENGTH], digest=digest(token))
+    return ParsedToken(token_id=token[len(PREFIX) : len(PREFIX) + TOKEN_ID_LENGTH], digest=digest(token))

@@ -4,12 +4,13 @@ The database decides whether a token works. Each token records its mirror state 
 failed, deleted), so an outage never leaves the two sides silently different: `tokens.secrets_sync` (the
 `sync_secrets` command, run on a schedule) finishes whatever a failed call left undone.
 """
+
 from __future__ import annotations
 
 import logging
 
-from tokens.secrets_manager import MirrorError, SecretPayload, get_mirror
 from tokens.models import ApiToken
+from tokens.secrets_manager import MirrorError, SecretPayload, get_mirror
 from tokens.selectors import token_limits
 
 log = logging.getLogger("sbc.tokens")
@@ -17,8 +18,13 @@ State = ApiToken.MirrorState
 
 
 def _payload(token: ApiToken) -> SecretPayload:
-    return SecretPayload(token_id=token.token_id, identity=token.identity.name, digest=token.digest,
-                         expires_at=token.expires_at.isoformat(timespec="seconds"), limits=token_limits(token))
+    return SecretPayload(
+        token_id=token.token_id,
+        identity=token.identity.name,
+        digest=token.digest,
+        expires_at=token.expires_at.isoformat(timespec="seconds"),
+        limits=token_limits(token),
+    )
 
 
 def mirror_state_record(token: ApiToken, state: str, error: str = "") -> None:

@@ -1,4 +1,5 @@
 """Identities (people and pipelines), their quotas and their API tokens; only a token's SHA-256 digest is stored."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -7,17 +8,24 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-
 # What a Secrets Manager tag value accepts, since the name is the secret's `identity` tag.
 IDENTITY_NAME_VALIDATOR = RegexValidator(
-    r"^[\w.:/=+@ -]+$", "Use letters, digits, spaces and . : / = + - @ _ only (e.g. jane.doe@dev or ci-pipeline).")
+    r"^[\w.:/=+@ -]+$", "Use letters, digits, spaces and . : / = + - @ _ only (e.g. jane.doe@dev or ci-pipeline)."
+)
 
 
 class Identity(models.Model):
-    name = models.CharField(max_length=200, unique=True, validators=[IDENTITY_NAME_VALIDATOR],
-                            help_text="e.g. jane.doe@dev or ci-pipeline")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="identity", help_text="Django user who manages this identity's keys")
+    name = models.CharField(
+        max_length=200, unique=True, validators=[IDENTITY_NAME_VALIDATOR], help_text="e.g. jane.doe@dev or ci-pipeline"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="identity",
+        help_text="Django user who manages this identity's keys",
+    )
     is_active = models.BooleanField(default=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -90,18 +98,25 @@ class Quota(models.Model):
     identity = models.OneToOneField(Identity, on_delete=models.CASCADE, related_name="quota")
     tokens_per_day = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC day.")
     tokens_per_month = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC month.")
-    usd_per_month = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
-                                        help_text="Spend per calendar UTC month, at the prices in Model prices.")
+    usd_per_month = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Spend per calendar UTC month, at the prices in Model prices.",
+    )
     requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
     tokens_per_minute = models.PositiveIntegerField(null=True, blank=True)
-    concurrent_streams = models.PositiveIntegerField(null=True, blank=True,
-                                                     help_text="Requests in flight at once, streamed or not.")
-    allowed_models = models.TextField(blank=True, help_text="Model names or Bedrock ids, one per line or "
-                                                            "comma-separated. Empty: every model.")
+    concurrent_streams = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests in flight at once, streamed or not."
+    )
+    allowed_models = models.TextField(
+        blank=True, help_text="Model names or Bedrock ids, one per line or comma-separated. Empty: every model."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        db_table = "usage_quota"    # created by the usage app, which owned quotas before tokens did
+        db_table = "usage_quota"  # created by the usage app, which owned quotas before tokens did
 
     def __str__(self) -> str:
         return f"Quota for {self.identity_id}"

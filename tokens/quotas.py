@@ -3,6 +3,7 @@
 An identity without a Quota row gets the QUOTA_DEFAULT_* settings; a Quota is created with them when the
 identity is (see `tokens.signals`). Empty or 0 means unlimited.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +31,14 @@ class Limits:
 
     @property
     def unlimited(self) -> bool:
-        return not (self.tokens_per_day or self.tokens_per_month or self.usd_micros_per_month or self.per_minute
-                    or self.concurrent or self.allowed_models)
+        return not (
+            self.tokens_per_day
+            or self.tokens_per_month
+            or self.usd_micros_per_month
+            or self.per_minute
+            or self.concurrent
+            or self.allowed_models
+        )
 
     def allows(self, *names: str) -> bool:
         return not self.allowed_models or any(name in self.allowed_models for name in names if name)
@@ -47,27 +54,41 @@ def usd_to_micros(value) -> int:
 
 
 def limits_from_quota(row: dict) -> Limits:
-    return Limits(tokens_per_day=row["tokens_per_day"] or 0, tokens_per_month=row["tokens_per_month"] or 0,
-                  usd_micros_per_month=usd_to_micros(row["usd_per_month"]),
-                  requests_per_minute=row["requests_per_minute"] or 0,
-                  tokens_per_minute=row["tokens_per_minute"] or 0, concurrent=row["concurrent_streams"] or 0,
-                  allowed_models=parse_models(row["allowed_models"] or ""))
+    return Limits(
+        tokens_per_day=row["tokens_per_day"] or 0,
+        tokens_per_month=row["tokens_per_month"] or 0,
+        usd_micros_per_month=usd_to_micros(row["usd_per_month"]),
+        requests_per_minute=row["requests_per_minute"] or 0,
+        tokens_per_minute=row["tokens_per_minute"] or 0,
+        concurrent=row["concurrent_streams"] or 0,
+        allowed_models=parse_models(row["allowed_models"] or ""),
+    )
 
 
 def quota_defaults() -> dict:
     """Field values for a new identity's Quota, from the QUOTA_DEFAULT_* settings."""
-    return {"tokens_per_day": settings.QUOTA_DEFAULT_TOKENS_PER_DAY or None,
-            "tokens_per_month": settings.QUOTA_DEFAULT_TOKENS_PER_MONTH or None,
-            "usd_per_month": Decimal(settings.QUOTA_DEFAULT_USD_PER_MONTH) if settings.QUOTA_DEFAULT_USD_PER_MONTH
-            else None,
-            "requests_per_minute": settings.QUOTA_DEFAULT_REQUESTS_PER_MINUTE or None,
-            "tokens_per_minute": settings.QUOTA_DEFAULT_TOKENS_PER_MINUTE or None,
-            "concurrent_streams": settings.QUOTA_DEFAULT_CONCURRENT_STREAMS or None,
-            "allowed_models": "\n".join(settings.QUOTA_DEFAULT_ALLOWED_MODELS)}
+    return {
+        "tokens_per_day": settings.QUOTA_DEFAULT_TOKENS_PER_DAY or None,
+        "tokens_per_month": settings.QUOTA_DEFAULT_TOKENS_PER_MONTH or None,
+        "usd_per_month": Decimal(settings.QUOTA_DEFAULT_USD_PER_MONTH)
+        if settings.QUOTA_DEFAULT_USD_PER_MONTH
+        else None,
+        "requests_per_minute": settings.QUOTA_DEFAULT_REQUESTS_PER_MINUTE or None,
+        "tokens_per_minute": settings.QUOTA_DEFAULT_TOKENS_PER_MINUTE or None,
+        "concurrent_streams": settings.QUOTA_DEFAULT_CONCURRENT_STREAMS or None,
+        "allowed_models": "\n".join(settings.QUOTA_DEFAULT_ALLOWED_MODELS),
+    }
 
 
-QUOTA_FIELDS = ("tokens_per_day", "tokens_per_month", "usd_per_month", "requests_per_minute", "tokens_per_minute",
-                "concurrent_streams", "allowed_models")
+QUOTA_FIELDS = (
+    "tokens_per_day",
+    "tokens_per_month",
+    "usd_per_month",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "concurrent_streams",
+    "allowed_models",
+)
 _limits: ProcessCache[Limits] = ProcessCache("limits", ttl=lambda: settings.QUOTA_CACHE_SECONDS)
 
 

@@ -5,6 +5,7 @@ The only module of the tokens app that talks to AWS. `get_mirror()` returns `Sec
 its endpoints through the standard `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL_STS`
 variables; clients are created on first use and cached per endpoint.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,12 +39,23 @@ class SecretPayload:
     limits: dict = field(default_factory=dict)
 
     def value(self) -> str:
-        return json.dumps({"identity": self.identity, "token_id": self.token_id, "digest": self.digest,
-                           "expires_at": self.expires_at, "limits": self.limits}, sort_keys=True)
+        return json.dumps(
+            {
+                "identity": self.identity,
+                "token_id": self.token_id,
+                "digest": self.digest,
+                "expires_at": self.expires_at,
+                "limits": self.limits,
+            },
+            sort_keys=True,
+        )
 
     def tags(self) -> list[dict[str, str]]:
-        return [{"Key": APP_TAG[0], "Value": APP_TAG[1]}, {"Key": "identity", "Value": self.identity},
-                {"Key": "expires_at", "Value": self.expires_at}]
+        return [
+            {"Key": APP_TAG[0], "Value": APP_TAG[1]},
+            {"Key": "identity", "Value": self.identity},
+            {"Key": "expires_at", "Value": self.expires_at},
+        ]
 
 
 def secret_name(token_id: str) -> str:
@@ -113,8 +125,12 @@ class SecretsMirror:
         name = secret_name(payload.token_id)
         try:
             try:
-                self._secrets.create_secret(Name=name, SecretString=payload.value(), Tags=payload.tags(),
-                                            Description=f"Simple Bedrock Connector token for {payload.identity}")
+                self._secrets.create_secret(
+                    Name=name,
+                    SecretString=payload.value(),
+                    Tags=payload.tags(),
+                    Description=f"Simple Bedrock Connector token for {payload.identity}",
+                )
             except ClientError as exc:
                 if _code(exc) not in _EXISTS:
                     raise
@@ -150,16 +166,20 @@ class SecretsMirror:
     def list_token_ids(self) -> set[str]:
         """Token ids of the app's secrets under SECRET_PREFIX (ListSecrets may lag a few minutes)."""
         prefix = settings.SECRET_PREFIX
-        filters = [{"Key": "name", "Values": [prefix]}, {"Key": "tag-key", "Values": [APP_TAG[0]]},
-                   {"Key": "tag-value", "Values": [APP_TAG[1]]}]
+        filters = [
+            {"Key": "name", "Values": [prefix]},
+            {"Key": "tag-key", "Values": [APP_TAG[0]]},
+            {"Key": "tag-value", "Values": [APP_TAG[1]]},
+        ]
         found: set[str] = set()
         try:
-            for page in self._secrets.get_paginator("list_secrets").paginate(Filters=filters,
-                                                                             PaginationConfig={"PageSize": 100}):
+            for page in self._secrets.get_paginator("list_secrets").paginate(
+                Filters=filters, PaginationConfig={"PageSize": 100}
+            ):
                 for secret in page.get("SecretList", []):
                     name = secret.get("Name", "")
                     if name.startswith(prefix) and "DeletedDate" not in secret:
-                        found.add(name[len(prefix):])
+                        found.add(name[len(prefix) :])
         except (BotoCoreError, ClientError) as exc:
             raise MirrorError(f"Could not list the secrets under {prefix} ({_describe(exc)})") from None
         return found

@@ -3,6 +3,7 @@
 Whatever a failed push or delete left undone is finished, secrets of revoked, expired or unknown tokens are
 deleted, and a live token whose secret an operator deleted by hand is revoked.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,9 +20,9 @@ HAND_REVOKED_BY = "sync_secrets: secret deleted in Secrets Manager"
 
 @dataclass
 class SyncReport:
-    created: list[str] = field(default_factory=list)          # live tokens whose secret was missing
-    revoked: list[str] = field(default_factory=list)          # tokens whose secret was deleted by hand
-    deleted: list[str] = field(default_factory=list)          # secrets of revoked, expired or unknown tokens
+    created: list[str] = field(default_factory=list)  # live tokens whose secret was missing
+    revoked: list[str] = field(default_factory=list)  # tokens whose secret was deleted by hand
+    deleted: list[str] = field(default_factory=list)  # secrets of revoked, expired or unknown tokens
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -54,8 +55,11 @@ def secrets_sync() -> SyncReport:
         except MirrorError as exc:
             report.errors.append(f"{token.token_id}: {exc}")
     dead = {token.token_id: token for token in tokens_dead()}
-    leftovers = {token_id for token_id, token in dead.items()
-                 if token.mirror_state in (State.SYNCED, State.PENDING, State.FAILED)}
+    leftovers = {
+        token_id
+        for token_id, token in dead.items()
+        if token.mirror_state in (State.SYNCED, State.PENDING, State.FAILED)
+    }
     for token_id in sorted((listed - known) | leftovers):
         token = dead.get(token_id)
         try:
@@ -67,6 +71,11 @@ def secrets_sync() -> SyncReport:
             mirror_state_record(token, State.DELETED)
         if token_id in listed:
             report.deleted.append(secret_name(token_id))
-    log.info("secrets synced: created=%d revoked=%d deleted=%d errors=%d", len(report.created),
-             len(report.revoked), len(report.deleted), len(report.errors))
+    log.info(
+        "secrets synced: created=%d revoked=%d deleted=%d errors=%d",
+        len(report.created),
+        len(report.revoked),
+        len(report.deleted),
+        len(report.errors),
+    )
     return report

@@ -1,4 +1,5 @@
 """Reads of identities and tokens for the CLI, the admin and the Secrets Manager sync."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -26,7 +27,8 @@ def tokens_live() -> QuerySet[ApiToken]:
 def tokens_dead() -> QuerySet[ApiToken]:
     """Revoked or expired tokens."""
     return ApiToken.objects.select_related("identity").filter(
-        Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now()))
+        Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now())
+    )
 
 
 def token_list(*, identity: Identity | None = None, include_inactive: bool = False) -> QuerySet[ApiToken]:

@@ -3,6 +3,7 @@
 The database is the source of truth; Secrets Manager is updated after the commit (`tokens.mirroring`),
 and a failure there is recorded on the token for `sync_secrets` to finish.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,9 +17,9 @@ from django.utils import timezone
 from tokens import keyformat
 from tokens.authentication import token_cache_forget
 from tokens.mirroring import token_mirror_delete, token_mirror_push
-from tokens.secrets_manager import get_mirror
 from tokens.models import ApiToken, Identity
 from tokens.revocation import revocation_generation_bump
+from tokens.secrets_manager import get_mirror
 from tokens.ttl import BadTTL, format_ttl, parse_ttl
 
 log = logging.getLogger("sbc.tokens")
@@ -26,7 +27,7 @@ log = logging.getLogger("sbc.tokens")
 
 @dataclass(frozen=True)
 class IssuedToken:
-    token: str          # shown exactly once, never stored
+    token: str  # shown exactly once, never stored
     record: ApiToken
 
     def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
@@ -101,7 +102,8 @@ def token_revoke(*, token: ApiToken, revoked_by: str = "") -> bool:
     """
     with transaction.atomic():
         updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_by=revoked_by[:200])
+            revoked_at=timezone.now(), revoked_by=revoked_by[:200]
+        )
         if updated:
             revocation_generation_bump()
             if token.mirror_state != ApiToken.MirrorState.DISABLED:

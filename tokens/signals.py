@@ -1,4 +1,5 @@
 """Keeping quotas in step with the admin: defaults for new identities, and an instant local refresh on change."""
+
 from __future__ import annotations
 
 from tokens.models import Quota

@@ -12,6 +12,7 @@ effective limit is then AUTH_FAILURE_LIMIT per worker. The address is REMOTE_ADD
 trusted-proxy setting, so X-Forwarded-For is never believed (behind a load balancer every client shares
 the balancer's address: raise the limit there, or set it to 0 to switch throttling off).
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,9 +31,9 @@ log = logging.getLogger("sbc.auth")
 FALLBACK = "failed authentications are counted per process"
 MAX_TRACKED_ADDRESSES = 100_000
 
-clock = time.time   # replaceable in tests, like DRF's throttles
+clock = time.time  # replaceable in tests, like DRF's throttles
 
-_counts: dict[tuple[str, int], int] = {}   # (address, window number) -> failures, this process only
+_counts: dict[tuple[str, int], int] = {}  # (address, window number) -> failures, this process only
 _counted_window = {"number": 0}
 _lock = threading.Lock()
 
@@ -75,7 +76,8 @@ def auth_throttle_check(address: str) -> None:
     if _failures(address, number) >= limit:
         raise TooManyFailedAuthentications(
             "Too many failed authentications from your address; retry later with a valid token.",
-            retry_after=retry_after)
+            retry_after=retry_after,
+        )
 
 
 def auth_failure_record(address: str) -> None:
@@ -92,14 +94,15 @@ def auth_failure_record(address: str) -> None:
             pipe.expire(_key(address, number), settings.AUTH_FAILURE_WINDOW_SECONDS + 1)
             count = pipe.execute()[0]
             if count == limit:
-                log.warning("address %s reached %s failed authentications: refused until its window ends",
-                            address, limit)
+                log.warning(
+                    "address %s reached %s failed authentications: refused until its window ends", address, limit
+                )
             return
         except RedisError as exc:
             breaker.failed(exc, FALLBACK)
     with _lock:
         if number != _counted_window["number"]:
-            _counts.clear()     # only the current window matters
+            _counts.clear()  # only the current window matters
             _counted_window["number"] = number
         elif len(_counts) > MAX_TRACKED_ADDRESSES:
             # A flood of addresses cannot grow memory, nor free an address that is already held off.

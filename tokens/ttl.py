@@ -1,4 +1,5 @@
 """Parsing token lifetimes such as `30d`, `12h`, `90d`, `2w` or `45m` (pure, no Django)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Usage in the admin: the read-only ledger, prices, and the usage dashboard."""
+
 from __future__ import annotations
 
 import csv
@@ -13,10 +14,31 @@ from usage import charts
 from usage.models import ModelPrice, UsageDashboard, UsageRecord
 from usage.selectors import UsageFilter, usage_choices, usage_records, usage_summary
 
-CSV_FIELDS = ("created_at", "request_id", "identity_name", "token_id", "endpoint", "model_requested",
-              "model_resolved", "region", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
-              "cache_write_tokens", "usage_estimated", "cost_usd", "latency_ms", "streamed", "status",
-              "finish_reason", "error_code", "client", "disconnected", "adapted")
+CSV_FIELDS = (
+    "created_at",
+    "request_id",
+    "identity_name",
+    "token_id",
+    "endpoint",
+    "model_requested",
+    "model_resolved",
+    "region",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "usage_estimated",
+    "cost_usd",
+    "latency_ms",
+    "streamed",
+    "status",
+    "finish_reason",
+    "error_code",
+    "client",
+    "disconnected",
+    "adapted",
+)
 
 
 class IdentityNameFilter(admin.SimpleListFilter):
@@ -60,12 +82,38 @@ class AdaptedFilter(admin.SimpleListFilter):
 
 @admin.register(UsageRecord)
 class UsageRecordAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "identity_name", "model_requested", "status", "prompt_tokens", "cached_tokens",
-                    "completion_tokens", "cost_usd", "latency_ms", "streamed", "disconnected", "client")
-    list_filter = (("created_at", admin.DateFieldListFilter), IdentityNameFilter, ModelFilter, "status", "streamed",
-                   "disconnected", AdaptedFilter)
-    search_fields = ("request_id", "identity_name", "token_id", "model_requested", "model_resolved", "error_code",
-                     "adapted")
+    list_display = (
+        "created_at",
+        "identity_name",
+        "model_requested",
+        "status",
+        "prompt_tokens",
+        "cached_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "latency_ms",
+        "streamed",
+        "disconnected",
+        "client",
+    )
+    list_filter = (
+        ("created_at", admin.DateFieldListFilter),
+        IdentityNameFilter,
+        ModelFilter,
+        "status",
+        "streamed",
+        "disconnected",
+        AdaptedFilter,
+    )
+    search_fields = (
+        "request_id",
+        "identity_name",
+        "token_id",
+        "model_requested",
+        "model_resolved",
+        "error_code",
+        "adapted",
+    )
     date_hierarchy = "created_at"
     list_per_page = 100
     show_full_result_count = False
@@ -82,8 +130,14 @@ class UsageRecordAdmin(admin.ModelAdmin):
 
 @admin.register(ModelPrice)
 class ModelPriceAdmin(admin.ModelAdmin):
-    list_display = ("model", "input_per_million", "output_per_million", "cache_read_per_million",
-                    "cache_write_per_million", "updated_at")
+    list_display = (
+        "model",
+        "input_per_million",
+        "output_per_million",
+        "cache_read_per_million",
+        "cache_write_per_million",
+        "updated_at",
+    )
     search_fields = ("model",)
 
 
@@ -101,12 +155,17 @@ class UsageDashboardAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff and (
-            request.user.has_perm("usage.view_usagerecord") or request.user.has_perm("usage.view_usagedashboard"))
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (request.user.has_perm("usage.view_usagerecord") or request.user.has_perm("usage.view_usagedashboard"))
+        )
 
     def get_urls(self):
-        return [path("export.csv", self.admin_site.admin_view(self.export_csv), name="usage_usagedashboard_csv"),
-                *super().get_urls()]
+        return [
+            path("export.csv", self.admin_site.admin_view(self.export_csv), name="usage_usagedashboard_csv"),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -117,14 +176,22 @@ class UsageDashboardAdmin(admin.ModelAdmin):
         costs = [(row["day"].isoformat(), float(row["cost_usd"])) for row in summary["by_day"]]
         top = [(row["identity_name"], row["total_tokens"]) for row in summary["by_identity"][:10]]
         context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Usage dashboard",
-            "filter": f, "choices": usage_choices(), "summary": summary, "query": f.as_query(),
-            "tokens_chart": charts.column_chart(days, title="Tokens per day", fmt=charts.fmt_tokens,
-                                                chart_id="tokens-per-day"),
-            "cost_chart": charts.column_chart(costs, title="Cost per day (USD)", fmt=charts.fmt_usd,
-                                              chart_id="cost-per-day"),
-            "top_chart": charts.bar_chart(top, title="Top identities by tokens", fmt=charts.fmt_tokens,
-                                          chart_id="top-identities"),
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Usage dashboard",
+            "filter": f,
+            "choices": usage_choices(),
+            "summary": summary,
+            "query": f.as_query(),
+            "tokens_chart": charts.column_chart(
+                days, title="Tokens per day", fmt=charts.fmt_tokens, chart_id="tokens-per-day"
+            ),
+            "cost_chart": charts.column_chart(
+                costs, title="Cost per day (USD)", fmt=charts.fmt_usd, chart_id="cost-per-day"
+            ),
+            "top_chart": charts.bar_chart(
+                top, title="Top identities by tokens", fmt=charts.fmt_tokens, chart_id="top-identities"
+            ),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/usage/dashboard.html", context)
@@ -144,8 +211,7 @@ class UsageDashboardAdmin(admin.ModelAdmin):
         def lines():
             yield writer.writerow(CSV_FIELDS)
             for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value
-                                       for value in row])
+                yield writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value for value in row])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="usage-{f.start}-{f.end}.csv"'

@@ -10,6 +10,7 @@ counters fall back to the database for REDIS_RETRY_SECONDS (logged once per outa
 shared across every worker and instance, never "the full limit per process". Day/month quotas
 always live in the database, the source of truth for spend.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,8 @@ from tokens.quotas import Limits
 from usage.windows import calendar
 from usage.windows.calendar import WINDOWS, minute_start, seconds_to_reset
 from usage.windows.database import counters_adjust, counters_take
-from usage.windows.takes import LEASE, Lease, Refused, Take
 from usage.windows.redis import CountersUnavailable, redis_counters_if_up
+from usage.windows.takes import LEASE, Lease, Refused, Take
 
 log = logging.getLogger("sbc.usage")
 FALLBACK = "rate-limit counters use the database"
@@ -37,9 +38,9 @@ class Reservation:
     request_id: str
     tokens: int = 0
     cost_micros: int = 0
-    windows: list[tuple[str, datetime]] = field(default_factory=list)   # taken in the database
-    redis_minute: datetime | None = None                               # the minute taken in Redis
-    lease: str | None = None                                           # "database" or "redis"
+    windows: list[tuple[str, datetime]] = field(default_factory=list)  # taken in the database
+    redis_minute: datetime | None = None  # the minute taken in Redis
+    lease: str | None = None  # "database" or "redis"
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -51,13 +52,21 @@ def rate_headers(limits: Limits, used_requests: int, used_tokens: int, now: date
     reset = f"{seconds_to_reset('minute', now)}s"
     headers = {}
     if limits.requests_per_minute:
-        headers.update({"x-ratelimit-limit-requests": str(limits.requests_per_minute),
-                        "x-ratelimit-remaining-requests": str(max(0, limits.requests_per_minute - used_requests)),
-                        "x-ratelimit-reset-requests": reset})
+        headers.update(
+            {
+                "x-ratelimit-limit-requests": str(limits.requests_per_minute),
+                "x-ratelimit-remaining-requests": str(max(0, limits.requests_per_minute - used_requests)),
+                "x-ratelimit-reset-requests": reset,
+            }
+        )
     if limits.tokens_per_minute:
-        headers.update({"x-ratelimit-limit-tokens": str(limits.tokens_per_minute),
-                        "x-ratelimit-remaining-tokens": str(max(0, limits.tokens_per_minute - used_tokens)),
-                        "x-ratelimit-reset-tokens": reset})
+        headers.update(
+            {
+                "x-ratelimit-limit-tokens": str(limits.tokens_per_minute),
+                "x-ratelimit-remaining-tokens": str(max(0, limits.tokens_per_minute - used_tokens)),
+                "x-ratelimit-reset-tokens": reset,
+            }
+        )
     return headers
 
 
@@ -66,26 +75,29 @@ TOKEN_LIMITS = {period: tokens_field for period, tokens_field, _ in CALENDAR}
 QUOTA_NAMES = {"day": "UTC day", "month": "UTC month"}
 
 
-def _minute_refused(res: Reservation, limits: Limits, used_requests: int, used_tokens: int,
-                    now: datetime) -> RateLimited:
+def _minute_refused(
+    res: Reservation, limits: Limits, used_requests: int, used_tokens: int, now: datetime
+) -> RateLimited:
     res.headers = rate_headers(limits, used_requests, used_tokens, now)
     over_requests = limits.requests_per_minute and used_requests + 1 > limits.requests_per_minute
-    what = (f"{limits.requests_per_minute} requests" if over_requests
-            else f"{limits.tokens_per_minute} tokens")
-    return RateLimited(f"Rate limit reached: {what} per minute for this identity. Retry after the minute ends.",
-                       retry_after=seconds_to_reset("minute", now))
+    what = f"{limits.requests_per_minute} requests" if over_requests else f"{limits.tokens_per_minute} tokens"
+    return RateLimited(
+        f"Rate limit reached: {what} per minute for this identity. Retry after the minute ends.",
+        retry_after=seconds_to_reset("minute", now),
+    )
 
 
 def _concurrency_refused(limits: Limits) -> RateLimited:
-    return RateLimited(f"Too many concurrent requests: at most {limits.concurrent} at once for this identity.",
-                       retry_after=1)
+    return RateLimited(
+        f"Too many concurrent requests: at most {limits.concurrent} at once for this identity.", retry_after=1
+    )
 
 
 def _refused(refused: Refused, res: Reservation, limits: Limits, now: datetime) -> ApiError:
     used_requests, used_tokens, used_cost = refused.used
     if refused.period == "minute":
         return _minute_refused(res, limits, used_requests, used_tokens, now)
-    if "minute" in refused.held:   # the rate headers go with every refusal, as they do with every answer
+    if "minute" in refused.held:  # the rate headers go with every refusal, as they do with every answer
         res.headers = rate_headers(limits, *refused.held["minute"][:2], now)
     if refused.period == LEASE:
         return _concurrency_refused(limits)
@@ -95,9 +107,12 @@ def _refused(refused: Refused, res: Reservation, limits: Limits, now: datetime) 
         what = f"spend quota of ${max_cost / 1_000_000:.2f}"
     else:
         what = f"token quota of {max_tokens} tokens"
-    return QuotaExceeded(f"You exceeded your {what} per {QUOTA_NAMES[refused.period]} (this request reserves "
-                         f"about {res.tokens} tokens). It resets at the start of the next "
-                         f"{QUOTA_NAMES[refused.period]}.", retry_after=seconds_to_reset(refused.period, now))
+    return QuotaExceeded(
+        f"You exceeded your {what} per {QUOTA_NAMES[refused.period]} (this request reserves "
+        f"about {res.tokens} tokens). It resets at the start of the next "
+        f"{QUOTA_NAMES[refused.period]}.",
+        retry_after=seconds_to_reset(refused.period, now),
+    )
 
 
 def _calendar_takes(res: Reservation, limits: Limits, now: datetime) -> list[Take]:
@@ -107,8 +122,17 @@ def _calendar_takes(res: Reservation, limits: Limits, now: datetime) -> list[Tak
         max_cost = getattr(limits, cost_field) if cost_field else 0
         if max_tokens or max_cost:
             start, end = WINDOWS[period][0](now), WINDOWS[period][1](now)
-            takes.append(Take(period, start, end, tokens=res.tokens, cost_micros=res.cost_micros,
-                              max_tokens=max_tokens, max_cost_micros=max_cost))
+            takes.append(
+                Take(
+                    period,
+                    start,
+                    end,
+                    tokens=res.tokens,
+                    cost_micros=res.cost_micros,
+                    max_tokens=max_tokens,
+                    max_cost_micros=max_cost,
+                )
+            )
     return takes
 
 
@@ -117,8 +141,12 @@ def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> boo
     start = minute_start(now)
     try:
         ok, used_requests, used_tokens = redis.minute_take(
-            identity_id=res.identity_id, start=start, tokens=res.tokens,
-            max_requests=limits.requests_per_minute, max_tokens=limits.tokens_per_minute)
+            identity_id=res.identity_id,
+            start=start,
+            tokens=res.tokens,
+            max_requests=limits.requests_per_minute,
+            max_tokens=limits.tokens_per_minute,
+        )
     except CountersUnavailable as exc:
         _redis_failed(exc)
         return False
@@ -132,8 +160,13 @@ def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> boo
 def _redis_lease(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
     """Take the concurrency slot in Redis: False when Redis failed (the database takes it instead)."""
     try:
-        ok, _count = redis.lease_take(identity_id=res.identity_id, request_id=res.request_id,
-                                      limit=limits.concurrent, now=now, ttl=settings.QUOTA_LEASE_SECONDS)
+        ok, _count = redis.lease_take(
+            identity_id=res.identity_id,
+            request_id=res.request_id,
+            limit=limits.concurrent,
+            now=now,
+            ttl=settings.QUOTA_LEASE_SECONDS,
+        )
     except CountersUnavailable as exc:
         _redis_failed(exc)
         return False
@@ -163,11 +196,22 @@ def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: in
     try:
         takes = []
         if limits.per_minute and (redis is None or not _redis_minute(res, limits, now, redis)):
-            takes.append(Take("minute", minute_start(now), requests=1, tokens=tokens,
-                              max_requests=limits.requests_per_minute, max_tokens=limits.tokens_per_minute))
+            takes.append(
+                Take(
+                    "minute",
+                    minute_start(now),
+                    requests=1,
+                    tokens=tokens,
+                    max_requests=limits.requests_per_minute,
+                    max_tokens=limits.tokens_per_minute,
+                )
+            )
         takes += _calendar_takes(res, limits, now)
-        lease = Lease(request_id, limits.concurrent, now, now + timedelta(seconds=settings.QUOTA_LEASE_SECONDS)) \
-            if limits.concurrent else None
+        lease = (
+            Lease(request_id, limits.concurrent, now, now + timedelta(seconds=settings.QUOTA_LEASE_SECONDS))
+            if limits.concurrent
+            else None
+        )
         if lease is not None and redis is not None and _redis_lease(res, limits, now, redis):
             lease = None
         if takes or lease is not None:
@@ -188,21 +232,38 @@ def quota_settle(res: Reservation, *, tokens: int, cost_micros: int, record: dic
     _finish(res, tokens=tokens, cost_micros=cost_micros, refund_request=False, record=record)
 
 
-def _finish(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool,
-            record: dict | None = None) -> None:
+def _finish(
+    res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool, record: dict | None = None
+) -> None:
     delta_tokens, delta_cost = tokens - res.tokens, cost_micros - res.cost_micros
     if res.windows or res.lease == "database" or record is not None:
-        adjusts = [Take(period, start, requests=-1 if refund_request and period == "minute" else 0,
-                        tokens=delta_tokens, cost_micros=delta_cost if period != "minute" else 0)
-                   for period, start in res.windows]
-        counters_adjust(identity_id=res.identity_id, adjusts=adjusts, now=calendar.clock(), record=record,
-                        lease_request_id=res.request_id if res.lease == "database" else None)
+        adjusts = [
+            Take(
+                period,
+                start,
+                requests=-1 if refund_request and period == "minute" else 0,
+                tokens=delta_tokens,
+                cost_micros=delta_cost if period != "minute" else 0,
+            )
+            for period, start in res.windows
+        ]
+        counters_adjust(
+            identity_id=res.identity_id,
+            adjusts=adjusts,
+            now=calendar.clock(),
+            record=record,
+            lease_request_id=res.request_id if res.lease == "database" else None,
+        )
     if res.redis_minute is not None or res.lease == "redis":
         redis = redis_counters_if_up(even_if_tripped=True)
         try:
             if res.redis_minute is not None:
-                redis.minute_adjust(identity_id=res.identity_id, start=res.redis_minute,
-                                    requests=-1 if refund_request else 0, tokens=delta_tokens)
+                redis.minute_adjust(
+                    identity_id=res.identity_id,
+                    start=res.redis_minute,
+                    requests=-1 if refund_request else 0,
+                    tokens=delta_tokens,
+                )
             if res.lease == "redis":
                 redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)
         except CountersUnavailable as exc:  # the minute ends and the lease expires on their own

@@ -18,6 +18,10 @@ class UsageConfig(AppConfig):
         if settings.CLOUDWATCH_LOG_GROUP and not settings.RUNNING_ON_LAMBDA:
             from usage.cloudwatch import cloudwatch_attach
 
-            cloudwatch_attach(logger_name="sbc.events", log_group=settings.CLOUDWATCH_LOG_GROUP,
-                              log_stream=settings.CLOUDWATCH_LOG_STREAM, region=settings.AWS_REGION,
-                              send_interval=settings.CLOUDWATCH_SEND_INTERVAL)
+            cloudwatch_attach(
+                logger_name="sbc.events",
+                log_group=settings.CLOUDWATCH_LOG_GROUP,
+                log_stream=settings.CLOUDWATCH_LOG_STREAM,
+                region=settings.AWS_REGION,
+                send_interval=settings.CLOUDWATCH_SEND_INTERVAL,
+            )

@@ -7,6 +7,7 @@ its first batch, calls time out fast and are retried a few times, and a failed b
 a warning, so a CloudWatch outage never slows or fails a request. The database ledger stays the
 source of truth; events can be re-shipped from it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,22 +37,30 @@ class BackgroundCloudWatchHandler(watchtower.CloudWatchLogHandler):
 
 
 def cloudwatch_handler(*, log_group: str, log_stream: str, region: str, send_interval: float) -> logging.Handler:
-    client = boto3.client("logs", region_name=region, config=Config(
-        connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}))
-    handler = BackgroundCloudWatchHandler(log_group_name=log_group, log_stream_name=log_stream,
-                                          boto3_client=client, send_interval=send_interval, use_queues=True)
+    client = boto3.client(
+        "logs",
+        region_name=region,
+        config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}),
+    )
+    handler = BackgroundCloudWatchHandler(
+        log_group_name=log_group,
+        log_stream_name=log_stream,
+        boto3_client=client,
+        send_interval=send_interval,
+        use_queues=True,
+    )
     handler.setLevel(logging.INFO)
     return handler
 
 
-def cloudwatch_attach(*, logger_name: str, log_group: str, log_stream: str, region: str,
-                      send_interval: float) -> logging.Handler:
+def cloudwatch_attach(
+    *, logger_name: str, log_group: str, log_stream: str, region: str, send_interval: float
+) -> logging.Handler:
     """Ship `logger_name`'s records to CloudWatch too (idempotent per process)."""
     logger = logging.getLogger(logger_name)
     for existing in logger.handlers:
         if isinstance(existing, BackgroundCloudWatchHandler):
             return existing
-    handler = cloudwatch_handler(log_group=log_group, log_stream=log_stream, region=region,
-                                 send_interval=send_interval)
+    handler = cloudwatch_handler(log_group=log_group, log_stream=log_stream, region=region, send_interval=send_interval)
     logger.addHandler(handler)
     return handler

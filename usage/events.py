@@ -4,10 +4,11 @@ Handlers attached to that logger decide where they go: stdout (Lambda ships it t
 and, when CLOUDWATCH_LOG_GROUP is set, a background CloudWatch Logs shipper. No token, no
 Authorization header and no prompt text is ever part of an event.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 
@@ -15,7 +16,7 @@ events_log = logging.getLogger("sbc.events")
 
 
 def iso_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def event_emit(event: str, **fields) -> None:

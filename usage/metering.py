@@ -6,6 +6,7 @@ allow-list and reserves the request's estimate against its quotas and rate limit
 ends in `Meter.settle`, which runs once: it prices the usage, writes the usage record in one
 statement, settles the reservation and emits the `response` event.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,21 +21,33 @@ from django.conf import settings
 from core import headers
 from core.errors import ApiError, PermissionDenied
 from core.model_ids import strip_profile
+from tokens.quotas import limits_for
 from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
-from tokens.quotas import limits_for
-from usage.windows.sql import write_transaction
 from usage.pricing import cost_usd, estimate_cost_micros, price_for
 from usage.records import usage_record_create, usage_record_insert, usage_record_values
+from usage.windows.sql import write_transaction
 
 log = logging.getLogger("sbc.usage")
 
 CLIENT_MARKERS = (  # User-Agent fragment -> client name, most specific first
-    ("cursor", "Cursor"), ("cline", "Cline"), ("roo", "Roo Code"), ("continue", "Continue"), ("aider", "aider"),
-    ("copilot", "Copilot"), ("codex", "Codex"), ("claude-cli", "Claude Code"), ("claude-code", "Claude Code"),
-    ("openai/python", "openai-python"), ("openai/js", "openai-node"), ("anthropic/python", "anthropic-python"),
-    ("anthropic/js", "anthropic-node"), ("curl", "curl"), ("python-requests", "python-requests"),
-    ("httpx", "httpx"), ("boto", "boto3"),
+    ("cursor", "Cursor"),
+    ("cline", "Cline"),
+    ("roo", "Roo Code"),
+    ("continue", "Continue"),
+    ("aider", "aider"),
+    ("copilot", "Copilot"),
+    ("codex", "Codex"),
+    ("claude-cli", "Claude Code"),
+    ("claude-code", "Claude Code"),
+    ("openai/python", "openai-python"),
+    ("openai/js", "openai-node"),
+    ("anthropic/python", "anthropic-python"),
+    ("anthropic/js", "anthropic-node"),
+    ("curl", "curl"),
+    ("python-requests", "python-requests"),
+    ("httpx", "httpx"),
+    ("boto", "boto3"),
 )
 MAX_PROMPT_ESTIMATE = 200_000
 
@@ -73,7 +86,7 @@ class Meter:
     streamed: bool
     client: str
     metadata: dict
-    adapted: tuple[str, ...] = ()      # what the gateway adapted or dropped (names only, see gateway.compat)
+    adapted: tuple[str, ...] = ()  # what the gateway adapted or dropped (names only, see gateway.compat)
     started: float = field(default_factory=time.monotonic)
     region: str = ""
     settled: bool = False
@@ -114,8 +127,15 @@ class Meter:
             except Exception:
                 log.exception("Could not settle the quota reservation of %s", self.request_id)
 
-    def settle(self, *, status: int, usage: dict | None = None, finish_reason: str | None = None,
-               error_code: str | None = None, disconnected: bool = False) -> bool:
+    def settle(
+        self,
+        *,
+        status: int,
+        usage: dict | None = None,
+        finish_reason: str | None = None,
+        error_code: str | None = None,
+        disconnected: bool = False,
+    ) -> bool:
         """Record the outcome once; False when the request was already settled."""
         with self._lock:
             if self.settled:
@@ -130,43 +150,102 @@ class Meter:
             log.exception("Could not price %s", self.request_id)
             cost = Decimal(0)
         record = usage_record_values(
-            request_id=self.request_id, identity_id=self.identity_id, identity_name=self.identity,
-            token_id=self.token_id, endpoint=self.endpoint, model_requested=self.model_requested,
-            model_resolved=self.model_resolved, region=self.region, usage=usage, cost_usd=cost, latency_ms=latency,
-            streamed=self.streamed, status=status, finish_reason=finish_reason, error_code=error_code,
-            client=self.client, disconnected=disconnected, adapted=self.adapted)
+            request_id=self.request_id,
+            identity_id=self.identity_id,
+            identity_name=self.identity,
+            token_id=self.token_id,
+            endpoint=self.endpoint,
+            model_requested=self.model_requested,
+            model_resolved=self.model_resolved,
+            region=self.region,
+            usage=usage,
+            cost_usd=cost,
+            latency_ms=latency,
+            streamed=self.streamed,
+            status=status,
+            finish_reason=finish_reason,
+            error_code=error_code,
+            client=self.client,
+            disconnected=disconnected,
+            adapted=self.adapted,
+        )
         self._write(record, tokens=total, cost_micros=int(cost * 1_000_000))
         details = usage.get("prompt_tokens_details") or {}
-        event_emit("response", request_id=self.request_id, identity=self.identity, token_id=self.token_id,
-                   endpoint=self.endpoint, model=self.model_requested, model_resolved=self.model_resolved,
-                   region=self.region, stream=self.streamed, status=status, finish_reason=finish_reason,
-                   error_code=error_code, disconnected=disconnected, latency_ms=latency,
-                   usage={"prompt_tokens": usage.get("prompt_tokens", 0),
-                          "completion_tokens": usage.get("completion_tokens", 0),
-                          "total_tokens": usage.get("total_tokens", 0),
-                          "cached_tokens": details.get("cached_tokens", 0),
-                          "cache_write_tokens": details.get("cache_write_tokens", 0)},
-                   usage_estimated=bool(usage.get("estimated")), cost_usd=float(cost),
-                   client=self.client, adapted=list(self.adapted), timestamp=iso_now())
+        event_emit(
+            "response",
+            request_id=self.request_id,
+            identity=self.identity,
+            token_id=self.token_id,
+            endpoint=self.endpoint,
+            model=self.model_requested,
+            model_resolved=self.model_resolved,
+            region=self.region,
+            stream=self.streamed,
+            status=status,
+            finish_reason=finish_reason,
+            error_code=error_code,
+            disconnected=disconnected,
+            latency_ms=latency,
+            usage={
+                "prompt_tokens": usage.get("prompt_tokens", 0),
+                "completion_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+                "cached_tokens": details.get("cached_tokens", 0),
+                "cache_write_tokens": details.get("cache_write_tokens", 0),
+            },
+            usage_estimated=bool(usage.get("estimated")),
+            cost_usd=float(cost),
+            client=self.client,
+            adapted=list(self.adapted),
+            timestamp=iso_now(),
+        )
         return True
 
 
-def meter_start(*, request, caller, endpoint: str, model_requested: str, model_resolved: str,
-                message_count: int, streamed: bool, metadata: dict | None = None,
-                max_tokens: int | None = None, adapted=()) -> Meter:
+def meter_start(
+    *,
+    request,
+    caller,
+    endpoint: str,
+    model_requested: str,
+    model_resolved: str,
+    message_count: int,
+    streamed: bool,
+    metadata: dict | None = None,
+    max_tokens: int | None = None,
+    adapted=(),
+) -> Meter:
     """Admit the request (allow-list, quotas and rate limits) and emit its `request` event.
 
     `adapted`: the names of what the gateway adapted or dropped for this request (gateway.compat).
     """
-    meter = Meter(request_id=getattr(request, "request_id", None) or new_request_id(),
-                  identity=caller.identity_name, identity_id=caller.identity_id, token_id=caller.token_id,
-                  endpoint=endpoint, model_requested=model_requested, model_resolved=model_resolved,
-                  message_count=message_count, streamed=streamed,
-                  client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")), metadata=metadata or {},
-                  adapted=tuple(adapted))
-    event_emit("request", request_id=meter.request_id, identity=meter.identity, token_id=meter.token_id,
-               endpoint=endpoint, model_requested=model_requested, model_resolved=model_resolved,
-               message_count=message_count, stream=streamed, client=meter.client, timestamp=iso_now())
+    meter = Meter(
+        request_id=getattr(request, "request_id", None) or new_request_id(),
+        identity=caller.identity_name,
+        identity_id=caller.identity_id,
+        token_id=caller.token_id,
+        endpoint=endpoint,
+        model_requested=model_requested,
+        model_resolved=model_resolved,
+        message_count=message_count,
+        streamed=streamed,
+        client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
+        metadata=metadata or {},
+        adapted=tuple(adapted),
+    )
+    event_emit(
+        "request",
+        request_id=meter.request_id,
+        identity=meter.identity,
+        token_id=meter.token_id,
+        endpoint=endpoint,
+        model_requested=model_requested,
+        model_resolved=model_resolved,
+        message_count=message_count,
+        stream=streamed,
+        client=meter.client,
+        timestamp=iso_now(),
+    )
     limits = limits_for(caller.identity_id)
     if limits.unlimited:
         return meter
@@ -174,11 +253,18 @@ def meter_start(*, request, caller, endpoint: str, model_requested: str, model_r
         if not limits.allows(model_requested, model_resolved, strip_profile(model_resolved)):
             raise PermissionDenied(f"This identity may not use the model `{model_requested}`.", param="model")
         tokens = prompt_estimate(request) + (max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS)
-        cost = estimate_cost_micros(price_for(model_requested, model_resolved), prompt_estimate(request),
-                                    max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS) \
-            if limits.usd_micros_per_month else 0
-        meter.reservation = quota_admit(identity_id=caller.identity_id, request_id=meter.request_id,
-                                        limits=limits, tokens=tokens, cost_micros=cost)
+        cost = (
+            estimate_cost_micros(
+                price_for(model_requested, model_resolved),
+                prompt_estimate(request),
+                max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS,
+            )
+            if limits.usd_micros_per_month
+            else 0
+        )
+        meter.reservation = quota_admit(
+            identity_id=caller.identity_id, request_id=meter.request_id, limits=limits, tokens=tokens, cost_micros=cost
+        )
     except ApiError as error:
         error.headers.setdefault(headers.REQUEST_ID, meter.request_id)
         meter.settle(status=error.status, error_code=error.code)

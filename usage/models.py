@@ -1,4 +1,5 @@
 """Usage records (the ledger), per-model prices, and the shared counters that enforce quotas."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,8 +14,9 @@ class UsageRecord(models.Model):
     """One row per authenticated API request, written once when the request settles."""
 
     request_id = models.CharField(max_length=40, unique=True)
-    identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="usage_records")
+    identity = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
     identity_name = models.CharField(max_length=200, help_text="Kept when the identity is deleted.")
     token_id = models.CharField(max_length=12, blank=True)
     endpoint = models.CharField(max_length=40)
@@ -35,14 +37,17 @@ class UsageRecord(models.Model):
     error_code = models.CharField(max_length=60, blank=True)
     client = models.CharField(max_length=60, blank=True)
     disconnected = models.BooleanField(default=False)
-    adapted = models.CharField(max_length=400, blank=True,
-                               help_text="What the gateway adapted or dropped from the request (names only).")
+    adapted = models.CharField(
+        max_length=400, blank=True, help_text="What the gateway adapted or dropped from the request (names only)."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["identity", "created_at"]),
-                   models.Index(fields=["model_requested", "created_at"])]
+        indexes = [
+            models.Index(fields=["identity", "created_at"]),
+            models.Index(fields=["model_requested", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.request_id
@@ -60,9 +65,12 @@ class UsageDashboard(UsageRecord):
 class ModelPrice(models.Model):
     """USD per million tokens for an alias name or a Bedrock model id (without the inference-profile prefix)."""
 
-    model = models.CharField(max_length=300, unique=True,
-                             help_text="An alias (claude-4-sonnet) or a Bedrock model id "
-                                       "(anthropic.claude-sonnet-4-20250514-v1:0). An alias's own price wins.")
+    model = models.CharField(
+        max_length=300,
+        unique=True,
+        help_text="An alias (claude-4-sonnet) or a Bedrock model id "
+        "(anthropic.claude-sonnet-4-20250514-v1:0). An alias's own price wins.",
+    )
     input_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
     output_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
     cache_read_per_million = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
@@ -89,6 +97,9 @@ class UsageCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["identity", "period", "start"], name="usage_counter_window")]
 
+    def __str__(self) -> str:
+        return f"{self.period} window of {self.identity_id} from {self.start:%Y-%m-%d %H:%M}"
+
 
 class ConcurrencyLease(models.Model):
     """A request in flight; a lease left by a crashed worker stops counting when it expires."""
@@ -96,3 +107,6 @@ class ConcurrencyLease(models.Model):
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
     request_id = models.CharField(max_length=40, unique=True)
     expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.request_id

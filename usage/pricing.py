@@ -1,4 +1,5 @@
 """What a request costs: the ModelPrice table, cached per process for PRICE_CACHE_SECONDS (no query per request)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,12 @@ def prices_forget() -> None:
 
 
 def _load() -> dict[str, Price]:
-    return {row.model: Price(row.input_per_million, row.output_per_million, row.cache_read_per_million,
-                             row.cache_write_per_million) for row in ModelPrice.objects.all()}
+    return {
+        row.model: Price(
+            row.input_per_million, row.output_per_million, row.cache_read_per_million, row.cache_write_per_million
+        )
+        for row in ModelPrice.objects.all()
+    }
 
 
 def price_table() -> dict[str, Price]:
@@ -55,8 +60,7 @@ def cost_usd(price: Price, usage: dict) -> Decimal:
     written = int(details.get("cache_write_tokens") or 0)
     fresh = max(0, int(usage.get("prompt_tokens") or 0) - cached - written)
     completion = int(usage.get("completion_tokens") or 0)
-    total = (fresh * price.input + completion * price.output + cached * price.cache_read
-             + written * price.cache_write)
+    total = fresh * price.input + completion * price.output + cached * price.cache_read + written * price.cache_write
     return (total / MILLION).quantize(Decimal("0.00000001"))
 
 

@@ -3,6 +3,7 @@
 The INSERT is built once from the model's fields and each value is adapted by its own field (as the
 ORM would), without building a model instance and a compiler per request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,28 +25,62 @@ def _insert_sql() -> str:
     if sql is None:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in _FIELDS)
-        sql = _sql[connection.vendor] = (f"INSERT INTO {quote(UsageRecord._meta.db_table)} ({columns}) "
-                                         f"VALUES ({', '.join(['%s'] * len(_FIELDS))})")
+        sql = _sql[connection.vendor] = (
+            f"INSERT INTO {quote(UsageRecord._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(_FIELDS))})"
+        )
     return sql
 
 
-def usage_record_values(*, request_id: str, identity_id: int | None, identity_name: str, token_id: str,
-                        endpoint: str, model_requested: str, model_resolved: str, region: str, usage: dict,
-                        cost_usd: Decimal, latency_ms: int, streamed: bool, status: int, finish_reason: str | None,
-                        error_code: str | None, client: str, disconnected: bool, adapted=()) -> dict:
+def usage_record_values(
+    *,
+    request_id: str,
+    identity_id: int | None,
+    identity_name: str,
+    token_id: str,
+    endpoint: str,
+    model_requested: str,
+    model_resolved: str,
+    region: str,
+    usage: dict,
+    cost_usd: Decimal,
+    latency_ms: int,
+    streamed: bool,
+    status: int,
+    finish_reason: str | None,
+    error_code: str | None,
+    client: str,
+    disconnected: bool,
+    adapted=(),
+) -> dict:
     """The record's column values by field attname, cut to their columns' sizes."""
     details = usage.get("prompt_tokens_details") or {}
     prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-    return {"request_id": request_id, "identity_id": identity_id, "identity_name": identity_name,
-            "token_id": token_id, "endpoint": endpoint, "model_requested": model_requested[:300],
-            "model_resolved": (model_resolved or "")[:300], "region": region or "", "prompt_tokens": prompt,
-            "completion_tokens": completion, "total_tokens": int(usage.get("total_tokens") or prompt + completion),
-            "cached_tokens": int(details.get("cached_tokens") or 0),
-            "cache_write_tokens": int(details.get("cache_write_tokens") or 0),
-            "usage_estimated": bool(usage.get("estimated")), "cost_usd": cost_usd, "latency_ms": latency_ms,
-            "streamed": streamed, "status": status, "finish_reason": (finish_reason or "")[:30],
-            "error_code": (error_code or "")[:60], "client": client[:60], "disconnected": disconnected,
-            "adapted": ", ".join(adapted)[:ADAPTED_MAX], "created_at": timezone.now()}
+    return {
+        "request_id": request_id,
+        "identity_id": identity_id,
+        "identity_name": identity_name,
+        "token_id": token_id,
+        "endpoint": endpoint,
+        "model_requested": model_requested[:300],
+        "model_resolved": (model_resolved or "")[:300],
+        "region": region or "",
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": int(usage.get("total_tokens") or prompt + completion),
+        "cached_tokens": int(details.get("cached_tokens") or 0),
+        "cache_write_tokens": int(details.get("cache_write_tokens") or 0),
+        "usage_estimated": bool(usage.get("estimated")),
+        "cost_usd": cost_usd,
+        "latency_ms": latency_ms,
+        "streamed": streamed,
+        "status": status,
+        "finish_reason": (finish_reason or "")[:30],
+        "error_code": (error_code or "")[:60],
+        "client": client[:60],
+        "disconnected": disconnected,
+        "adapted": ", ".join(adapted)[:ADAPTED_MAX],
+        "created_at": timezone.now(),
+    }
 
 
 def usage_record_sql(values: dict) -> tuple[str, list]:
@@ -62,7 +97,7 @@ def usage_record_insert(values: dict) -> None:
 def usage_record_create(values: dict) -> bool:
     """Insert the request's record; False (and an error in the log) when the database refused it."""
     try:
-        with transaction.atomic():   # a savepoint inside a caller's transaction, which a refusal leaves usable
+        with transaction.atomic():  # a savepoint inside a caller's transaction, which a refusal leaves usable
             usage_record_insert(values)
         return True
     except Exception:

@@ -5,11 +5,11 @@ saved: what those tokens would have cost at the model's input rate minus what th
 cache-read rate, at today's prices in Model prices (records keep their cost, not the rates behind it).
 Cache writes, which cost more than plain input, are already in each record's cost.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
@@ -18,21 +18,27 @@ from django.db.models.functions import TruncDate
 from usage.models import UsageRecord
 from usage.pricing import MILLION, price_for
 
-SUMS = dict(requests=Count("id"), prompt_tokens=Sum("prompt_tokens"), completion_tokens=Sum("completion_tokens"),
-            total_tokens=Sum("total_tokens"), cost_usd=Sum("cost_usd"), cached_tokens=Sum("cached_tokens"))
+SUMS = dict(
+    requests=Count("id"),
+    prompt_tokens=Sum("prompt_tokens"),
+    completion_tokens=Sum("completion_tokens"),
+    total_tokens=Sum("total_tokens"),
+    cost_usd=Sum("cost_usd"),
+    cached_tokens=Sum("cached_tokens"),
+)
 ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
 class UsageFilter:
     start: date
-    end: date           # inclusive
+    end: date  # inclusive
     identity: str = ""
     model: str = ""
 
     @classmethod
-    def from_query(cls, query, *, today: date | None = None) -> "UsageFilter":
-        today = today or datetime.now(timezone.utc).date()
+    def from_query(cls, query, *, today: date | None = None) -> UsageFilter:
+        today = today or datetime.now(UTC).date()
 
         def day(name: str, default: date) -> date:
             try:
@@ -42,17 +48,25 @@ class UsageFilter:
 
         end = day("end", today)
         start = day("start", end - timedelta(days=29))
-        return cls(start=min(start, end), end=end, identity=query.get("identity", "").strip()[:200],
-                   model=query.get("model", "").strip()[:300])
+        return cls(
+            start=min(start, end),
+            end=end,
+            identity=query.get("identity", "").strip()[:200],
+            model=query.get("model", "").strip()[:300],
+        )
 
     def as_query(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "identity": self.identity,
-                "model": self.model}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "identity": self.identity,
+            "model": self.model,
+        }
 
 
 def usage_records(f: UsageFilter) -> QuerySet[UsageRecord]:
-    start = datetime.combine(f.start, time.min, tzinfo=timezone.utc)
-    end = datetime.combine(f.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    start = datetime.combine(f.start, time.min, tzinfo=UTC)
+    end = datetime.combine(f.end + timedelta(days=1), time.min, tzinfo=UTC)
     records = UsageRecord.objects.filter(created_at__gte=start, created_at__lt=end)
     if f.identity:
         records = records.filter(identity_name=f.identity)
@@ -68,8 +82,12 @@ def _clean(row: dict) -> dict:
 def cache_savings(records: QuerySet[UsageRecord], *, by: str) -> dict[str, Decimal]:
     """USD saved by cache reads, per value of the field `by` (identity_name or model_requested)."""
     saved: dict[str, Decimal] = {}
-    groups = (records.filter(cached_tokens__gt=0).order_by()
-              .values(*dict.fromkeys((by, "model_requested", "model_resolved"))).annotate(cached=Sum("cached_tokens")))
+    groups = (
+        records.filter(cached_tokens__gt=0)
+        .order_by()
+        .values(*dict.fromkeys((by, "model_requested", "model_resolved")))
+        .annotate(cached=Sum("cached_tokens"))
+    )
     for row in groups:
         price = price_for(row["model_requested"], row["model_resolved"])
         amount = max(ZERO, row["cached"] * (price.input - price.cache_read) / MILLION)
@@ -80,15 +98,22 @@ def cache_savings(records: QuerySet[UsageRecord], *, by: str) -> dict[str, Decim
 def _with_savings(row: dict, saved: Decimal) -> dict:
     """`row` with `cache_saved_usd` and `cache_hit_percent` (the cached share of its prompt tokens) added."""
     prompt = row.get("prompt_tokens") or 0
-    return {**row, "cache_saved_usd": saved,
-            "cache_hit_percent": round(100 * row["cached_tokens"] / prompt, 1) if prompt else 0}
+    return {
+        **row,
+        "cache_saved_usd": saved,
+        "cache_hit_percent": round(100 * row["cached_tokens"] / prompt, 1) if prompt else 0,
+    }
 
 
 def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
     records = usage_records(f)
-    by_day_rows = {row["day"]: _clean(row) for row in
-                   records.annotate(day=TruncDate("created_at", tzinfo=timezone.utc)).values("day")
-                   .annotate(**SUMS).order_by("day")}
+    by_day_rows = {
+        row["day"]: _clean(row)
+        for row in records.annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(**SUMS)
+        .order_by("day")
+    }
     days = [f.start + timedelta(days=n) for n in range((f.end - f.start).days + 1)]
     by_day = [by_day_rows.get(d, {"day": d, **{k: 0 for k in SUMS}}) for d in days]
     by_identity_saved = cache_savings(records, by="identity_name")
@@ -96,12 +121,24 @@ def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
     return {
         "totals": _with_savings(_clean(records.aggregate(**SUMS)), sum(by_model_saved.values(), ZERO)),
         "errors": records.filter(status__gte=400).count(),
-        "by_identity": [_with_savings(r, by_identity_saved.get(r["identity_name"], ZERO)) for r in
-                        (_clean(r) for r in records.values("identity_name").annotate(**SUMS)
-                         .order_by("-total_tokens", "identity_name")[:100])],
-        "by_model": [_with_savings(r, by_model_saved.get(r["model_requested"], ZERO)) for r in
-                     (_clean(r) for r in records.values("model_requested").annotate(**SUMS)
-                      .order_by("-total_tokens", "model_requested")[:100])],
+        "by_identity": [
+            _with_savings(r, by_identity_saved.get(r["identity_name"], ZERO))
+            for r in (
+                _clean(r)
+                for r in records.values("identity_name")
+                .annotate(**SUMS)
+                .order_by("-total_tokens", "identity_name")[:100]
+            )
+        ],
+        "by_model": [
+            _with_savings(r, by_model_saved.get(r["model_requested"], ZERO))
+            for r in (
+                _clean(r)
+                for r in records.values("model_requested")
+                .annotate(**SUMS)
+                .order_by("-total_tokens", "model_requested")[:100]
+            )
+        ],
         "by_day": by_day,
         "top": top,
     }
@@ -109,10 +146,10 @@ def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
 
 def usage_choices() -> dict[str, list[str]]:
     """Identities and models that appear in the ledger, for the filter drop-downs."""
-    return {"identities": list(UsageRecord.objects.order_by().values_list("identity_name", flat=True)
-                               .distinct()[:500]),
-            "models": list(UsageRecord.objects.order_by().values_list("model_requested", flat=True)
-                           .distinct()[:500])}
+    return {
+        "identities": list(UsageRecord.objects.order_by().values_list("identity_name", flat=True).distinct()[:500]),
+        "models": list(UsageRecord.objects.order_by().values_list("model_requested", flat=True).distinct()[:500]),
+    }
 
 
 # --- One identity's own usage (the portal's "My usage" page) --------------------------------------
@@ -122,15 +159,24 @@ RECENT_LIMIT = 20
 
 def usage_month_for_identity(*, identity_id: int, now: datetime) -> dict:
     """This calendar UTC month of one identity: totals, today's tokens, per day, per model, latest requests."""
-    month = datetime(now.year, now.month, 1, tzinfo=timezone.utc)
-    today = datetime.combine(now.date(), time.min, tzinfo=timezone.utc)
+    month = datetime(now.year, now.month, 1, tzinfo=UTC)
+    today = datetime.combine(now.date(), time.min, tzinfo=UTC)
     records = UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=month)
-    sums = dict(requests=Count("id"), total_tokens=Sum("total_tokens"), cost_usd=Sum("cost_usd"),
-                prompt_tokens=Sum("prompt_tokens"), cached_tokens=Sum("cached_tokens"))
+    sums = dict(
+        requests=Count("id"),
+        total_tokens=Sum("total_tokens"),
+        cost_usd=Sum("cost_usd"),
+        prompt_tokens=Sum("prompt_tokens"),
+        cached_tokens=Sum("cached_tokens"),
+    )
     saved = cache_savings(records, by="model_requested")
-    by_day_rows = {row["day"]: _clean(row) for row in
-                   records.annotate(day=TruncDate("created_at", tzinfo=timezone.utc)).values("day")
-                   .annotate(**sums).order_by("day")}
+    by_day_rows = {
+        row["day"]: _clean(row)
+        for row in records.annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(**sums)
+        .order_by("day")
+    }
     days = [month.date() + timedelta(days=n) for n in range((now.date() - month.date()).days + 1)]
     return {
         "month": month,
@@ -138,11 +184,29 @@ def usage_month_for_identity(*, identity_id: int, now: datetime) -> dict:
         "errors": records.filter(status__gte=400).count(),
         "today_tokens": records.filter(created_at__gte=today).aggregate(t=Sum("total_tokens"))["t"] or 0,
         "by_day": [by_day_rows.get(d, {"day": d, "requests": 0, "total_tokens": 0, "cost_usd": 0}) for d in days],
-        "by_model": [_with_savings(r, saved.get(r["model_requested"], ZERO)) for r in
-                     (_clean(r) for r in records.values("model_requested").annotate(**sums)
-                      .order_by("-total_tokens", "model_requested")[:50])],
-        "recent": list(UsageRecord.objects.filter(identity_id=identity_id).order_by("-created_at")
-                       .values("created_at", "model_requested", "prompt_tokens", "completion_tokens",
-                               "total_tokens", "cost_usd", "status", "error_code", "streamed", "token_id")
-                       [:RECENT_LIMIT]),
+        "by_model": [
+            _with_savings(r, saved.get(r["model_requested"], ZERO))
+            for r in (
+                _clean(r)
+                for r in records.values("model_requested")
+                .annotate(**sums)
+                .order_by("-total_tokens", "model_requested")[:50]
+            )
+        ],
+        "recent": list(
+            UsageRecord.objects.filter(identity_id=identity_id)
+            .order_by("-created_at")
+            .values(
+                "created_at",
+                "model_requested",
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "cost_usd",
+                "status",
+                "error_code",
+                "streamed",
+                "token_id",
+            )[:RECENT_LIMIT]
+        ),
     }

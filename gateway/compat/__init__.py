@@ -10,20 +10,19 @@ a current client sends by default has one entry in its API's table (`chat`, `res
 * refused: a 400 naming it, only where answering would silently change what the client relies on.
 
 A request keeps the names of what was adapted or dropped for it (`Adaptations`): they reach the usage
-record, the `response` event and the `x-sbc-adapted` response header, so an admin can see why an answer
-differs. Names only, never values. The README's compatibility section is rendered from these tables
-(`python manage.py compat_doc`), and a test keeps the two equal.
+record, the `response` event and the `x-sbc-adapted` response header (`core.headers.ADAPTED`), so an
+admin can see why an answer differs. Names only, never values. The README's compatibility section is
+rendered from these tables (`python manage.py compat_doc`), and a test keeps the two equal.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from core.headers import ADAPTED as HEADER
-
 HONOURED, ADAPTED, DROPPED, REFUSED = "honoured", "adapted", "dropped", "refused"
 TREATMENTS = (HONOURED, ADAPTED, DROPPED, REFUSED)
-MAX_NAMES = 20                     # per request: a header and a record column, not a log
+MAX_NAMES = 20  # per request: a header and a record column, not a log
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.:/@-]")
 MAX_NAME = 60
 
@@ -32,9 +31,9 @@ MAX_NAME = 60
 class Policy:
     """One thing a client may send, and what the gateway does with it."""
 
-    name: str          # as the client writes it: a field, `tools[].type=web_search`, a header
-    treatment: str     # one of TREATMENTS
-    how: str           # one sentence a user would accept
+    name: str  # as the client writes it: a field, `tools[].type=web_search`, a header
+    treatment: str  # one of TREATMENTS
+    how: str  # one sentence a user would accept
     clients: str = ""  # which current clients send it by default, where that is why it is here
 
     def __post_init__(self) -> None:

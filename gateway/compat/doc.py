@@ -1,4 +1,5 @@
 """The README's compatibility section, rendered from the policy tables and the client matrix."""
+
 from __future__ import annotations
 
 from gateway.compat import chat, clients, messages, responses
@@ -16,19 +17,24 @@ def policy_tables() -> str:
     parts = []
     for api in APIS:
         rows = ["| Client sends | Gateway | How, or why | Sent by default by |", "|---|---|---|---|"]
-        rows += [f"| `{_cell(p.name)}` | {p.treatment} | {_cell(p.how)} | {_cell(p.clients) or ''} |"
-                 for p in api.TABLE]
+        rows += [
+            f"| `{_cell(p.name)}` | {p.treatment} | {_cell(p.how)} | {_cell(p.clients) or ''} |" for p in api.TABLE
+        ]
         parts.append(f"#### {api.TITLE}\n\n" + "\n".join(rows))
     return "\n\n".join(parts)
 
 
 def client_matrix() -> str:
-    rows = ["| Tool | Versions tested | API | " + " | ".join(clients.FEATURES) + " | Set up |",
-            "|---|---|---|" + "---|" * len(clients.FEATURES) + "---|"]
+    rows = [
+        "| Tool | Versions tested | API | " + " | ".join(clients.FEATURES) + " | Set up |",
+        "|---|---|---|" + "---|" * len(clients.FEATURES) + "---|",
+    ]
     for client in clients.CLIENTS:
         features = " | ".join(client.features.get(name, "-") for name in clients.FEATURES)
-        rows.append(f"| {client.title} | {_cell(client.versions) or 'not run here'} | {client.api} | {features} | "
-                    f"{_cell(client.how)} |")
+        rows.append(
+            f"| {client.title} | {_cell(client.versions) or 'not run here'} | {client.api} | {features} | "
+            f"{_cell(client.how)} |"
+        )
     return "\n".join(rows)
 
 
@@ -42,16 +48,20 @@ def client_setups() -> str:
 
 def compat_section() -> str:
     """The text between the README's compat markers."""
-    return "\n\n".join([
-        "### Tools and the versions tested", client_matrix(),
-        "### How to set up each tool", client_setups(),
-        "### What the gateway does with what clients send",
-        "Each field, item, tool type and header a current client sends is honoured, adapted, dropped or "
-        "refused. What was adapted or dropped for a request is named (never its value) in the response "
-        "header `x-sbc-adapted`, in the usage record's `adapted` column and in the `response` event's "
-        "`adapted` list, so an admin can see why an answer differs.",
-        policy_tables(),
-    ])
+    return "\n\n".join(
+        [
+            "### Tools and the versions tested",
+            client_matrix(),
+            "### How to set up each tool",
+            client_setups(),
+            "### What the gateway does with what clients send",
+            "Each field, item, tool type and header a current client sends is honoured, adapted, dropped or "
+            "refused. What was adapted or dropped for a request is named (never its value) in the response "
+            "header `x-sbc-adapted`, in the usage record's `adapted` column and in the `response` event's "
+            "`adapted` list, so an admin can see why an answer differs.",
+            policy_tables(),
+        ]
+    )
 
 
 def readme_with_section(readme: str) -> str:

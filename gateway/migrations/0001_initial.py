@@ -5,40 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ModelAlias',
+            name="ModelAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='What clients send as `model`.', max_length=100, unique=True)),
-                ('bedrock_model_id', models.CharField(blank=True, help_text='Base Bedrock model id, e.g. anthropic.claude-sonnet-4-20250514-v1:0', max_length=300)),
-                ('profile', models.CharField(choices=[('required', 'Needs a cross-region inference profile'), ('optional', 'Base model id works on demand')], default='required', max_length=10)),
-                ('kind', models.CharField(choices=[('chat', 'Chat (Converse)'), ('embedding', 'Embedding (InvokeModel)')], default='chat', max_length=10)),
-                ('owned_by', models.CharField(default='anthropic', max_length=50)),
-                ('supports_tools', models.BooleanField(default=True)),
-                ('supports_streaming_tools', models.BooleanField(default=True)),
-                ('supports_images', models.BooleanField(default=True)),
-                ('sampling', models.CharField(choices=[('both', 'temperature and top_p'), ('one', 'temperature or top_p, not both'), ('none', 'no sampling parameters')], default='both', max_length=5)),
-                ('reasoning', models.CharField(choices=[('none', 'No reasoning'), ('budget', 'Thinking with a token budget'), ('adaptive', 'Adaptive thinking with effort')], default='none', max_length=10)),
-                ('prompt_caching', models.BooleanField(default=False, help_text='Add cache points automatically.')),
-                ('context_window', models.PositiveIntegerField(default=200000)),
-                ('max_output_tokens', models.PositiveIntegerField(default=8192)),
-                ('is_enabled', models.BooleanField(default=True)),
-                ('is_listed', models.BooleanField(default=True, help_text='Shown in /v1/models.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('alias_of', models.ForeignKey(blank=True, help_text='Make this name an alias of another one (e.g. gpt-4o -> claude-4-sonnet).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='gateway.modelalias')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="What clients send as `model`.", max_length=100, unique=True)),
+                (
+                    "bedrock_model_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Base Bedrock model id, e.g. anthropic.claude-sonnet-4-20250514-v1:0",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "profile",
+                    models.CharField(
+                        choices=[
+                            ("required", "Needs a cross-region inference profile"),
+                            ("optional", "Base model id works on demand"),
+                        ],
+                        default="required",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("chat", "Chat (Converse)"), ("embedding", "Embedding (InvokeModel)")],
+                        default="chat",
+                        max_length=10,
+                    ),
+                ),
+                ("owned_by", models.CharField(default="anthropic", max_length=50)),
+                ("supports_tools", models.BooleanField(default=True)),
+                ("supports_streaming_tools", models.BooleanField(default=True)),
+                ("supports_images", models.BooleanField(default=True)),
+                (
+                    "sampling",
+                    models.CharField(
+                        choices=[
+                            ("both", "temperature and top_p"),
+                            ("one", "temperature or top_p, not both"),
+                            ("none", "no sampling parameters"),
+                        ],
+                        default="both",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "reasoning",
+                    models.CharField(
+                        choices=[
+                            ("none", "No reasoning"),
+                            ("budget", "Thinking with a token budget"),
+                            ("adaptive", "Adaptive thinking with effort"),
+                        ],
+                        default="none",
+                        max_length=10,
+                    ),
+                ),
+                ("prompt_caching", models.BooleanField(default=False, help_text="Add cache points automatically.")),
+                ("context_window", models.PositiveIntegerField(default=200000)),
+                ("max_output_tokens", models.PositiveIntegerField(default=8192)),
+                ("is_enabled", models.BooleanField(default=True)),
+                ("is_listed", models.BooleanField(default=True, help_text="Shown in /v1/models.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "alias_of",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Make this name an alias of another one (e.g. gpt-4o -> claude-4-sonnet).",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="gateway.modelalias",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'model alias',
-                'verbose_name_plural': 'model aliases',
-                'ordering': ['name'],
+                "verbose_name": "model alias",
+                "verbose_name_plural": "model aliases",
+                "ordering": ["name"],
             },
         ),
     ]

@@ -1,4 +1,5 @@
 """Adds the structured-output capability, native only for the Claude 4.5+ aliases Bedrock documents it for."""
+
 from django.db import migrations, models
 
 NATIVE = ["claude-sonnet-4.5", "claude-haiku-4.5", "claude-opus-4.5", "claude-sonnet-4.6", "claude-opus-4.6"]
@@ -12,9 +13,14 @@ class Migration(migrations.Migration):
     dependencies = [("gateway", "0002_seed_aliases")]
     operations = [
         migrations.AddField(
-            model_name="modelalias", name="structured_output",
-            field=models.CharField(choices=[("native", "Native (outputConfig.textFormat)"), ("tool", "Forced tool call")],
-                                   default="tool", help_text="How response_format json_schema is honoured.",
-                                   max_length=10)),
+            model_name="modelalias",
+            name="structured_output",
+            field=models.CharField(
+                choices=[("native", "Native (outputConfig.textFormat)"), ("tool", "Forced tool call")],
+                default="tool",
+                help_text="How response_format json_schema is honoured.",
+                max_length=10,
+            ),
+        ),
         migrations.RunPython(mark_native, migrations.RunPython.noop),
     ]

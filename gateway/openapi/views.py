@@ -5,6 +5,7 @@ introspect. The request and answer bodies are written once as JSON Schema (`sche
 documentation-only subclasses of the views, which a separate route table (`DOCUMENTED_ROUTES`) hands to
 the schema generator: the views that serve traffic are never modified by documenting them.
 """
+
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -23,9 +24,8 @@ from gateway.views.embeddings import Embeddings
 from gateway.views.messages import CountTokens, Messages
 from gateway.views.models import ModelDetail, ModelList
 from gateway.views.responses import Responses
-from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
 from gateway.views.responses_compact import ResponsesCompact
-
+from gateway.views.stored_responses import StoredResponseDetail, StoredResponseInputItems
 
 # What each status means on this API; every one is answered with the endpoint's error body.
 ERROR_STATUSES = {
@@ -36,17 +36,20 @@ ERROR_STATUSES = {
     413: "The body is larger than MAX_REQUEST_BYTES.",
     415: "The body is not application/json.",
     429: "Quota or rate limit reached, Bedrock throttling, or too many failed authentications from this "
-         "address; `Retry-After` says when to retry.",
+    "address; `Retry-After` says when to retry.",
     502: "Bedrock answered with something that cannot be turned into an answer.",
     503: "Bedrock or the gateway's database is unavailable; `Retry-After` says when to retry.",
     504: "Bedrock took too long to answer.",
 }
-BODY_STATUSES = (400, 413, 415)   # only where a request body is read
+BODY_STATUSES = (400, 413, 415)  # only where a request body is read
 
 
 def error_responses(error_schema: str, *, reads_body: bool = True) -> dict:
-    return {status: OpenApiResponse(ref(error_schema), description=text) for status, text in ERROR_STATUSES.items()
-            if reads_body or status not in BODY_STATUSES}
+    return {
+        status: OpenApiResponse(ref(error_schema), description=text)
+        for status, text in ERROR_STATUSES.items()
+        if reads_body or status not in BODY_STATUSES
+    }
 
 
 def json_body(schema: str) -> dict:
@@ -55,24 +58,36 @@ def json_body(schema: str) -> dict:
 
 def json_or_stream(schema: str, error_schema: str) -> dict:
     """Answers of an endpoint that returns `schema` as JSON, or server-sent events with `stream: true`."""
-    return {(200, "application/json"): OpenApiResponse(ref(schema)), (200, "text/event-stream"): OpenApiResponse(SSE),
-            **error_responses(error_schema)}
+    return {
+        (200, "application/json"): OpenApiResponse(ref(schema)),
+        (200, "text/event-stream"): OpenApiResponse(SSE),
+        **error_responses(error_schema),
+    }
 
 
 # ---- Documentation-only views and their routes ------------------------------------------------------
 
-@extend_schema_view(post=extend_schema(
-    operation_id="createChatCompletion", summary="Create a chat completion (OpenAI Chat Completions)",
-    request=json_body("ChatCompletionRequest"),
-    responses=json_or_stream("ChatCompletion", "OpenAIError")))
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createChatCompletion",
+        summary="Create a chat completion (OpenAI Chat Completions)",
+        request=json_body("ChatCompletionRequest"),
+        responses=json_or_stream("ChatCompletion", "OpenAIError"),
+    )
+)
 class ChatCompletionsDocumented(ChatCompletions):
     pass
 
 
-@extend_schema_view(post=extend_schema(
-    operation_id="createResponse", summary="Create a response (OpenAI Responses API, for Codex)",
-    request=json_body("ResponsesRequest"),
-    responses=json_or_stream("Response", "OpenAIError")))
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createResponse",
+        summary="Create a response (OpenAI Responses API, for Codex)",
+        request=json_body("ResponsesRequest"),
+        responses=json_or_stream("Response", "OpenAIError"),
+    )
+)
 class ResponsesDocumented(Responses):
     pass
 
@@ -85,99 +100,172 @@ def path_id(name: str, prefix: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, OpenApiParameter.PATH, description=f"An id starting with `{prefix}`")
 
 
-PAGE = [OpenApiParameter("limit", int, description="1 to 100 (default 20)"),
-        OpenApiParameter("order", str, enum=["asc", "desc"], description="Default desc"),
-        OpenApiParameter("after", str, description="List the items after this item id")]
+PAGE = [
+    OpenApiParameter("limit", int, description="1 to 100 (default 20)"),
+    OpenApiParameter("order", str, enum=["asc", "desc"], description="Default desc"),
+    OpenApiParameter("after", str, description="List the items after this item id"),
+]
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="getResponse", summary="A stored response of yours",
-                      parameters=[path_id("response_id", "resp_")], responses=stored("Response")),
-    delete=extend_schema(operation_id="deleteResponse", summary="Delete a stored response of yours",
-                         parameters=[path_id("response_id", "resp_")], responses=stored("Deleted")))
+    get=extend_schema(
+        operation_id="getResponse",
+        summary="A stored response of yours",
+        parameters=[path_id("response_id", "resp_")],
+        responses=stored("Response"),
+    ),
+    delete=extend_schema(
+        operation_id="deleteResponse",
+        summary="Delete a stored response of yours",
+        parameters=[path_id("response_id", "resp_")],
+        responses=stored("Deleted"),
+    ),
+)
 class StoredResponseDetailDocumented(StoredResponseDetail):
     pass
 
 
-@extend_schema_view(get=extend_schema(
-    operation_id="listInputItems", summary="What a stored response of yours was given",
-    parameters=[path_id("response_id", "resp_"), *PAGE], responses=stored("ItemList")))
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listInputItems",
+        summary="What a stored response of yours was given",
+        parameters=[path_id("response_id", "resp_"), *PAGE],
+        responses=stored("ItemList"),
+    )
+)
 class StoredResponseInputItemsDocumented(StoredResponseInputItems):
     pass
 
 
-@extend_schema_view(post=extend_schema(
-    operation_id="createConversation", summary="Create a conversation (optionally with items)",
-    request=json_body("ConversationRequest"), responses=stored("Conversation", reads_body=True)))
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createConversation",
+        summary="Create a conversation (optionally with items)",
+        request=json_body("ConversationRequest"),
+        responses=stored("Conversation", reads_body=True),
+    )
+)
 class ConversationsDocumented(Conversations):
     pass
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="getConversation", summary="A conversation of yours",
-                      parameters=[path_id("conversation_id", "conv_")], responses=stored("Conversation")),
-    post=extend_schema(operation_id="updateConversation", summary="Replace a conversation's metadata",
-                       parameters=[path_id("conversation_id", "conv_")], request=json_body("ConversationRequest"),
-                       responses=stored("Conversation", reads_body=True)),
-    delete=extend_schema(operation_id="deleteConversation", summary="Delete a conversation and its responses",
-                         parameters=[path_id("conversation_id", "conv_")], responses=stored("Deleted")))
+    get=extend_schema(
+        operation_id="getConversation",
+        summary="A conversation of yours",
+        parameters=[path_id("conversation_id", "conv_")],
+        responses=stored("Conversation"),
+    ),
+    post=extend_schema(
+        operation_id="updateConversation",
+        summary="Replace a conversation's metadata",
+        parameters=[path_id("conversation_id", "conv_")],
+        request=json_body("ConversationRequest"),
+        responses=stored("Conversation", reads_body=True),
+    ),
+    delete=extend_schema(
+        operation_id="deleteConversation",
+        summary="Delete a conversation and its responses",
+        parameters=[path_id("conversation_id", "conv_")],
+        responses=stored("Deleted"),
+    ),
+)
 class ConversationDetailDocumented(ConversationDetail):
     pass
 
 
-@extend_schema_view(get=extend_schema(
-    operation_id="listConversationItems", summary="A conversation's items",
-    parameters=[path_id("conversation_id", "conv_"), *PAGE], responses=stored("ItemList")))
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listConversationItems",
+        summary="A conversation's items",
+        parameters=[path_id("conversation_id", "conv_"), *PAGE],
+        responses=stored("ItemList"),
+    )
+)
 class ConversationItemsDocumented(ConversationItems):
     pass
 
 
-@extend_schema_view(post=extend_schema(
-    operation_id="compactResponse", summary="Compact a conversation (a summary by the same model, for Codex)",
-    request=json_body("CompactRequest"),
-    responses={200: OpenApiResponse(ref("Compaction")), **error_responses("OpenAIError")}))
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="compactResponse",
+        summary="Compact a conversation (a summary by the same model, for Codex)",
+        request=json_body("CompactRequest"),
+        responses={200: OpenApiResponse(ref("Compaction")), **error_responses("OpenAIError")},
+    )
+)
 class ResponsesCompactDocumented(ResponsesCompact):
     pass
 
 
-@extend_schema_view(post=extend_schema(
-    operation_id="createEmbedding", summary="Create embeddings (Titan and Cohere models)",
-    request=json_body("EmbeddingsRequest"),
-    responses={200: OpenApiResponse(ref("EmbeddingList")), **error_responses("OpenAIError")}))
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createEmbedding",
+        summary="Create embeddings (Titan and Cohere models)",
+        request=json_body("EmbeddingsRequest"),
+        responses={200: OpenApiResponse(ref("EmbeddingList")), **error_responses("OpenAIError")},
+    )
+)
 class EmbeddingsDocumented(Embeddings):
     pass
 
 
-@extend_schema_view(get=extend_schema(
-    operation_id="listModels", summary="List the models clients may ask for",
-    responses={200: OpenApiResponse(ref("ModelList")), **error_responses("OpenAIError", reads_body=False)}))
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listModels",
+        summary="List the models clients may ask for",
+        responses={200: OpenApiResponse(ref("ModelList")), **error_responses("OpenAIError", reads_body=False)},
+    )
+)
 class ModelListDocumented(ModelList):
     pass
 
 
-@extend_schema_view(get=extend_schema(
-    operation_id="retrieveModel", summary="Describe one model",
-    parameters=[OpenApiParameter("model_id", str, OpenApiParameter.PATH, description="A model alias",
-                                 examples=[OpenApiExample("An alias", value="claude-4-sonnet")])],
-    responses={200: OpenApiResponse(ref("Model")), **error_responses("OpenAIError", reads_body=False)}))
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="retrieveModel",
+        summary="Describe one model",
+        parameters=[
+            OpenApiParameter(
+                "model_id",
+                str,
+                OpenApiParameter.PATH,
+                description="A model alias",
+                examples=[OpenApiExample("An alias", value="claude-4-sonnet")],
+            )
+        ],
+        responses={200: OpenApiResponse(ref("Model")), **error_responses("OpenAIError", reads_body=False)},
+    )
+)
 class ModelDetailDocumented(ModelDetail):
     pass
 
 
-@extend_schema_view(post=extend_schema(
-    operation_id="createMessage", summary="Create a message (Anthropic Messages API, for Claude Code)",
-    request=json_body("MessagesRequest"),
-    responses=json_or_stream("Message", "AnthropicError")))
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createMessage",
+        summary="Create a message (Anthropic Messages API, for Claude Code)",
+        request=json_body("MessagesRequest"),
+        responses=json_or_stream("Message", "AnthropicError"),
+    )
+)
 class MessagesDocumented(Messages):
     pass
 
 
-@extend_schema_view(post=extend_schema(
-    operation_id="countMessageTokens", summary="Count a Messages request's input tokens",
-    request=json_body("CountTokensRequest"),
-    responses={200: OpenApiResponse({"type": "object", "required": ["input_tokens"],
-                                     "properties": {"input_tokens": {"type": "integer"}}}),
-               **error_responses("AnthropicError")}))
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="countMessageTokens",
+        summary="Count a Messages request's input tokens",
+        request=json_body("CountTokensRequest"),
+        responses={
+            200: OpenApiResponse(
+                {"type": "object", "required": ["input_tokens"], "properties": {"input_tokens": {"type": "integer"}}}
+            ),
+            **error_responses("AnthropicError"),
+        },
+    )
+)
 class CountTokensDocumented(CountTokens):
     pass
 
@@ -205,8 +293,11 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "A gateway token (sbc_...) from the admin, the CLI or the /keys/ page."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A gateway token (sbc_...) from the admin, the CLI or the /keys/ page.",
+        }
 
 
 class ApiKeyOrBearerScheme(OpenApiAuthenticationExtension):
@@ -219,21 +310,26 @@ class ApiKeyOrBearerScheme(OpenApiAuthenticationExtension):
         return [{"bearerAuth": []}, {"anthropicApiKey": []}]
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "x-api-key",
-                "description": "The same gateway token, as Anthropic's clients send ANTHROPIC_API_KEY."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-api-key",
+            "description": "The same gateway token, as Anthropic's clients send ANTHROPIC_API_KEY.",
+        }
 
 
 # Public, like OpenAI's own published spec: it describes the API, not anyone's data.
 _generate = SpectacularAPIView.as_view(
     urlconf=DOCUMENTED_ROUTES,
-    authentication_classes=[], permission_classes=[],
+    authentication_classes=[],
+    permission_classes=[],
     renderer_classes=[OpenApiJsonRenderer2],
     custom_settings={"APPEND_COMPONENTS": {"schemas": SCHEMAS}, "POSTPROCESSING_HOOKS": []},
 )
 _generated: ProcessCache[bytes] = ProcessCache("openapi document")
 
 
-@csrf_exempt    # as every /v1 view: no cookies are used, and a POST must get the API's JSON 405, not a CSRF page
+@csrf_exempt  # as every /v1 view: no cookies are used, and a POST must get the API's JSON 405, not a CSRF page
 def openapi_schema_view(request):
     """GET /v1/openapi.json. The document is the same for everyone, and anyone may ask for it, so it is
     generated once per process (about 10 ms of work) and then served from memory."""

@@ -15,7 +15,7 @@ rest sets RESPONSES_RETENTION_DAYS=0: nothing is stored and every response says 
 Isolation: every read filters on the caller's identity and on expiry, so another identity's id, or an
 expired one, is answered exactly like an id that never existed (404).
 """
-from gateway.responses_store.store import (Keeper, purge_expired, response_delete, response_get, retention,
-                                           state_for)
+
+from gateway.responses_store.store import Keeper, purge_expired, response_delete, response_get, retention, state_for
 
 __all__ = ["Keeper", "purge_expired", "response_delete", "response_get", "retention", "state_for"]

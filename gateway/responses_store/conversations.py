@@ -1,4 +1,5 @@
 """Conversations (`/v1/conversations`): created with the client's items, grown by the responses added to them."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -10,26 +11,33 @@ from gateway.responses_store.store import STORAGE_OFF, conversation_items, live_
 from gateway.translate.responses_input import input_messages
 from gateway.translate.responses_response import new_id
 
-MAX_ITEMS = 20          # what OpenAI accepts at creation
+MAX_ITEMS = 20  # what OpenAI accepts at creation
 CONVERSATION_FIELDS = ("items", "metadata")
 
 
 def conversation_object(conversation: Conversation) -> dict:
-    return {"id": conversation.id, "object": "conversation", "created_at": int(conversation.created_at.timestamp()),
-            "metadata": conversation.metadata}
+    return {
+        "id": conversation.id,
+        "object": "conversation",
+        "created_at": int(conversation.created_at.timestamp()),
+        "metadata": conversation.metadata,
+    }
 
 
 def _checked_items(items: object) -> list:
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
         raise InvalidRequest(f"`items` must be a list of at most {MAX_ITEMS} items", param="items")
     if items:
-        input_messages(items, None)          # the same checks as a request's `input`; errors name input[k]
+        input_messages(items, None)  # the same checks as a request's `input`; errors name input[k]
     return items
 
 
 def _checked_metadata(metadata: object) -> dict:
-    if not isinstance(metadata, dict) or len(metadata) > 16 or not all(
-            isinstance(key, str) and isinstance(value, str) for key, value in metadata.items()):
+    if (
+        not isinstance(metadata, dict)
+        or len(metadata) > 16
+        or not all(isinstance(key, str) and isinstance(value, str) for key, value in metadata.items())
+    ):
         raise InvalidRequest("`metadata` must be an object of at most 16 string values", param="metadata")
     return metadata
 
@@ -45,9 +53,14 @@ def conversation_create(identity_id: int, body: object) -> Conversation:
         raise InvalidRequest(f"Unrecognized field `{unknown[0]}`; expected: items, metadata", param=unknown[0])
     conversation_id, now = new_id("conv"), timezone.now()
     items = with_ids(_checked_items(body.get("items") or []), conversation_id)
-    return Conversation.objects.create(id=conversation_id, identity_id=identity_id, created_at=now,
-                                       expires_at=now + kept_for, items=items,
-                                       metadata=_checked_metadata(body.get("metadata") or {}))
+    return Conversation.objects.create(
+        id=conversation_id,
+        identity_id=identity_id,
+        created_at=now,
+        expires_at=now + kept_for,
+        items=items,
+        metadata=_checked_metadata(body.get("metadata") or {}),
+    )
 
 
 def conversation_get(identity_id: int, conversation_id: str) -> Conversation:

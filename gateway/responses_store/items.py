@@ -1,11 +1,12 @@
 """Items as they are stored and listed: ids for the client's items, secrets kept out, lists in OpenAI's page shape."""
+
 from __future__ import annotations
 
 import copy
 
 from core.errors import InvalidRequest
 
-INPUT_ID_BASE = 0x8000          # input items count from here, output items from 0 (see ResponseShape.item_id)
+INPUT_ID_BASE = 0x8000  # input items count from here, output items from 0 (see ResponseShape.item_id)
 ID_PREFIXES = {"message": "msg", "function_call": "fc", "function_call_output": "fco", "reasoning": "rs"}
 ENCRYPTED = "reasoning.encrypted_content"
 TEXT_PART = {"assistant": "output_text"}
@@ -75,7 +76,12 @@ def page(items: list[dict], params, *, default_order: str = "desc") -> dict:
         ids = [item.get("id") for item in ordered]
         if after not in ids:
             raise InvalidRequest(f"No item with id '{after}' in this list", param="after")
-        ordered = ordered[ids.index(after) + 1:]
+        ordered = ordered[ids.index(after) + 1 :]
     data = ordered[:limit]
-    return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None, "has_more": len(ordered) > limit}
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": len(ordered) > limit,
+    }

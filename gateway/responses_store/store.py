@@ -1,4 +1,5 @@
 """Reading and writing stored responses: what a request continues, its item references, and the one write."""
+
 from __future__ import annotations
 
 import logging
@@ -28,7 +29,8 @@ def live_responses(identity_id: int):
     """The identity's responses that have not expired (those in a live conversation live as long as it does)."""
     now = timezone.now()
     return StoredResponse.objects.filter(identity_id=identity_id).filter(
-        Q(expires_at__gt=now) | Q(conversation__expires_at__gt=now))
+        Q(expires_at__gt=now) | Q(conversation__expires_at__gt=now)
+    )
 
 
 def live_conversations(identity_id: int):
@@ -75,10 +77,16 @@ def resolve(identity_id: int, item_ids: list[str]) -> dict[str, dict]:
     rows = live_responses(identity_id).filter(pk__in=[f"resp_{key}" for key in keys]).only("id", "input_items", "body")
     found = {item["id"]: item for item in items_of(rows) if isinstance(item, dict) and item.get("id") in wanted}
     rest = {key_of(item_id) for item_id in wanted - set(found)}
-    if rest:       # items a conversation was created with
+    if rest:  # items a conversation was created with
         conversations = live_conversations(identity_id).filter(pk__in=[f"conv_{key}" for key in rest]).only("items")
-        found.update({item["id"]: item for conversation in conversations for item in conversation.items
-                      if isinstance(item, dict) and item.get("id") in wanted})
+        found.update(
+            {
+                item["id"]: item
+                for conversation in conversations
+                for item in conversation.items
+                if isinstance(item, dict) and item.get("id") in wanted
+            }
+        )
     return found
 
 
@@ -87,12 +95,13 @@ class State:
     """What one request continues: the items put before its input, and where its response is kept."""
 
     stored: Stored = NOTHING_STORED
-    chain: list[str] = field(default_factory=list)   # ids of the responses it continues, oldest first
+    chain: list[str] = field(default_factory=list)  # ids of the responses it continues, oldest first
     conversation_id: str | None = None
 
 
-def state_for(identity_id: int, *, previous_response_id: str | None = None,
-              conversation_id: str | None = None) -> State:
+def state_for(
+    identity_id: int, *, previous_response_id: str | None = None, conversation_id: str | None = None
+) -> State:
     """Loads what the request continues; another identity's id, or an expired one, is a 404 naming the field."""
     if retention() is None:
         for name, value in (("previous_response_id", previous_response_id), ("conversation", conversation_id)):
@@ -103,16 +112,19 @@ def state_for(identity_id: int, *, previous_response_id: str | None = None,
     if previous_response_id:
         row = live_responses(identity_id).filter(pk=previous_response_id).first()
         if row is None:
-            raise NotFound(f"Previous response with id '{previous_response_id}' not found.",
-                           param="previous_response_id")
+            raise NotFound(
+                f"Previous response with id '{previous_response_id}' not found.", param="previous_response_id"
+            )
         rows = [*chain_rows(identity_id, row), row]
         return State(Stored(prior=tuple(items_of(rows)), resolve=lookup), chain=[r.pk for r in rows])
     if conversation_id:
         conversation = live_conversations(identity_id).filter(pk=conversation_id).first()
         if conversation is None:
             raise NotFound(f"Conversation with id '{conversation_id}' not found.", param="conversation")
-        return State(Stored(prior=tuple(conversation_items(conversation)), prior_param="conversation",
-                            resolve=lookup), conversation_id=conversation_id)
+        return State(
+            Stored(prior=tuple(conversation_items(conversation)), prior_param="conversation", resolve=lookup),
+            conversation_id=conversation_id,
+        )
     return State(Stored(resolve=lookup))
 
 
@@ -131,10 +143,16 @@ class Keeper:
             return False
         now = timezone.now()
         try:
-            StoredResponse.objects.create(id=body["id"], identity_id=self.identity_id, created_at=now,
-                                          expires_at=now + kept_for, conversation_id=self.state.conversation_id,
-                                          chain=self.state.chain, input_items=with_ids(self.input_items, body["id"]),
-                                          body=body)
+            StoredResponse.objects.create(
+                id=body["id"],
+                identity_id=self.identity_id,
+                created_at=now,
+                expires_at=now + kept_for,
+                conversation_id=self.state.conversation_id,
+                chain=self.state.chain,
+                input_items=with_ids(self.input_items, body["id"]),
+                body=body,
+            )
             if self.state.conversation_id:
                 Conversation.objects.filter(pk=self.state.conversation_id).update(expires_at=now + kept_for)
         except Exception as error:  # noqa: BLE001 - the client has its answer; only the error's kind is logged

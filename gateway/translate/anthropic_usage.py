@@ -3,6 +3,7 @@
 Bedrock returns Claude's own JSON and, when streaming, Claude's own events inside `chunk.bytes`; the
 gateway passes both through unchanged and only reads the usage and stop reason they carry.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,12 @@ def usage_from_anthropic(usage: dict[str, Any] | None) -> dict[str, Any] | None:
     written = int(usage.get("cache_creation_input_tokens") or 0)
     output = int(usage.get("output_tokens") or 0)
     prompt = fresh + read + written
-    return {"prompt_tokens": prompt, "completion_tokens": output, "total_tokens": prompt + output,
-            "prompt_tokens_details": {"cached_tokens": read, "cache_write_tokens": written}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": output,
+        "total_tokens": prompt + output,
+        "prompt_tokens_details": {"cached_tokens": read, "cache_write_tokens": written},
+    }
 
 
 def message_answer(answer: dict[str, Any], *, model: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the turn before the last user turn (the history the next request will repeat). B
 Aliases without caching get no points at all, explicit ones included: models without prompt caching
 reject them.
 """
+
 from __future__ import annotations
 
 from gateway.registry import ModelSpec

@@ -16,14 +16,15 @@ Choices documented here because clients notice them:
   order by `to_converse_request`, since reasoning decides which structured-output path is allowed.
 * `user` and `metadata` are kept on the ChatRequest for our own logs and are not forwarded.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
-from gateway.compat import Adaptations
 from core.errors import InvalidRequest
+from gateway.compat import Adaptations
 from gateway.registry import ModelSpec
 from gateway.translate.caching import apply_cache_points
 from gateway.translate.context_window import check_context_window
@@ -32,8 +33,7 @@ from gateway.translate.fields import Context, Rule, apply_rules, dropped, reject
 from gateway.translate.messages import Conversation, convert_messages
 from gateway.translate.reasoning import ReasoningAsk, apply_reasoning, validate_effort
 from gateway.translate.structured import OutputFormat, apply_output_format, validate_response_format
-from gateway.translate.tools import (check_tool_choice, is_forced, tool_fields, validate_tool_choice,
-                                     validate_tools)
+from gateway.translate.tools import check_tool_choice, is_forced, tool_fields, validate_tool_choice, validate_tools
 
 DEFAULT_MAX_MESSAGES = 5000
 MAX_STOP_SEQUENCES = 4
@@ -48,7 +48,7 @@ class ChatRequest:
     stream: bool = False
     include_usage: bool = False
     max_tokens: int | None = None
-    max_tokens_param: str = "max_tokens"      # which field the client used, for error messages
+    max_tokens_param: str = "max_tokens"  # which field the client used, for error messages
     temperature: float | None = None
     top_p: float | None = None
     stop: list[str] = field(default_factory=list)
@@ -60,14 +60,14 @@ class ChatRequest:
     metadata: dict[str, str] = field(default_factory=dict)
     reasoning_effort: str | None = None
     response_format: OutputFormat | None = None
-    effort_param: str = "reasoning_effort"    # the field names in errors (the Responses API names them differently)
+    effort_param: str = "reasoning_effort"  # the field names in errors (the Responses API names them differently)
     format_param: str = "response_format"
     # What was adapted or dropped (names only); to_converse_request adds what the model decides.
     adaptations: Adaptations = field(default_factory=Adaptations, compare=False, repr=False)
     # The converted conversation, cached by validate_chat_request so images are decoded once.
     conversation: Conversation | None = field(default=None, init=False, repr=False, compare=False)
 
-    def with_conversation(self, conversation: Conversation) -> "ChatRequest":
+    def with_conversation(self, conversation: Conversation) -> ChatRequest:
         """This request, carrying its already converted conversation (so images are decoded once)."""
         object.__setattr__(self, "conversation", conversation)
         return self
@@ -75,16 +75,17 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class ConverseCall:
-    kwargs: dict                               # for converse()/converse_stream(), without modelId
-    tool_names: dict[str, str]                 # bedrock tool name -> client tool name
-    message_count: int                         # Converse messages after merging
-    json_tool: str | None = None               # the synthetic structured-output tool, when used
+    kwargs: dict  # for converse()/converse_stream(), without modelId
+    tool_names: dict[str, str]  # bedrock tool name -> client tool name
+    message_count: int  # Converse messages after merging
+    json_tool: str | None = None  # the synthetic structured-output tool, when used
     thinking: bool = False
     adaptations: Adaptations = field(default_factory=Adaptations)
-    custom_tools: frozenset[str] = frozenset()      # client names of custom (freeform) tools
+    custom_tools: frozenset[str] = frozenset()  # client names of custom (freeform) tools
 
 
 # ---- value checks -------------------------------------------------------------------------------
+
 
 def _bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
@@ -93,8 +94,12 @@ def _bool(name: str, value: object) -> bool:
 
 
 def _number(name: str, value: object, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
         raise InvalidRequest(f"`{name}` must be a number between {low:g} and {high:g}", param=name)
     return float(value)
 
@@ -106,6 +111,7 @@ def _positive_int(name: str, value: object) -> int:
 
 
 # ---- field rules --------------------------------------------------------------------------------
+
 
 def _model(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, str):
@@ -128,7 +134,7 @@ def _flag(target: str) -> Rule:
 def _max_tokens(name: str, value: object, ctx: Context) -> dict:
     tokens = _positive_int(name, value)
     if name == "max_tokens" and ctx.body.get("max_completion_tokens") is not None:
-        return {}       # max_completion_tokens is the current name and wins
+        return {}  # max_completion_tokens is the current name and wins
     return {"max_tokens": tokens, "max_tokens_param": name}
 
 
@@ -145,17 +151,20 @@ def _top_p(name: str, value: object, ctx: Context) -> dict:
 
 def _stop(name: str, value: object, ctx: Context) -> dict:
     stops = [value] if isinstance(value, str) else value
-    if not isinstance(stops, list) or len(stops) > MAX_STOP_SEQUENCES \
-            or not all(isinstance(s, str) and s for s in stops):
-        raise InvalidRequest(f"`stop` must be a non-empty string or a list of up to {MAX_STOP_SEQUENCES} "
-                             "non-empty strings", param=name)
+    if (
+        not isinstance(stops, list)
+        or len(stops) > MAX_STOP_SEQUENCES
+        or not all(isinstance(s, str) and s for s in stops)
+    ):
+        raise InvalidRequest(
+            f"`stop` must be a non-empty string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings", param=name
+        )
     return {"stop": list(stops)}
 
 
 def _n(name: str, value: object, ctx: Context) -> dict:
     if _positive_int(name, value) != 1:
-        raise InvalidRequest("`n` greater than 1 is not supported: Bedrock returns one choice per request",
-                             param=name)
+        raise InvalidRequest("`n` greater than 1 is not supported: Bedrock returns one choice per request", param=name)
     return {}
 
 
@@ -179,15 +188,15 @@ def _stream_options(name: str, value: object, ctx: Context) -> dict:
 
 def _logprobs(name: str, value: object, ctx: Context) -> dict:
     if _bool(name, value):
-        raise InvalidRequest("`logprobs` is not supported: Bedrock does not return token log probabilities",
-                             param=name)
+        raise InvalidRequest("`logprobs` is not supported: Bedrock does not return token log probabilities", param=name)
     return {}
 
 
 def _modalities(name: str, value: object, ctx: Context) -> dict:
     if value != ["text"]:
-        raise InvalidRequest('`modalities` is not supported except ["text"]: this gateway returns text only',
-                             param=name)
+        raise InvalidRequest(
+            '`modalities` is not supported except ["text"]: this gateway returns text only', param=name
+        )
     return {}
 
 
@@ -205,9 +214,17 @@ def _metadata(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, dict) or len(value) > MAX_METADATA_PAIRS:
         raise InvalidRequest(f"`metadata` must be an object with at most {MAX_METADATA_PAIRS} pairs", param=name)
     for key, item in value.items():
-        if not isinstance(key, str) or len(key) > MAX_METADATA_KEY or not isinstance(item, str) or len(item) > MAX_METADATA_VALUE:
-            raise InvalidRequest(f"`metadata` keys must be at most {MAX_METADATA_KEY} characters and values "
-                                 f"strings of at most {MAX_METADATA_VALUE}", param=f"{name}.{key}")
+        if (
+            not isinstance(key, str)
+            or len(key) > MAX_METADATA_KEY
+            or not isinstance(item, str)
+            or len(item) > MAX_METADATA_VALUE
+        ):
+            raise InvalidRequest(
+                f"`metadata` keys must be at most {MAX_METADATA_KEY} characters and values "
+                f"strings of at most {MAX_METADATA_VALUE}",
+                param=f"{name}.{key}",
+            )
     return {"metadata": dict(value)}
 
 
@@ -280,9 +297,9 @@ def validate_chat_request(body: object, *, max_messages: int = DEFAULT_MAX_MESSA
 
 # ---- Converse request -----------------------------------------------------------------------------
 
+
 def _sampling_both(chat: ChatRequest) -> dict:
-    return {key: value for key, value in (("temperature", chat.temperature), ("topP", chat.top_p))
-            if value is not None}
+    return {key: value for key, value in (("temperature", chat.temperature), ("topP", chat.top_p)) if value is not None}
 
 
 def _sampling_one(chat: ChatRequest) -> dict:
@@ -304,8 +321,11 @@ def _inference_config(chat: ChatRequest, spec: ModelSpec) -> dict:
     config: dict = {}
     if chat.max_tokens is not None:
         if 0 < spec.max_output_tokens < chat.max_tokens:
-            raise InvalidRequest(f"max_tokens is too large: {chat.max_tokens}. This model supports at most "
-                                 f"{spec.max_output_tokens} completion tokens", param=chat.max_tokens_param)
+            raise InvalidRequest(
+                f"max_tokens is too large: {chat.max_tokens}. This model supports at most "
+                f"{spec.max_output_tokens} completion tokens",
+                param=chat.max_tokens_param,
+            )
         config["maxTokens"] = chat.max_tokens
     config.update(SAMPLING_RULES.get(spec.sampling, _sampling_both)(chat))
     if chat.stop:
@@ -327,23 +347,48 @@ def to_converse_request(chat: ChatRequest, spec: ModelSpec) -> ConverseCall:
     if conversation.image_params and not spec.supports_images:
         raise InvalidRequest(f"The model `{spec.name}` does not accept images", param=conversation.image_params[0])
     if chat.reasoning_effort not in (None, "none") and not spec.can_reason:
-        chat.adaptations.note(chat.effort_param)   # Copilot and others send it for every model
+        chat.adaptations.note(chat.effort_param)  # Copilot and others send it for every model
         chat = replace(chat, reasoning_effort=None)
     tool_names = dict(conversation.tool_names)
     kwargs = _own_lists(conversation)
     inference = _inference_config(chat, spec)
     if inference:
         kwargs["inferenceConfig"] = inference
-    kwargs.update(tool_fields(tools=chat.tools, choice=chat.tool_choice, parallel=chat.parallel_tool_calls,
-                              spec=spec, conversation=conversation, tool_names=tool_names))
-    ask = ReasoningAsk(effort=chat.reasoning_effort, max_tokens=chat.max_tokens, temperature=chat.temperature,
-                       forced_tool=is_forced(chat.tool_choice), max_tokens_param=chat.max_tokens_param,
-                       effort_param=chat.effort_param)
+    kwargs.update(
+        tool_fields(
+            tools=chat.tools,
+            choice=chat.tool_choice,
+            parallel=chat.parallel_tool_calls,
+            spec=spec,
+            conversation=conversation,
+            tool_names=tool_names,
+        )
+    )
+    ask = ReasoningAsk(
+        effort=chat.reasoning_effort,
+        max_tokens=chat.max_tokens,
+        temperature=chat.temperature,
+        forced_tool=is_forced(chat.tool_choice),
+        max_tokens_param=chat.max_tokens_param,
+        effort_param=chat.effort_param,
+    )
     thinking = apply_reasoning(kwargs, ask, spec)
-    json_tool = apply_output_format(kwargs, chat.response_format, spec, thinking=thinking,
-                                    forced_tool=is_forced(chat.tool_choice), param=chat.format_param)
+    json_tool = apply_output_format(
+        kwargs,
+        chat.response_format,
+        spec,
+        thinking=thinking,
+        forced_tool=is_forced(chat.tool_choice),
+        param=chat.format_param,
+    )
     apply_cache_points(kwargs, spec)
     check_context_window(kwargs, spec)
-    return ConverseCall(kwargs=kwargs, tool_names=tool_names, message_count=len(conversation.messages),
-                        json_tool=json_tool, thinking=thinking, adaptations=chat.adaptations,
-                        custom_tools=chat.custom_tools)
+    return ConverseCall(
+        kwargs=kwargs,
+        tool_names=tool_names,
+        message_count=len(conversation.messages),
+        json_tool=json_tool,
+        thinking=thinking,
+        adaptations=chat.adaptations,
+        custom_tools=chat.custom_tools,
+    )

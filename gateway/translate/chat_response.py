@@ -4,6 +4,7 @@ Reasoning comes back as `reasoning_content` (the text) and `thinking_blocks` (Li
 Claude's signatures), which clients send back on the assistant message to keep a thinking tool loop going.
 A call of the synthetic structured-output tool becomes the message's JSON `content`, finishing with `stop`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,11 @@ DEFAULT_FINISH_REASON = "stop"
 
 
 def finish_reason_for(stop_reason: object) -> str:
-    return FINISH_REASONS.get(stop_reason, DEFAULT_FINISH_REASON) if isinstance(stop_reason, str) \
+    return (
+        FINISH_REASONS.get(stop_reason, DEFAULT_FINISH_REASON)
+        if isinstance(stop_reason, str)
         else DEFAULT_FINISH_REASON
+    )
 
 
 def estimated_tokens(chars: int) -> int:
@@ -39,6 +43,7 @@ def estimated_tokens(chars: int) -> int:
 
 def usage_from_converse(usage: dict, reasoning_chars: int = 0) -> dict:
     """OpenAI usage from Bedrock's: `inputTokens` excludes cached tokens, so they are added back."""
+
     def count(key: str) -> int:
         value = (usage or {}).get(key)
         return value if isinstance(value, int) else 0
@@ -72,15 +77,20 @@ def thinking_block(reasoning: dict) -> dict:
     """LiteLLM's `thinking_blocks` entry for a Converse `reasoningContent` block."""
     if reasoning.get("redactedContent") is not None:
         data = reasoning["redactedContent"]
-        return {"type": "redacted_thinking",
-                "data": base64.b64encode(data).decode() if isinstance(data, bytes) else data}
+        return {
+            "type": "redacted_thinking",
+            "data": base64.b64encode(data).decode() if isinstance(data, bytes) else data,
+        }
     text = reasoning.get("reasoningText") or {}
     return {"type": "thinking", "thinking": text.get("text", ""), "signature": text.get("signature")}
 
 
 def reasoning_text(content: list[dict]) -> str:
-    return "".join((block["reasoningContent"].get("reasoningText") or {}).get("text", "")
-                   for block in content if isinstance(block.get("reasoningContent"), dict))
+    return "".join(
+        (block["reasoningContent"].get("reasoningText") or {}).get("text", "")
+        for block in content
+        if isinstance(block.get("reasoningContent"), dict)
+    )
 
 
 def structured_json(content: list[dict], json_tool: str | None) -> str | None:
@@ -92,17 +102,25 @@ def structured_json(content: list[dict], json_tool: str | None) -> str | None:
     return None
 
 
-def _message(content: list[dict], tool_names: dict[str, str], json_tool: str | None,
-             custom_tools: frozenset[str] = frozenset()) -> dict:
+def _message(
+    content: list[dict], tool_names: dict[str, str], json_tool: str | None, custom_tools: frozenset[str] = frozenset()
+) -> dict:
     texts = [block["text"] for block in content if isinstance(block.get("text"), str)]
     reasoning = [block["reasoningContent"] for block in content if isinstance(block.get("reasoningContent"), dict)]
-    calls = [tool_call(block["toolUse"], tool_names, custom_tools) for block in content if isinstance(block.get("toolUse"), dict)
-             and block["toolUse"].get("name") != json_tool]
+    calls = [
+        tool_call(block["toolUse"], tool_names, custom_tools)
+        for block in content
+        if isinstance(block.get("toolUse"), dict) and block["toolUse"].get("name") != json_tool
+    ]
     structured = structured_json(content, json_tool)
     if structured is not None:
         texts = [structured]
-    message: dict = {"role": "assistant", "content": "".join(texts) if texts else None,
-                     "refusal": None, "annotations": []}
+    message: dict = {
+        "role": "assistant",
+        "content": "".join(texts) if texts else None,
+        "refusal": None,
+        "annotations": [],
+    }
     if reasoning:
         message["reasoning_content"] = reasoning_text(content)
         message["thinking_blocks"] = [thinking_block(r) for r in reasoning]
@@ -122,9 +140,16 @@ def output_blocks(response: dict) -> list:
     return ((response.get("output") or {}).get("message") or {}).get("content") or []
 
 
-def to_chat_completion(response: dict, *, completion_id: str, created: int, model: str,
-                       tool_names: dict[str, str], json_tool: str | None = None,
-                       custom_tools: frozenset[str] = frozenset()) -> dict:
+def to_chat_completion(
+    response: dict,
+    *,
+    completion_id: str,
+    created: int,
+    model: str,
+    tool_names: dict[str, str],
+    json_tool: str | None = None,
+    custom_tools: frozenset[str] = frozenset(),
+) -> dict:
     """The `chat.completion` object for a Converse `response`, with the client's tool names restored."""
     content = [block for block in output_blocks(response) if isinstance(block, dict)]
     return {
@@ -132,12 +157,14 @@ def to_chat_completion(response: dict, *, completion_id: str, created: int, mode
         "object": "chat.completion",
         "created": created,
         "model": model,
-        "choices": [{
-            "index": 0,
-            "message": _message(content, tool_names, json_tool, custom_tools),
-            "logprobs": None,
-            "finish_reason": finish_reason_of(response, content, json_tool),
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": _message(content, tool_names, json_tool, custom_tools),
+                "logprobs": None,
+                "finish_reason": finish_reason_of(response, content, json_tool),
+            }
+        ],
         "usage": usage_from_converse(response.get("usage") or {}, len(reasoning_text(content))),
         "system_fingerprint": None,
     }

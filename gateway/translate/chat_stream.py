@@ -8,10 +8,11 @@ Reasoning text streams as `delta.reasoning_content`; its signature, once Bedrock
 `delta.thinking_blocks: [{"type": "thinking", "thinking": "", "signature": ...}]` when the block ends,
 which is what a client needs to send back. The synthetic structured-output tool's input streams as ordinary `content`.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from gateway.translate.chat_response import finish_reason_for, thinking_block, usage_from_converse
 from gateway.translate.custom_tools import custom_call
@@ -24,9 +25,17 @@ def error_chunk(message: str, type_: str, code: str | None) -> dict:
 
 
 class ChatStreamTranslator:
-    def __init__(self, *, completion_id: str, created: int, model: str, include_usage: bool,
-                 tool_names: dict[str, str], json_tool: str | None = None,
-                 custom_tools: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        completion_id: str,
+        created: int,
+        model: str,
+        include_usage: bool,
+        tool_names: dict[str, str],
+        json_tool: str | None = None,
+        custom_tools: frozenset[str] = frozenset(),
+    ) -> None:
         self.completion_id = completion_id
         self.created = created
         self.model = model
@@ -36,7 +45,7 @@ class ChatStreamTranslator:
         self.usage: dict | None = None
         self.json_tool = json_tool
         self.custom_tools = custom_tools
-        self._custom_blocks: dict[object, tuple[int, str, str, list[str]]] = {}   # block -> index, id, name, input
+        self._custom_blocks: dict[object, tuple[int, str, str, list[str]]] = {}  # block -> index, id, name, input
         self.completion_text_chars = 0
         self.reasoning_chars = 0
         self._json_blocks: set[object] = set()
@@ -109,11 +118,23 @@ class ChatStreamTranslator:
         index = len(self._tool_index_for_block)
         self._tool_index_for_block[payload.get("contentBlockIndex")] = index
         name = client_tool_name(tool_use.get("name", ""), self.tool_names)
-        if name in self.custom_tools:   # its input is JSON around the text: sent whole when the block ends
+        if name in self.custom_tools:  # its input is JSON around the text: sent whole when the block ends
             self._custom_blocks[payload.get("contentBlockIndex")] = (index, tool_use.get("toolUseId", ""), name, [])
             return []
-        return [self._chunk({"tool_calls": [{"index": index, "id": tool_use.get("toolUseId", ""), "type": "function",
-                                             "function": {"name": name, "arguments": ""}}]})]
+        return [
+            self._chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": tool_use.get("toolUseId", ""),
+                            "type": "function",
+                            "function": {"name": name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        ]
 
     def _block_delta(self, payload: dict) -> list[dict]:
         delta = payload.get("delta") or {}
@@ -157,10 +178,19 @@ class ChatStreamTranslator:
         if block in self._custom_blocks:
             return [self._custom_call(*self._custom_blocks.pop(block))]
         if block in self._redacted_blocks:
-            return [self._chunk({"thinking_blocks": [thinking_block({"redactedContent": self._redacted_blocks[block]})]})]
+            return [
+                self._chunk({"thinking_blocks": [thinking_block({"redactedContent": self._redacted_blocks[block]})]})
+            ]
         if block in self.reasoning_signatures:
-            return [self._chunk({"thinking_blocks": [{"type": "thinking", "thinking": "",
-                                                      "signature": self.reasoning_signatures[block]}]})]
+            return [
+                self._chunk(
+                    {
+                        "thinking_blocks": [
+                            {"type": "thinking", "thinking": "", "signature": self.reasoning_signatures[block]}
+                        ]
+                    }
+                )
+            ]
         return []
 
     def _custom_call(self, index: int, call_id: str, name: str, pieces: list[str]) -> dict:

@@ -5,6 +5,7 @@ before Bedrock does (and instead of Bedrock's raw validation text) keeps them wo
 four characters per token over every text, tool schema and tool input, and a fixed cost per image;
 Bedrock's own "too long" errors map to the same code in the adapter for what the estimate misses.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from core.errors import ContextLengthExceeded
 from gateway.registry import ModelSpec
 
 CHARS_PER_TOKEN = 4
-IMAGE_TOKENS = 1600          # about what Claude charges for a 1-megapixel image
+IMAGE_TOKENS = 1600  # about what Claude charges for a 1-megapixel image
 
 
 def _chars(value: object) -> int:
@@ -53,4 +54,6 @@ def check_context_window(kwargs: dict, spec: ModelSpec) -> None:
     if spec.context_window and tokens > spec.context_window:
         raise ContextLengthExceeded(
             f"This model's maximum context length is {spec.context_window} tokens. However, your messages "
-            f"resulted in about {tokens} tokens. Please reduce the length of the messages.", param="messages")
+            f"resulted in about {tokens} tokens. Please reduce the length of the messages.",
+            param="messages",
+        )

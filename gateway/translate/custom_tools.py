@@ -8,6 +8,7 @@ format (a grammar as text); the model's call goes back to the client as OpenAI's
 again. The request notes `tool:custom`. The model is not held to the grammar: the client checks the input,
 as it would a model's.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,11 @@ def as_function_tool(tool: dict, param: str) -> dict:
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
         raise InvalidRequest(f"`{param}.custom.name` must be a non-empty string", param=f"{param}.custom.name")
     description = spec.get("description") if isinstance(spec.get("description"), str) else ""
-    schema = {"type": "object", "required": [INPUT],
-              "properties": {INPUT: {"type": "string", "description": _format_note(spec)}}}
+    schema = {
+        "type": "object",
+        "required": [INPUT],
+        "properties": {INPUT: {"type": "string", "description": _format_note(spec)}},
+    }
     return {"type": "function", "function": {"name": spec["name"], "description": description, "parameters": schema}}
 
 
@@ -66,8 +70,11 @@ def function_call(call: dict) -> dict:
     """A custom tool call from the history, as the function call Bedrock saw."""
     spec = call.get("custom") if isinstance(call.get("custom"), dict) else {}
     text = spec.get(INPUT)
-    return {**{k: v for k, v in call.items() if k != "custom"}, "type": "function",
-            "function": {"name": spec.get("name"), "arguments": json.dumps({INPUT: text if isinstance(text, str) else ""})}}
+    return {
+        **{k: v for k, v in call.items() if k != "custom"},
+        "type": "function",
+        "function": {"name": spec.get("name"), "arguments": json.dumps({INPUT: text if isinstance(text, str) else ""})},
+    }
 
 
 def custom_call(call_id: str, name: str, tool_input: object) -> dict:

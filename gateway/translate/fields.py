@@ -6,13 +6,14 @@ accepts and drops it (`dropped`, which notes the name in the request's adaptatio
 knows is dropped and noted as `unknown:<name>`: clients add fields faster than any table, and the
 `x-sbc-adapted` header tells the caller what was left out (see `gateway.compat`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from gateway.compat import Adaptations
 from core.errors import InvalidRequest
+from gateway.compat import Adaptations
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,13 @@ def honoured_silently(name: str, value: object, ctx: Context) -> dict:
 def rejected(reason: str) -> Rule:
     def rule(name: str, value: object, ctx: Context) -> dict:
         raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
+
     return rule
 
 
-def apply_rules(body: object, rules: dict[str, Rule], *, max_messages: int,
-                adaptations: Adaptations | None = None) -> dict:
+def apply_rules(
+    body: object, rules: dict[str, Rule], *, max_messages: int, adaptations: Adaptations | None = None
+) -> dict:
     """What the fields of `body` contribute, rule by rule; InvalidRequest naming the first bad field.
 
     The result's `adaptations` holds the names of what was adapted or dropped.
@@ -58,7 +61,7 @@ def apply_rules(body: object, rules: dict[str, Rule], *, max_messages: int,
         rule = rules.get(name)
         if rule is None:
             ctx.adaptations.note(f"unknown:{name}")
-        elif value is not None:       # JSON null means "not given", as the OpenAI SDK sends it
+        elif value is not None:  # JSON null means "not given", as the OpenAI SDK sends it
             fields.update(rule(name, value, ctx))
     fields["adaptations"] = ctx.adaptations
     return fields

@@ -20,14 +20,15 @@ module normalises the whole list:
 * A content part carrying `cache_control` (Anthropic's marker) is followed by a `cachePoint`, unless
   nothing is left for it to follow (a marked blank text): Bedrock refuses a point with nothing before it.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from core.errors import InvalidRequest
 from gateway.translate.custom_tools import function_call
@@ -49,10 +50,10 @@ BLOCK_RANK = {"toolResult": 0, "reasoningContent": 0, "toolUse": 2}
 class Conversation:
     system: list[dict]
     messages: list[dict]
-    tool_names: dict[str, str] = field(default_factory=dict)     # bedrock name -> client name (rewritten only)
-    history_tools: tuple[str, ...] = ()                           # bedrock names called in history
+    tool_names: dict[str, str] = field(default_factory=dict)  # bedrock name -> client name (rewritten only)
+    history_tools: tuple[str, ...] = ()  # bedrock names called in history
     has_tool_blocks: bool = False
-    image_params: tuple[str, ...] = ()                            # where images are, for text-only models
+    image_params: tuple[str, ...] = ()  # where images are, for text-only models
 
 
 @dataclass
@@ -66,6 +67,7 @@ class _Collector:
 
 
 # ---- content parts ----------------------------------------------------------------------------
+
 
 def _require_str(value: object, param: str) -> str:
     if not isinstance(value, str):
@@ -89,15 +91,19 @@ def _image_part(part: dict, param: str, acc: _Collector) -> dict:
     if not isinstance(url, str):
         raise InvalidRequest(f"`{param}` must be an object with a string `url`", param=param)
     if url[:8].lower().startswith(("http://", "https://")):
-        raise InvalidRequest("Remote image URLs are not fetched by this gateway; send the image inline as a "
-                             "data: URL (data:image/png;base64,...)", param=param)
+        raise InvalidRequest(
+            "Remote image URLs are not fetched by this gateway; send the image inline as a "
+            "data: URL (data:image/png;base64,...)",
+            param=param,
+        )
     match = DATA_URL_RE.fullmatch(url)
     if match is None:
         raise InvalidRequest("Images must be sent as base64 data: URLs (data:image/png;base64,...)", param=param)
     image_format = IMAGE_FORMATS.get(match.group(1).lower())
     if image_format is None:
-        raise InvalidRequest(f"Unsupported image type `image/{match.group(1)}`; supported types are png, jpeg, "
-                             "gif and webp", param=param)
+        raise InvalidRequest(
+            f"Unsupported image type `image/{match.group(1)}`; supported types are png, jpeg, gif and webp", param=param
+        )
     try:
         data = base64.b64decode("".join(match.group(2).split()), validate=True)
     except (binascii.Error, ValueError):
@@ -114,8 +120,9 @@ USER_PARTS: dict[str, PartConverter] = {"text": _text_part, "image_url": _image_
 ASSISTANT_PARTS: dict[str, PartConverter] = {"text": _text_part, "refusal": _refusal_part}
 
 
-def _content_blocks(content: object, param: str, parts: dict[str, PartConverter], acc: _Collector,
-                    *, nullable: bool = False) -> list[dict]:
+def _content_blocks(
+    content: object, param: str, parts: dict[str, PartConverter], acc: _Collector, *, nullable: bool = False
+) -> list[dict]:
     if content is None and nullable:
         return []
     if isinstance(content, str):
@@ -141,15 +148,19 @@ def part_kind(part: object, param: str, *, allowed: Iterable[str], unsupported: 
     if not isinstance(kind, str):
         raise InvalidRequest(f"`{param}` must be an object with a string `type`", param=param)
     if kind in unsupported:
-        raise InvalidRequest(f"Content parts of type `{kind}` ({unsupported[kind]}) are not supported",
-                             param=f"{param}.type")
+        raise InvalidRequest(
+            f"Content parts of type `{kind}` ({unsupported[kind]}) are not supported", param=f"{param}.type"
+        )
     if kind not in allowed:
-        raise InvalidRequest(f"Content part type `{kind}` is not allowed here; expected one of: "
-                             f"{', '.join(sorted(allowed))}", param=f"{param}.type")
+        raise InvalidRequest(
+            f"Content part type `{kind}` is not allowed here; expected one of: {', '.join(sorted(allowed))}",
+            param=f"{param}.type",
+        )
     return kind
 
 
 # ---- messages by role -------------------------------------------------------------------------
+
 
 def _system(message: dict, param: str, acc: _Collector) -> tuple[str, list[dict]]:
     return "system", _content_blocks(message.get("content"), f"{param}.content", SYSTEM_PARTS, acc)
@@ -186,6 +197,9 @@ def _tool_use(call: object, param: str, acc: _Collector) -> dict:
     if not isinstance(call_id, str) or not call_id:
         raise InvalidRequest(f"`{param}.id` must be a non-empty string", param=f"{param}.id")
     if call.get("type") == "custom":
+        custom = call.get("custom")
+        if not isinstance(custom, dict) or not isinstance(custom.get("name"), str) or not custom["name"]:
+            raise InvalidRequest(f"`{param}.custom.name` must be a non-empty string", param=f"{param}.custom.name")
         call = function_call(call)
     if call.get("type", "function") != "function":
         raise InvalidRequest("Only tool calls of type `function` or `custom` are supported", param=f"{param}.type")
@@ -232,10 +246,12 @@ def _thinking_blocks(blocks: object, param: str, reasoning: object = None) -> li
 
 def _assistant(message: dict, param: str, acc: _Collector) -> tuple[str, list[dict]]:
     if message.get("function_call") is not None:
-        raise InvalidRequest("The deprecated `function_call` is not supported; use `tool_calls`",
-                             param=f"{param}.function_call")
-    blocks = _thinking_blocks(message.get("thinking_blocks"), f"{param}.thinking_blocks",
-                              message.get("reasoning_content"))
+        raise InvalidRequest(
+            "The deprecated `function_call` is not supported; use `tool_calls`", param=f"{param}.function_call"
+        )
+    blocks = _thinking_blocks(
+        message.get("thinking_blocks"), f"{param}.thinking_blocks", message.get("reasoning_content")
+    )
     blocks += _content_blocks(message.get("content"), f"{param}.content", ASSISTANT_PARTS, acc, nullable=True)
     refusal = message.get("refusal")
     if refusal is not None:
@@ -254,8 +270,9 @@ def _tool(message: dict, param: str, acc: _Collector) -> tuple[str, list[dict]]:
         raise InvalidRequest(f"`{param}.tool_call_id` must be a non-empty string", param=f"{param}.tool_call_id")
     texts = _content_blocks(message.get("content"), f"{param}.content", SYSTEM_PARTS, acc)
     points = [block for block in texts if "cachePoint" in block][:1]
-    content = [block for block in texts if "text" in block and not _is_blank(block)] \
-        or [{"text": EMPTY_TOOL_RESULT_TEXT}]
+    content = [block for block in texts if "text" in block and not _is_blank(block)] or [
+        {"text": EMPTY_TOOL_RESULT_TEXT}
+    ]
     acc.has_tool_blocks = True
     # A cache point belongs beside the result, not inside it.
     return "user", [{"toolResult": {"toolUseId": bedrock_tool_id(call_id), "content": content}}, *points]
@@ -265,6 +282,7 @@ ROLE_CONVERTERS = {"system": _system, "developer": _system, "user": _user, "assi
 
 
 # ---- whole conversation -----------------------------------------------------------------------
+
 
 def _is_blank(block: dict) -> bool:
     return "text" in block and not block["text"].strip()
@@ -308,8 +326,7 @@ def convert_messages(messages: list) -> Conversation:
             raise InvalidRequest(f"`{param}` must be an object", param=param)
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLE_CONVERTERS:
-            raise InvalidRequest(f"`{param}.role` must be one of: {', '.join(ROLE_CONVERTERS)}",
-                                 param=f"{param}.role")
+            raise InvalidRequest(f"`{param}.role` must be one of: {', '.join(ROLE_CONVERTERS)}", param=f"{param}.role")
         kind, blocks = ROLE_CONVERTERS[role](message, param, acc)
         if kind == "system":
             system = _kept(system + blocks)
@@ -317,8 +334,14 @@ def convert_messages(messages: list) -> Conversation:
             pieces.append((kind, blocks))
     turns = _merge(pieces)
     if not turns:
-        raise InvalidRequest("`messages` must contain at least one user or assistant message with content",
-                             param="messages")
-    return Conversation(system=system, messages=turns, tool_names=acc.tool_names,
-                        history_tools=tuple(acc.history_tools), has_tool_blocks=acc.has_tool_blocks,
-                        image_params=tuple(acc.image_params))
+        raise InvalidRequest(
+            "`messages` must contain at least one user or assistant message with content", param="messages"
+        )
+    return Conversation(
+        system=system,
+        messages=turns,
+        tool_names=acc.tool_names,
+        history_tools=tuple(acc.history_tools),
+        has_tool_blocks=acc.has_tool_blocks,
+        image_params=tuple(acc.image_params),
+    )

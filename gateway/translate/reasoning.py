@@ -15,6 +15,7 @@ left off for that one request rather than failing it (clients that never keep `t
 work, they just do not think during the tool loop). Reasoning blocks in the history are removed whenever
 thinking is off, since only thinking requests accept them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,11 +25,10 @@ from gateway.registry import ModelSpec
 
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 THINKING_BUDGETS = {"minimal": 1024, "low": 1024, "medium": 4096, "high": 16384, "xhigh": 24576, "max": 32768}
-ADAPTIVE_EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "high",
-                    "max": "max"}
+ADAPTIVE_EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "high", "max": "max"}
 MIN_BUDGET = 1024
 ANSWER_HEADROOM = 4096
-EMPTY_TURN_TEXT = "."       # Bedrock rejects an empty message and whitespace-only text
+EMPTY_TURN_TEXT = "."  # Bedrock rejects an empty message and whitespace-only text
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,18 @@ def wants_thinking(ask: ReasoningAsk, spec: ModelSpec) -> bool:
     """Whether the request asks for thinking the model can do; 400 for settings thinking refuses."""
     if ask.effort in (None, "none"):
         return False
-    if not spec.can_reason:     # the request translation drops the effort first (and notes it)
+    if not spec.can_reason:  # the request translation drops the effort first (and notes it)
         return False
     if ask.temperature is not None and ask.temperature != 1:
-        raise InvalidRequest(f"`temperature` must be 1 or unset when reasoning is on (`{ask.effort_param}`)",
-                             param="temperature")
+        raise InvalidRequest(
+            f"`temperature` must be 1 or unset when reasoning is on (`{ask.effort_param}`)", param="temperature"
+        )
     if ask.forced_tool:
-        raise InvalidRequest(f"`tool_choice` cannot force a tool call when reasoning is on (`{ask.effort_param}`); "
-                             "use \"auto\" or turn reasoning off", param="tool_choice")
+        raise InvalidRequest(
+            f"`tool_choice` cannot force a tool call when reasoning is on (`{ask.effort_param}`); "
+            'use "auto" or turn reasoning off',
+            param="tool_choice",
+        )
     return True
 
 
@@ -88,15 +92,18 @@ def _budget_fields(ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
             max_tokens = min(max_tokens, spec.max_output_tokens)
     budget = min(budget, max_tokens - 1)
     if budget < MIN_BUDGET:
-        raise InvalidRequest(f"`{ask.max_tokens_param}` must be above {MIN_BUDGET} when reasoning is on",
-                             param=ask.max_tokens_param)
+        raise InvalidRequest(
+            f"`{ask.max_tokens_param}` must be above {MIN_BUDGET} when reasoning is on", param=ask.max_tokens_param
+        )
     inference["maxTokens"] = max_tokens
     return {"additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": budget}}}
 
 
 def _adaptive_fields(ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
-    return {"additionalModelRequestFields": {"thinking": {"type": "adaptive"}},
-            "outputConfig": {"effort": ADAPTIVE_EFFORTS[ask.effort]}}
+    return {
+        "additionalModelRequestFields": {"thinking": {"type": "adaptive"}},
+        "outputConfig": {"effort": ADAPTIVE_EFFORTS[ask.effort]},
+    }
 
 
 THINKING_STYLES = {"budget": _budget_fields, "adaptive": _adaptive_fields}
@@ -112,6 +119,6 @@ def apply_reasoning(kwargs: dict, ask: ReasoningAsk, spec: ModelSpec) -> bool:
     inference.pop("topP", None)
     for key, value in THINKING_STYLES[spec.reasoning](ask, spec, inference).items():
         kwargs[key] = {**kwargs.get(key, {}), **value}
-    if not inference:       # adaptive thinking with no client settings: send no empty inferenceConfig
+    if not inference:  # adaptive thinking with no client settings: send no empty inferenceConfig
         del kwargs["inferenceConfig"]
     return True

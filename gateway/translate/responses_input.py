@@ -25,14 +25,15 @@ Item choices clients notice:
   results follows them as an ordinary assistant message.
 * Items of custom (freeform) tools are refused by name.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from core.errors import InvalidRequest, NotFound
 from gateway.compat import Adaptations
@@ -40,7 +41,7 @@ from gateway.translate.messages import Conversation, convert_messages, part_kind
 
 REASONING_PREFIX = "sbc-reasoning-v1:"
 COMPACTION_PREFIX = "sbc-compaction-v1:"
-COMPACTION_TYPES = ("compaction", "compaction_summary")     # Codex reads and writes both names
+COMPACTION_TYPES = ("compaction", "compaction_summary")  # Codex reads and writes both names
 SUMMARY_INTRO = "Summary of the earlier part of this conversation, which was compacted:\n\n"
 NAMESPACE_SEPARATOR = "__"
 IMAGE_IN_OUTPUT_TEXT = "(image attached below)"
@@ -54,12 +55,25 @@ UNSUPPORTED_ITEMS = {
     "custom_tool_call_output": "custom (freeform) tools are not supported; use function tools",
 }
 # Items recording a hosted tool's run: dropped, as the tools themselves are.
-HOSTED_TOOL_ITEMS = ("web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call",
-                     "mcp_call", "mcp_list_tools", "mcp_approval_request", "mcp_approval_response")
+HOSTED_TOOL_ITEMS = (
+    "web_search_call",
+    "file_search_call",
+    "code_interpreter_call",
+    "image_generation_call",
+    "mcp_call",
+    "mcp_list_tools",
+    "mcp_approval_request",
+    "mcp_approval_response",
+)
 # Chat message sub-paths and the Responses item field they came from, for renamed errors.
-PARAM_TAILS = ((".tool_calls[0].function.arguments", ".arguments"), (".tool_calls[0].function.name", ".name"),
-               (".tool_calls[0].id", ".call_id"), (".tool_calls[0]", ""), (".tool_call_id", ".call_id"),
-               (".thinking_blocks[0]", ".encrypted_content"))
+PARAM_TAILS = (
+    (".tool_calls[0].function.arguments", ".arguments"),
+    (".tool_calls[0].function.name", ".name"),
+    (".tool_calls[0].id", ".call_id"),
+    (".tool_calls[0]", ""),
+    (".tool_call_id", ".call_id"),
+    (".thinking_blocks[0]", ".encrypted_content"),
+)
 CHAT_PARAM_RE = re.compile(r"messages\[(\d+)\]((?:\.[A-Za-z_]+|\[\d+\])*)")
 
 
@@ -67,9 +81,9 @@ CHAT_PARAM_RE = re.compile(r"messages\[(\d+)\]((?:\.[A-Za-z_]+|\[\d+\])*)")
 class Stored:
     """What a request continues, and how its `item_reference` items are found (see gateway.responses_store)."""
 
-    prior: tuple[dict, ...] = ()            # earlier items (a previous response's chain, a conversation), in order
+    prior: tuple[dict, ...] = ()  # earlier items (a previous response's chain, a conversation), in order
     prior_param: str = "previous_response_id"
-    resolve: Callable[[list[str]], dict[str, dict]] | None = None   # ids -> stored items; None: nothing stored
+    resolve: Callable[[list[str]], dict[str, dict]] | None = None  # ids -> stored items; None: nothing stored
 
 
 NOTHING_STORED = Stored()
@@ -77,7 +91,7 @@ NOTHING_STORED = Stored()
 
 @dataclass(frozen=True)
 class _Origin:
-    item: str                  # e.g. "input[3]" or "instructions"
+    item: str  # e.g. "input[3]" or "instructions"
     content: str = ".content"  # the item field chat's `content` came from
 
 
@@ -94,8 +108,11 @@ def _string(value: object, param: str, *, empty: bool = True) -> str:
 
 def _image_part(part: dict, param: str) -> dict:
     if part.get("file_id") is not None:
-        raise InvalidRequest("Image file ids are not supported: this gateway stores no files; send the image as a "
-                             "data: URL in `image_url`", param=f"{param}.file_id")
+        raise InvalidRequest(
+            "Image file ids are not supported: this gateway stores no files; send the image as a "
+            "data: URL in `image_url`",
+            param=f"{param}.file_id",
+        )
     return {"type": "image_url", "image_url": {"url": _string(part.get("image_url"), f"{param}.image_url")}}
 
 
@@ -117,6 +134,7 @@ def _content(content: object, param: str, *, images: bool) -> str | list[dict]:
 
 
 # ---- items ------------------------------------------------------------------------------------------
+
 
 def _message(item: dict, param: str) -> list[tuple[dict, _Origin]]:
     role = item.get("role")
@@ -144,8 +162,11 @@ def _function_call_output(item: dict, param: str) -> list[tuple[dict, _Origin]]:
     if isinstance(output, str):
         return [({"role": "tool", "tool_call_id": call_id, "content": output}, origin)]
     images = [part for part in output if part["type"] == "image_url"]
-    texts = [part if part["type"] == "text" else {"type": "text", "text": part.get("text") or part.get("refusal")}
-             for part in output if part["type"] != "image_url"]
+    texts = [
+        part if part["type"] == "text" else {"type": "text", "text": part.get("text") or part.get("refusal")}
+        for part in output
+        if part["type"] != "image_url"
+    ]
     if images:
         texts.append({"type": "text", "text": IMAGE_IN_OUTPUT_TEXT})
     messages = [({"role": "tool", "tool_call_id": call_id, "content": texts}, origin)]
@@ -159,7 +180,7 @@ def decode_reasoning(encrypted: object) -> dict | None:
     if not isinstance(encrypted, str) or not encrypted.startswith(REASONING_PREFIX):
         return None
     try:
-        block = json.loads(base64.b64decode(encrypted[len(REASONING_PREFIX):], validate=True))
+        block = json.loads(base64.b64decode(encrypted[len(REASONING_PREFIX) :], validate=True))
     except (binascii.Error, ValueError, RecursionError):
         return None
     return block if isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking") else None
@@ -191,7 +212,7 @@ def decode_compaction(encrypted: object) -> str | None:
     if not isinstance(encrypted, str) or not encrypted.startswith(COMPACTION_PREFIX):
         return None
     try:
-        payload = json.loads(base64.b64decode(encrypted[len(COMPACTION_PREFIX):], validate=True))
+        payload = json.loads(base64.b64decode(encrypted[len(COMPACTION_PREFIX) :], validate=True))
     except (binascii.Error, ValueError, RecursionError):
         return None
     summary = payload.get("summary") if isinstance(payload, dict) else None
@@ -206,8 +227,12 @@ def _compaction(item: dict, param: str, adaptations: Adaptations) -> list[tuple[
     return [({"role": "user", "content": SUMMARY_INTRO + summary}, _Origin(param, ".encrypted_content"))]
 
 
-ITEM_CONVERTERS = {"message": _message, "function_call": _function_call,
-                   "function_call_output": _function_call_output, "reasoning": _reasoning}
+ITEM_CONVERTERS = {
+    "message": _message,
+    "function_call": _function_call,
+    "function_call_output": _function_call_output,
+    "reasoning": _reasoning,
+}
 
 
 def _item(item: object, param: str, adaptations: Adaptations) -> list[tuple[dict, _Origin]]:
@@ -220,15 +245,19 @@ def _item(item: object, param: str, adaptations: Adaptations) -> list[tuple[dict
     if kind in COMPACTION_TYPES:
         return _compaction(item, param, adaptations)
     if kind in UNSUPPORTED_ITEMS:
-        raise InvalidRequest(f"Input items of type `{kind}` are not supported: {UNSUPPORTED_ITEMS[kind]}",
-                             param=f"{param}.type")
+        raise InvalidRequest(
+            f"Input items of type `{kind}` are not supported: {UNSUPPORTED_ITEMS[kind]}", param=f"{param}.type"
+        )
     if kind not in ITEM_CONVERTERS:
-        raise InvalidRequest(f"Input items of type `{kind}` are not supported; expected one of: "
-                             f"{', '.join(ITEM_CONVERTERS)}", param=f"{param}.type")
+        raise InvalidRequest(
+            f"Input items of type `{kind}` are not supported; expected one of: {', '.join(ITEM_CONVERTERS)}",
+            param=f"{param}.type",
+        )
     return ITEM_CONVERTERS[kind](item, param)
 
 
 # ---- whole input --------------------------------------------------------------------------------------
+
 
 def _renamed_param(match: re.Match, origins: list[_Origin]) -> str:
     index, tail = int(match.group(1)), match.group(2)
@@ -237,9 +266,9 @@ def _renamed_param(match: re.Match, origins: list[_Origin]) -> str:
     origin = origins[index]
     for chat_tail, item_tail in PARAM_TAILS:
         if tail.startswith(chat_tail):
-            return origin.item + item_tail + tail[len(chat_tail):]
+            return origin.item + item_tail + tail[len(chat_tail) :]
     if tail.startswith(".content"):
-        return origin.item + origin.content + tail[len(".content"):]
+        return origin.item + origin.content + tail[len(".content") :]
     return origin.item + tail
 
 
@@ -264,8 +293,11 @@ def resolved_input(value: object, stored: Stored) -> list[object]:
         return list(value)
     if stored.resolve is None:
         k = next(iter(wanted))
-        raise InvalidRequest("Input items of type `item_reference` are not supported: this gateway does not "
-                             "store items here (storage is off); send each item in full", param=f"input[{k}].type")
+        raise InvalidRequest(
+            "Input items of type `item_reference` are not supported: this gateway does not "
+            "store items here (storage is off); send each item in full",
+            param=f"input[{k}].type",
+        )
     for k, item_id in wanted.items():
         _string(item_id, f"input[{k}].id", empty=False)
     found = stored.resolve(list(set(wanted.values())))
@@ -277,8 +309,9 @@ def resolved_input(value: object, stored: Stored) -> list[object]:
     return items
 
 
-def input_messages(value: object, instructions: str | None, stored: Stored = NOTHING_STORED,
-                   adaptations: Adaptations | None = None) -> list[tuple[dict, _Origin]]:
+def input_messages(
+    value: object, instructions: str | None, stored: Stored = NOTHING_STORED, adaptations: Adaptations | None = None
+) -> list[tuple[dict, _Origin]]:
     """Chat messages (with where each came from) for a Responses `input` and `instructions`; `value` is a
     string or a list whose item references are resolved already. What was dropped is noted in `adaptations`."""
     adaptations = Adaptations() if adaptations is None else adaptations
@@ -303,8 +336,9 @@ def input_items(value: object, stored: Stored = NOTHING_STORED) -> list[object]:
     return resolved_input(value, stored)
 
 
-def convert_input(value: object, instructions: str | None, stored: Stored = NOTHING_STORED,
-                  adaptations: Adaptations | None = None) -> tuple[list[dict], Conversation, list[object]]:
+def convert_input(
+    value: object, instructions: str | None, stored: Stored = NOTHING_STORED, adaptations: Adaptations | None = None
+) -> tuple[list[dict], Conversation, list[object]]:
     """The chat messages, the Converse conversation and the request's own items (references resolved) for
     `input`; errors name `input[k]...`. What was dropped from `input` is noted in `adaptations`."""
     items = input_items(value, stored)

@@ -27,6 +27,7 @@ Choices documented here because clients notice them:
   `prompt_cache_key`, `prompt_cache_retention`, `safety_identifier`, `max_tool_calls` (it limits hosted
   tools only), `client_metadata` (Codex); `stream_options` and `background: false` have nothing to do.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,17 +52,17 @@ NO_BACKGROUND = "this gateway answers within the request; nothing runs in the ba
 ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Tools OpenAI runs on its own servers: leaving them out only takes away that extra capability.
 HOSTED_TOOLS = ("web_search", "web_search_preview", "file_search", "code_interpreter", "image_generation", "mcp")
-DATED_SUFFIX_RE = re.compile(r"_\d{4}_\d{2}_\d{2}$")      # web_search_preview_2025_03_11
+DATED_SUFFIX_RE = re.compile(r"_\d{4}_\d{2}_\d{2}$")  # web_search_preview_2025_03_11
 
 
 @dataclass(frozen=True)
 class ResponsesRequest:
-    chat: ChatRequest                                   # what the Converse request is built from
-    namespaces: dict[str, tuple[str, str]] = field(default_factory=dict)   # flat name -> (namespace, name)
-    encrypted_reasoning: bool = False                   # include reasoning.encrypted_content
-    echo: dict = field(default_factory=dict)            # request fields the response object repeats
-    store: bool = True                                  # keep the response (when retention allows)
-    input_items: tuple = ()                             # this request's own items, references resolved
+    chat: ChatRequest  # what the Converse request is built from
+    namespaces: dict[str, tuple[str, str]] = field(default_factory=dict)  # flat name -> (namespace, name)
+    encrypted_reasoning: bool = False  # include reasoning.encrypted_content
+    echo: dict = field(default_factory=dict)  # request fields the response object repeats
+    store: bool = True  # keep the response (when retention allows)
+    input_items: tuple = ()  # this request's own items, references resolved
 
 
 def _object(name: str, value: object, allowed: tuple[str, ...]) -> dict:
@@ -69,15 +70,15 @@ def _object(name: str, value: object, allowed: tuple[str, ...]) -> dict:
         raise InvalidRequest(f"`{name}` must be an object", param=name)
     for key in value:
         if key not in allowed:
-            raise InvalidRequest(f"Unrecognized field `{name}.{key}`; expected one of: {', '.join(allowed)}",
-                                 param=f"{name}.{key}")
+            raise InvalidRequest(
+                f"Unrecognized field `{name}.{key}`; expected one of: {', '.join(allowed)}", param=f"{name}.{key}"
+            )
     return value
 
 
 def _input(name: str, value: object, ctx: Context) -> dict:
     if isinstance(value, list) and len(value) > ctx.max_messages:
-        raise InvalidRequest(f"Too many input items: {len(value)}; at most {ctx.max_messages} are allowed",
-                             param=name)
+        raise InvalidRequest(f"Too many input items: {len(value)}; at most {ctx.max_messages} are allowed", param=name)
     return {"input": value}
 
 
@@ -88,6 +89,7 @@ def _instructions(name: str, value: object, ctx: Context) -> dict:
 
 
 # ---- tools --------------------------------------------------------------------------------------------
+
 
 def _function_tool(tool: dict, param: str, namespace: str | None = None, prefix: str = "") -> dict:
     name = tool.get("name")
@@ -117,8 +119,10 @@ def _namespace_tool(tool: dict, param: str, namespaces: dict[str, tuple[str, str
     for j, function in enumerate(inner):
         inner_param = f"{param}.tools[{j}]"
         if not isinstance(function, dict) or function.get("type") != "function":
-            raise InvalidRequest(f"`{inner_param}` must be a function tool; only function tools are supported "
-                                 "inside a namespace", param=f"{inner_param}.type")
+            raise InvalidRequest(
+                f"`{inner_param}` must be a function tool; only function tools are supported inside a namespace",
+                param=f"{inner_param}.type",
+            )
         tools.append(_function_tool(function, inner_param, namespace, prefix))
         namespaces[tools[-1]["function"]["name"]] = (namespace, function["name"])
     return tools
@@ -145,8 +149,11 @@ def _tools(name: str, value: object, ctx: Context) -> dict:
         elif hosted_tool(kind):
             ctx.adaptations.note(f"tool:{kind}")
         else:
-            raise InvalidRequest(f"Tools of type `{kind}` are not supported: through Bedrock the model calls only "
-                                 "function tools; declare it as a `function` tool", param=f"{param}.type")
+            raise InvalidRequest(
+                f"Tools of type `{kind}` are not supported: through Bedrock the model calls only "
+                "function tools; declare it as a `function` tool",
+                param=f"{param}.type",
+            )
     return {"tools": validate_tools(name, tools), "namespaces": namespaces}
 
 
@@ -161,23 +168,32 @@ def _tool_choice(name: str, value: object, ctx: Context) -> dict:
         return {"tool_choice": {"type": "function", "function": {"name": flat_tool_name(function, namespace)}}}
     kind = value.get("type") if isinstance(value, dict) else None
     if hosted_tool(kind):
-        raise InvalidRequest(f"`tool_choice` forces the hosted tool `{kind}`, which this gateway cannot run "
-                             "(Bedrock has no hosted tools); use \"auto\" or a function tool", param=f"{name}.type")
+        raise InvalidRequest(
+            f"`tool_choice` forces the hosted tool `{kind}`, which this gateway cannot run "
+            '(Bedrock has no hosted tools); use "auto" or a function tool',
+            param=f"{name}.type",
+        )
     if kind is not None:
-        raise InvalidRequest(f"`tool_choice` of type `{kind}` is not supported; use \"auto\", \"none\", "
-                             "\"required\" or {\"type\": \"function\", \"name\": ...}", param=f"{name}.type")
-    raise InvalidRequest('`tool_choice` must be "none", "auto", "required" or {"type": "function", "name": ...}',
-                         param=name)
+        raise InvalidRequest(
+            f'`tool_choice` of type `{kind}` is not supported; use "auto", "none", '
+            '"required" or {"type": "function", "name": ...}',
+            param=f"{name}.type",
+        )
+    raise InvalidRequest(
+        '`tool_choice` must be "none", "auto", "required" or {"type": "function", "name": ...}', param=name
+    )
 
 
 # ---- reasoning, text, include ---------------------------------------------------------------------------
+
 
 def _reasoning(name: str, value: object, ctx: Context) -> dict:
     reasoning = _object(name, value, ("effort", "summary", "generate_summary"))
     for key in ("summary", "generate_summary"):
         if reasoning.get(key) is not None and reasoning[key] not in REASONING_SUMMARIES:
-            raise InvalidRequest(f"`{name}.{key}` must be one of: {', '.join(REASONING_SUMMARIES)}",
-                                 param=f"{name}.{key}")
+            raise InvalidRequest(
+                f"`{name}.{key}` must be one of: {', '.join(REASONING_SUMMARIES)}", param=f"{name}.{key}"
+            )
     effort = reasoning.get("effort")
     return {"reasoning_effort": validate_effort(f"{name}.effort", effort)} if effort is not None else {}
 
@@ -213,6 +229,7 @@ def _background(name: str, value: object, ctx: Context) -> dict:
 
 # ---- state: store, previous_response_id, conversation -------------------------------------------------
 
+
 def _store(name: str, value: object, ctx: Context) -> dict:
     if not isinstance(value, bool):
         raise InvalidRequest("`store` must be a boolean", param=name)
@@ -240,8 +257,7 @@ def _conversation(name: str, value: object, ctx: Context) -> dict:
 
 def _top_logprobs(name: str, value: object, ctx: Context) -> dict:
     if value != 0:
-        raise InvalidRequest(f"`{name}` is not supported: Bedrock does not return token log probabilities",
-                             param=name)
+        raise InvalidRequest(f"`{name}` is not supported: Bedrock does not return token log probabilities", param=name)
     return {}
 
 
@@ -285,9 +301,25 @@ FIELD_RULES: dict[str, Rule] = {
     "client_metadata": dropped,
 }
 # Fields the `response` object repeats back as the client sent them.
-ECHOED = ("instructions", "max_output_tokens", "metadata", "parallel_tool_calls", "temperature", "top_p",
-          "tool_choice", "tools", "reasoning", "text", "store", "truncation", "user", "prompt_cache_key",
-          "safety_identifier", "service_tier", "previous_response_id")
+ECHOED = (
+    "instructions",
+    "max_output_tokens",
+    "metadata",
+    "parallel_tool_calls",
+    "temperature",
+    "top_p",
+    "tool_choice",
+    "tools",
+    "reasoning",
+    "text",
+    "store",
+    "truncation",
+    "user",
+    "prompt_cache_key",
+    "safety_identifier",
+    "service_tier",
+    "previous_response_id",
+)
 
 
 def _echo(body: dict) -> dict:
@@ -316,8 +348,9 @@ def state_fields(body: object) -> dict:
     return fields
 
 
-def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITEMS,
-                               stored: Stored = NOTHING_STORED) -> ResponsesRequest:
+def validate_responses_request(
+    body: object, *, max_items: int = DEFAULT_MAX_ITEMS, stored: Stored = NOTHING_STORED
+) -> ResponsesRequest:
     """The validated request; raises InvalidRequest naming the first offending parameter.
 
     `stored`: the items the request continues and how its item references are found (the view loads them).
@@ -328,13 +361,23 @@ def validate_responses_request(body: object, *, max_items: int = DEFAULT_MAX_ITE
     check_tool_choice(fields.get("tool_choice"), fields.get("tools") or [], name_param="tool_choice.name")
     for name, key in (("previous_response_id", "previous_response_id"), ("conversation", "conversation_id")):
         if fields.pop(key, None) is not None and stored.resolve is None:
-            raise InvalidRequest(f"`{name}` is not supported: this gateway keeps no responses here; send the whole "
-                                 "conversation in `input`", param=name)
+            raise InvalidRequest(
+                f"`{name}` is not supported: this gateway keeps no responses here; send the whole "
+                "conversation in `input`",
+                param=name,
+            )
     store = fields.pop("store", True)
-    messages, conversation, items = convert_input(fields.pop("input"), fields.pop("instructions", None), stored,
-                                                  fields["adaptations"])
+    messages, conversation, items = convert_input(
+        fields.pop("input"), fields.pop("instructions", None), stored, fields["adaptations"]
+    )
     namespaces = fields.pop("namespaces", {})
     encrypted = fields.pop("encrypted_reasoning", False)
     chat = ChatRequest(messages=messages, effort_param="reasoning.effort", format_param="text.format", **fields)
-    return ResponsesRequest(chat=chat.with_conversation(conversation), namespaces=namespaces,
-                            encrypted_reasoning=encrypted, echo=_echo(body), store=store, input_items=tuple(items))
+    return ResponsesRequest(
+        chat=chat.with_conversation(conversation),
+        namespaces=namespaces,
+        encrypted_reasoning=encrypted,
+        echo=_echo(body),
+        store=store,
+        input_items=tuple(items),
+    )

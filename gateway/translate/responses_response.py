@@ -8,6 +8,7 @@ function of a namespace tool). A call of the synthetic structured-output tool is
 Bedrock's stop reason decides the status: `INCOMPLETE_REASONS` makes a response `incomplete` with that
 reason, anything else is `completed`. Usage is chat's (`usage_from_converse`) in the Responses names.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -16,8 +17,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from gateway.translate.chat_request import ConverseCall
-from gateway.translate.chat_response import (finish_reason_of, output_blocks, reasoning_text, thinking_block,
-                                             usage_from_converse)
+from gateway.translate.chat_response import (
+    finish_reason_of,
+    output_blocks,
+    reasoning_text,
+    thinking_block,
+    usage_from_converse,
+)
 from gateway.translate.responses_input import encode_reasoning
 from gateway.translate.responses_request import ResponsesRequest
 from gateway.translate.tool_names import client_tool_name
@@ -48,7 +54,8 @@ class ResponseShape:
     def item_id(self, prefix: str) -> str:
         """An output item's id, carrying the response's, so a stored item is found from its id alone."""
         return f"{prefix}_{self.response_id.partition('_')[2]}{next(self._items):04x}"
-    lead_items: tuple[dict, ...] = ()       # output items before the answer's own (a compaction item)
+
+    lead_items: tuple[dict, ...] = ()  # output items before the answer's own (a compaction item)
 
     def tool_call_name(self, bedrock_name: str) -> dict:
         """`name` (and `namespace`) of a function_call item for the tool Bedrock calls `bedrock_name`."""
@@ -61,9 +68,9 @@ class ResponseShape:
 
 @dataclass(frozen=True)
 class Answer:
-    body: dict              # the `response` object
-    usage: dict             # chat-shaped usage, for metering
-    finish_reason: str      # chat's finish reason, for metering
+    body: dict  # the `response` object
+    usage: dict  # chat-shaped usage, for metering
+    finish_reason: str  # chat's finish reason, for metering
 
 
 def responses_usage(usage: dict) -> dict:
@@ -72,8 +79,10 @@ def responses_usage(usage: dict) -> dict:
     completion_details = usage.get("completion_tokens_details") or {}
     return {
         "input_tokens": usage.get("prompt_tokens", 0),
-        "input_tokens_details": {"cached_tokens": prompt_details.get("cached_tokens", 0),
-                                 "cache_write_tokens": prompt_details.get("cache_write_tokens", 0)},
+        "input_tokens_details": {
+            "cached_tokens": prompt_details.get("cached_tokens", 0),
+            "cache_write_tokens": prompt_details.get("cache_write_tokens", 0),
+        },
         "output_tokens": usage.get("completion_tokens", 0),
         "output_tokens_details": {"reasoning_tokens": completion_details.get("reasoning_tokens", 0)},
         "total_tokens": usage.get("total_tokens", 0),
@@ -91,16 +100,25 @@ def message_item(item_id: str, text: str | None, status: str = "completed") -> d
 
 def reasoning_item(item_id: str, text: str | None, block: dict | None, *, encrypted: bool) -> dict:
     """A `reasoning` item; `block` is chat's thinking block (with Claude's signature), packed when asked."""
-    item: dict = {"id": item_id, "type": "reasoning",
-                  "summary": [{"type": "summary_text", "text": text}] if text else []}
+    item: dict = {
+        "id": item_id,
+        "type": "reasoning",
+        "summary": [{"type": "summary_text", "text": text}] if text else [],
+    }
     if encrypted and block is not None and (block.get("signature") or block.get("data")):
         item["encrypted_content"] = encode_reasoning(block)
     return item
 
 
 def function_call_item(item_id: str, call_id: str, naming: dict, arguments: str, status: str = "completed") -> dict:
-    return {"id": item_id, "type": "function_call", "call_id": call_id, **naming, "arguments": arguments,
-            "status": status}
+    return {
+        "id": item_id,
+        "type": "function_call",
+        "call_id": call_id,
+        **naming,
+        "arguments": arguments,
+        "status": status,
+    }
 
 
 def _items(content: list[dict], shape: ResponseShape) -> list[dict]:
@@ -109,17 +127,27 @@ def _items(content: list[dict], shape: ResponseShape) -> list[dict]:
     for block in content:
         tool_use = block.get("toolUse")
         if isinstance(block.get("reasoningContent"), dict):
-            items.append(reasoning_item(shape.item_id("rs"), reasoning_text([block]),
-                                        thinking_block(block["reasoningContent"]),
-                                        encrypted=shape.ask.encrypted_reasoning))
+            items.append(
+                reasoning_item(
+                    shape.item_id("rs"),
+                    reasoning_text([block]),
+                    thinking_block(block["reasoningContent"]),
+                    encrypted=shape.ask.encrypted_reasoning,
+                )
+            )
         elif isinstance(block.get("text"), str):
             items.append(message_item(shape.item_id("msg"), block["text"]))
         elif isinstance(tool_use, dict) and json_tool and tool_use.get("name") == json_tool:
             items.append(message_item(shape.item_id("msg"), json.dumps(tool_use.get("input") or {})))
         elif isinstance(tool_use, dict):
-            items.append(function_call_item(shape.item_id("fc"), tool_use.get("toolUseId", ""),
-                                            shape.tool_call_name(tool_use.get("name", "")),
-                                            json.dumps(tool_use.get("input") or {})))
+            items.append(
+                function_call_item(
+                    shape.item_id("fc"),
+                    tool_use.get("toolUseId", ""),
+                    shape.tool_call_name(tool_use.get("name", "")),
+                    json.dumps(tool_use.get("input") or {}),
+                )
+            )
     return _merged_messages(items)
 
 
@@ -140,8 +168,15 @@ def status_of(stop_reason: object) -> tuple[str, dict | None]:
     return ("incomplete", {"reason": reason}) if reason else ("completed", None)
 
 
-def response_object(shape: ResponseShape, *, status: str, output: list[dict], usage: dict | None,
-                    incomplete_details: dict | None = None, error: dict | None = None) -> dict:
+def response_object(
+    shape: ResponseShape,
+    *,
+    status: str,
+    output: list[dict],
+    usage: dict | None,
+    incomplete_details: dict | None = None,
+    error: dict | None = None,
+) -> dict:
     """The `response` object, as `POST /v1/responses` returns it and the stream's lifecycle events carry it."""
     echo = shape.ask.echo
     return {
@@ -155,8 +190,10 @@ def response_object(shape: ResponseShape, *, status: str, output: list[dict], us
         "model": shape.model,
         "output": output,
         "previous_response_id": None,
-        "reasoning": {"effort": shape.ask.chat.reasoning_effort,
-                      "summary": (echo.get("reasoning") or {}).get("summary")},
+        "reasoning": {
+            "effort": shape.ask.chat.reasoning_effort,
+            "summary": (echo.get("reasoning") or {}).get("summary"),
+        },
         "usage": responses_usage(usage) if usage is not None else None,
         **{key: value for key, value in echo.items() if key != "reasoning"},
     }
@@ -167,6 +204,11 @@ def to_response(response: dict, shape: ResponseShape) -> Answer:
     content = [block for block in output_blocks(response) if isinstance(block, dict)]
     usage = usage_from_converse(response.get("usage") or {}, len(reasoning_text(content)))
     status, incomplete = status_of(response.get("stopReason"))
-    body = response_object(shape, status=status, output=[*shape.lead_items, *_items(content, shape)], usage=usage,
-                           incomplete_details=incomplete)
+    body = response_object(
+        shape,
+        status=status,
+        output=[*shape.lead_items, *_items(content, shape)],
+        usage=usage,
+        incomplete_details=incomplete,
+    )
     return Answer(body=body, usage=usage, finish_reason=finish_reason_of(response, content, shape.call.json_tool))

@@ -11,22 +11,30 @@ whole response and usage. A failure after the stream began ends it with `error` 
 Items open when their block's first content arrives (text blocks have no start event) and close at the block's
 `contentBlockStop`; output indexes count items in the order they open, independent of Bedrock's block index.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from gateway.translate.chat_response import finish_reason_for, thinking_block, usage_from_converse
-from gateway.translate.responses_response import (ResponseShape, function_call_item, message_item,
-                                                  output_text_part, reasoning_item, response_object, status_of)
+from gateway.translate.responses_response import (
+    ResponseShape,
+    function_call_item,
+    message_item,
+    output_text_part,
+    reasoning_item,
+    response_object,
+    status_of,
+)
 
 
 @dataclass
 class _Item:
-    kind: str                   # "message", "reasoning" or "function_call"
+    kind: str  # "message", "reasoning" or "function_call"
     output_index: int
-    item: dict                  # as announced by output_item.added
-    text: str = ""              # text, reasoning text or arguments so far
+    item: dict  # as announced by output_item.added
+    text: str = ""  # text, reasoning text or arguments so far
     signature: str = ""
     redacted: object = None
     extra: dict = field(default_factory=dict)
@@ -37,11 +45,11 @@ class ResponsesStreamTranslator:
         self.shape = shape
         self.sequence = 0
         self.stop_reason: str | None = None
-        self.usage: dict | None = None              # chat-shaped, for the meter
+        self.usage: dict | None = None  # chat-shaped, for the meter
         self.completion_text_chars = 0
         self.reasoning_chars = 0
-        self._open: dict[object, _Item] = {}        # Bedrock block index -> open item
-        self._done: dict[int, dict] = {}            # output index -> finished item
+        self._open: dict[object, _Item] = {}  # Bedrock block index -> open item
+        self._done: dict[int, dict] = {}  # output index -> finished item
         self._next_index = 0
         self._handlers: dict[str, Callable[[dict], list[dict]]] = {
             "contentBlockStart": self._block_start,
@@ -64,13 +72,17 @@ class ResponsesStreamTranslator:
 
     def start_events(self) -> list[dict]:
         """`response.created` and `response.in_progress`, then the shape's lead items: sent before Bedrock answers."""
-        events = [self._event("response.created", response=self._response("in_progress")),
-                  self._event("response.in_progress", response=self._response("in_progress"))]
+        events = [
+            self._event("response.created", response=self._response("in_progress")),
+            self._event("response.in_progress", response=self._response("in_progress")),
+        ]
         for item in self.shape.lead_items:
             index, self._next_index = self._next_index, self._next_index + 1
             self._done[index] = item
-            events += [self._event("response.output_item.added", output_index=index, item=item),
-                       self._event("response.output_item.done", output_index=index, item=item)]
+            events += [
+                self._event("response.output_item.added", output_index=index, item=item),
+                self._event("response.output_item.done", output_index=index, item=item),
+            ]
         return events
 
     def feed(self, event: dict) -> list[dict]:
@@ -94,8 +106,10 @@ class ResponsesStreamTranslator:
     def failure_events(self, message: str, type_: str, code: str | None) -> list[dict]:
         """`error` and `response.failed` for a failure after the stream began (Codex reads the latter)."""
         error = {"code": code or type_, "message": message}
-        return [self._event("error", code=code, message=message, param=None),
-                self._event("response.failed", response=self._response("failed", error=error))]
+        return [
+            self._event("error", code=code, message=message, param=None),
+            self._event("response.failed", response=self._response("failed", error=error)),
+        ]
 
     @property
     def finish_reason(self) -> str | None:
@@ -114,12 +128,25 @@ class ResponsesStreamTranslator:
         self._open[block] = opened
         events = [self._event("response.output_item.added", output_index=opened.output_index, item=item)]
         if kind == "message":
-            events.append(self._event("response.content_part.added", item_id=item["id"],
-                                      output_index=opened.output_index, content_index=0, part=output_text_part("")))
+            events.append(
+                self._event(
+                    "response.content_part.added",
+                    item_id=item["id"],
+                    output_index=opened.output_index,
+                    content_index=0,
+                    part=output_text_part(""),
+                )
+            )
         elif kind == "reasoning":
-            events.append(self._event("response.reasoning_summary_part.added", item_id=item["id"],
-                                      output_index=opened.output_index, summary_index=0,
-                                      part={"type": "summary_text", "text": ""}))
+            events.append(
+                self._event(
+                    "response.reasoning_summary_part.added",
+                    item_id=item["id"],
+                    output_index=opened.output_index,
+                    summary_index=0,
+                    part={"type": "summary_text", "text": ""},
+                )
+            )
         return opened, events
 
     def _item_for(self, block: object, kind: str) -> tuple[_Item, list[dict]]:
@@ -134,8 +161,11 @@ class ResponsesStreamTranslator:
         opened = self._open.pop(block, None)
         if opened is None:
             return []
-        closers = {"message": self._close_message, "reasoning": self._close_reasoning,
-                   "function_call": self._close_call}
+        closers = {
+            "message": self._close_message,
+            "reasoning": self._close_reasoning,
+            "function_call": self._close_call,
+        }
         item, events = closers[opened.kind](opened)
         self._done[opened.output_index] = item
         return [*events, self._event("response.output_item.done", output_index=opened.output_index, item=item)]
@@ -144,28 +174,51 @@ class ResponsesStreamTranslator:
         item_id, index = opened.item["id"], opened.output_index
         part = output_text_part(opened.text)
         return message_item(item_id, opened.text), [
-            self._event("response.output_text.done", item_id=item_id, output_index=index, content_index=0,
-                        text=opened.text, logprobs=[]),
-            self._event("response.content_part.done", item_id=item_id, output_index=index, content_index=0,
-                        part=part)]
+            self._event(
+                "response.output_text.done",
+                item_id=item_id,
+                output_index=index,
+                content_index=0,
+                text=opened.text,
+                logprobs=[],
+            ),
+            self._event("response.content_part.done", item_id=item_id, output_index=index, content_index=0, part=part),
+        ]
 
     def _close_reasoning(self, opened: _Item) -> tuple[dict, list[dict]]:
         item_id, index = opened.item["id"], opened.output_index
-        reasoning = {"redactedContent": opened.redacted} if opened.redacted is not None else \
-            {"reasoningText": {"text": opened.text, "signature": opened.signature or None}}
-        item = reasoning_item(item_id, opened.text, thinking_block(reasoning),
-                              encrypted=self.shape.ask.encrypted_reasoning)
+        reasoning = (
+            {"redactedContent": opened.redacted}
+            if opened.redacted is not None
+            else {"reasoningText": {"text": opened.text, "signature": opened.signature or None}}
+        )
+        item = reasoning_item(
+            item_id, opened.text, thinking_block(reasoning), encrypted=self.shape.ask.encrypted_reasoning
+        )
         part = {"type": "summary_text", "text": opened.text}
         return item, [
-            self._event("response.reasoning_summary_text.done", item_id=item_id, output_index=index,
-                        summary_index=0, text=opened.text),
-            self._event("response.reasoning_summary_part.done", item_id=item_id, output_index=index,
-                        summary_index=0, part=part)]
+            self._event(
+                "response.reasoning_summary_text.done",
+                item_id=item_id,
+                output_index=index,
+                summary_index=0,
+                text=opened.text,
+            ),
+            self._event(
+                "response.reasoning_summary_part.done", item_id=item_id, output_index=index, summary_index=0, part=part
+            ),
+        ]
 
     def _close_call(self, opened: _Item) -> tuple[dict, list[dict]]:
         item = {**opened.item, "arguments": opened.text or "{}", "status": "completed"}
-        return item, [self._event("response.function_call_arguments.done", item_id=item["id"],
-                                  output_index=opened.output_index, arguments=item["arguments"])]
+        return item, [
+            self._event(
+                "response.function_call_arguments.done",
+                item_id=item["id"],
+                output_index=opened.output_index,
+                arguments=item["arguments"],
+            )
+        ]
 
     # ---- Bedrock events -----------------------------------------------------------------------------
 
@@ -176,8 +229,13 @@ class ResponsesStreamTranslator:
             return []
         if self.shape.call.json_tool and tool_use.get("name") == self.shape.call.json_tool:
             return self._item_for(block, "message")[1]
-        item = function_call_item(self.shape.item_id("fc"), tool_use.get("toolUseId", ""),
-                                  self.shape.tool_call_name(tool_use.get("name", "")), "", "in_progress")
+        item = function_call_item(
+            self.shape.item_id("fc"),
+            tool_use.get("toolUseId", ""),
+            self.shape.tool_call_name(tool_use.get("name", "")),
+            "",
+            "in_progress",
+        )
         return self._open_item(block, "function_call", item)[1]
 
     def _block_delta(self, payload: dict) -> list[dict]:
@@ -197,19 +255,34 @@ class ResponsesStreamTranslator:
         opened, events = self._item_for(block, "message")
         opened.text += text
         self.completion_text_chars += len(text)
-        return [*events, self._event("response.output_text.delta", item_id=opened.item["id"],
-                                     output_index=opened.output_index, content_index=0, delta=text, logprobs=[])]
+        return [
+            *events,
+            self._event(
+                "response.output_text.delta",
+                item_id=opened.item["id"],
+                output_index=opened.output_index,
+                content_index=0,
+                delta=text,
+                logprobs=[],
+            ),
+        ]
 
     def _tool_input(self, block: object, arguments: object) -> list[dict]:
         opened = self._open.get(block)
         if opened is None or not isinstance(arguments, str) or not arguments:
             return []
-        if opened.kind == "message":        # the structured-output tool: its input is the answer's text
+        if opened.kind == "message":  # the structured-output tool: its input is the answer's text
             return self._text(block, arguments)
         opened.text += arguments
         self.completion_text_chars += len(arguments)
-        return [self._event("response.function_call_arguments.delta", item_id=opened.item["id"],
-                            output_index=opened.output_index, delta=arguments)]
+        return [
+            self._event(
+                "response.function_call_arguments.delta",
+                item_id=opened.item["id"],
+                output_index=opened.output_index,
+                delta=arguments,
+            )
+        ]
 
     def _reasoning(self, block: object, reasoning: dict) -> list[dict]:
         opened, events = self._item_for(block, "reasoning")
@@ -223,8 +296,16 @@ class ResponsesStreamTranslator:
         opened.text += text
         self.completion_text_chars += len(text)
         self.reasoning_chars += len(text)
-        return [*events, self._event("response.reasoning_summary_text.delta", item_id=opened.item["id"],
-                                     output_index=opened.output_index, summary_index=0, delta=text)]
+        return [
+            *events,
+            self._event(
+                "response.reasoning_summary_text.delta",
+                item_id=opened.item["id"],
+                output_index=opened.output_index,
+                summary_index=0,
+                delta=text,
+            ),
+        ]
 
     def _block_stop(self, payload: dict) -> list[dict]:
         return self._close(payload.get("contentBlockIndex"))

@@ -10,6 +10,7 @@ takes the tool path with `{"type": "object"}`.
 Claude refuses forced tool use while thinking, so the tool path cannot be combined with reasoning: such a
 request is refused with a 400 that says what to change.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ DEFAULT_SCHEMA_NAME = "response"
 
 @dataclass(frozen=True)
 class OutputFormat:
-    kind: str                       # "json_object" or "json_schema"
+    kind: str  # "json_object" or "json_schema"
     schema: dict
     name: str = DEFAULT_SCHEMA_NAME
     description: str | None = None
@@ -87,22 +88,30 @@ def _native(output: OutputFormat) -> dict:
 
 
 def _forced_tool(kwargs: dict, output: OutputFormat) -> dict:
-    tool = {"toolSpec": {"name": JSON_TOOL, "description": output.description or JSON_TOOL_DESCRIPTION,
-                         "inputSchema": {"json": output.schema}}}
+    tool = {
+        "toolSpec": {
+            "name": JSON_TOOL,
+            "description": output.description or JSON_TOOL_DESCRIPTION,
+            "inputSchema": {"json": output.schema},
+        }
+    }
     config = kwargs.get("toolConfig") or {}
-    fields: dict = {"toolConfig": {"tools": [*config.get("tools", []), tool],
-                                   "toolChoice": {"tool": {"name": JSON_TOOL}}}}
+    fields: dict = {
+        "toolConfig": {"tools": [*config.get("tools", []), tool], "toolChoice": {"tool": {"name": JSON_TOOL}}}
+    }
     # Claude's own `tool_choice` (sent for parallel_tool_calls=false) would override the forced choice and
     # let the model answer in prose; forcing one tool already means one call.
-    extra = {key: value for key, value in (kwargs.get("additionalModelRequestFields") or {}).items()
-             if key != "tool_choice"}
+    extra = {
+        key: value for key, value in (kwargs.get("additionalModelRequestFields") or {}).items() if key != "tool_choice"
+    }
     if "additionalModelRequestFields" in kwargs:
         fields["additionalModelRequestFields"] = extra
     return fields
 
 
-def apply_output_format(kwargs: dict, output: OutputFormat | None, spec: ModelSpec, *, thinking: bool,
-                        forced_tool: bool, param: str) -> str | None:
+def apply_output_format(
+    kwargs: dict, output: OutputFormat | None, spec: ModelSpec, *, thinking: bool, forced_tool: bool, param: str
+) -> str | None:
     """Add structured output to `kwargs` in place; the synthetic tool's name when that path is used."""
     if output is None:
         return None
@@ -111,12 +120,16 @@ def apply_output_format(kwargs: dict, output: OutputFormat | None, spec: ModelSp
         kwargs["outputConfig"] = {**kwargs.get("outputConfig", {}), **native}
         return None
     if thinking:
-        raise InvalidRequest(f"`{param}` of type {output.kind} cannot be combined with reasoning on the model "
-                             f"`{spec.name}`; turn reasoning off or use json_schema on a model with native "
-                             "structured output", param=param)
+        raise InvalidRequest(
+            f"`{param}` of type {output.kind} cannot be combined with reasoning on the model "
+            f"`{spec.name}`; turn reasoning off or use json_schema on a model with native "
+            "structured output",
+            param=param,
+        )
     if forced_tool:
-        raise InvalidRequest(f"`{param}` cannot be combined with a forced `tool_choice` on the model `{spec.name}`",
-                             param="tool_choice")
+        raise InvalidRequest(
+            f"`{param}` cannot be combined with a forced `tool_choice` on the model `{spec.name}`", param="tool_choice"
+        )
     if not spec.supports_tools:
         raise InvalidRequest(f"The model `{spec.name}` does not support structured output", param=param)
     kwargs.update(_forced_tool(kwargs, output))

@@ -5,6 +5,7 @@ Bedrock's validators reject. The rewrite is a pure function of the original, so 
 toolResult written in different messages still pair up, and a hash suffix keeps two different originals
 from collapsing into the same rewritten value.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@
 toolUse/toolResult blocks without a `toolConfig`, so when the history has tool blocks a minimal config
 naming only the tools used in that history (schema `{"type": "object"}`) is sent instead.
 """
+
 from __future__ import annotations
 
 from core.errors import InvalidRequest
@@ -12,8 +13,11 @@ from gateway.translate.messages import Conversation
 from gateway.translate.tool_names import bedrock_tool_name
 
 TOOL_CHOICES = {"auto": {"auto": {}}, "required": {"any": {}}}
-TOOL_FUNCTION_FIELDS = (("description", str, "a string"), ("parameters", dict, "a JSON Schema object"),
-                        ("strict", bool, "a boolean"))
+TOOL_FUNCTION_FIELDS = (
+    ("description", str, "a string"),
+    ("parameters", dict, "a JSON Schema object"),
+    ("strict", bool, "a boolean"),
+)
 EMPTY_SCHEMA = {"type": "object", "properties": {}}
 
 
@@ -50,20 +54,22 @@ def validate_tool_choice(name: str, value: object) -> str | dict:
         if isinstance(function, dict) and isinstance(function.get("name"), str):
             return value
         raise InvalidRequest("`tool_choice.function.name` must be a string", param=f"{name}.function.name")
-    raise InvalidRequest('`tool_choice` must be "none", "auto", "required" or {"type": "function", '
-                         '"function": {"name": ...}}', param=name)
+    raise InvalidRequest(
+        '`tool_choice` must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}',
+        param=name,
+    )
 
 
-def check_tool_choice(choice: str | dict | None, tools: list[dict], *,
-                      name_param: str = "tool_choice.function.name") -> None:
+def check_tool_choice(
+    choice: str | dict | None, tools: list[dict], *, name_param: str = "tool_choice.function.name"
+) -> None:
     """A tool choice that can be honoured with `tools`; `name_param` is where the client named the tool."""
     if choice in (None, "none", "auto"):
         return
     if not tools:
         raise InvalidRequest("`tool_choice` requires `tools`", param="tool_choice")
     if isinstance(choice, dict) and choice["function"]["name"] not in {t["function"]["name"] for t in tools}:
-        raise InvalidRequest(f"`tool_choice` names the unknown tool `{choice['function']['name']}`",
-                             param=name_param)
+        raise InvalidRequest(f"`tool_choice` names the unknown tool `{choice['function']['name']}`", param=name_param)
 
 
 def is_forced(choice: str | dict | None) -> bool:
@@ -78,7 +84,7 @@ def tool_spec(tool: dict, tool_names: dict[str, str]) -> dict:
         tool_names[name] = function["name"]
     params = function.get("parameters")
     spec: dict = {"name": name, "inputSchema": {"json": params if params is not None else EMPTY_SCHEMA}}
-    if function.get("description"):         # Bedrock rejects an empty or null description
+    if function.get("description"):  # Bedrock rejects an empty or null description
         spec["description"] = function["description"]
     if function.get("strict") is not None:
         spec["strict"] = function["strict"]
@@ -91,8 +97,15 @@ def tool_choice_block(choice: str | dict | None) -> dict | None:
     return TOOL_CHOICES.get(choice) if choice is not None else None
 
 
-def tool_fields(*, tools: list[dict], choice: str | dict | None, parallel: bool | None, spec: ModelSpec,
-                conversation: Conversation, tool_names: dict[str, str]) -> dict:
+def tool_fields(
+    *,
+    tools: list[dict],
+    choice: str | dict | None,
+    parallel: bool | None,
+    spec: ModelSpec,
+    conversation: Conversation,
+    tool_names: dict[str, str],
+) -> dict:
     """`toolConfig` (and Claude's parallel-call switch) for the client's tools, or for the history's."""
     if tools and choice != "none":
         if not spec.supports_tools:
@@ -103,10 +116,17 @@ def tool_fields(*, tools: list[dict], choice: str | dict | None, parallel: bool 
             config["toolChoice"] = block
         fields: dict = {"toolConfig": config}
         if parallel is False and spec.provider == "anthropic" and choice in (None, "auto"):
-            fields["additionalModelRequestFields"] = {"tool_choice": {"type": "auto",
-                                                                      "disable_parallel_tool_use": True}}
+            fields["additionalModelRequestFields"] = {
+                "tool_choice": {"type": "auto", "disable_parallel_tool_use": True}
+            }
         return fields
     if conversation.has_tool_blocks and conversation.history_tools:
-        return {"toolConfig": {"tools": [{"toolSpec": {"name": name, "inputSchema": {"json": {"type": "object"}}}}
-                                         for name in conversation.history_tools]}}
+        return {
+            "toolConfig": {
+                "tools": [
+                    {"toolSpec": {"name": name, "inputSchema": {"json": {"type": "object"}}}}
+                    for name in conversation.history_tools
+                ]
+            }
+        }
     return {}

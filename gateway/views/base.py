@@ -3,10 +3,12 @@
 Also the one place a view hands its metered work over: `metered` (the Bedrock call) and `settling` (turning
 the answer into the client's shape) settle the meter on failure, so every endpoint records its errors alike.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from rest_framework.views import APIView
 

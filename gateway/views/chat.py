@@ -1,4 +1,5 @@
 """POST /v1/chat/completions: OpenAI Chat Completions on Bedrock Converse / ConverseStream."""
+
 from __future__ import annotations
 
 import time
@@ -23,23 +24,43 @@ class ChatCompletions(ApiView):
         spec = resolve_model(chat.model)
         call = to_converse_request(chat, spec)
         requested = chat.model or settings.DEFAULT_MODEL
-        meter = meter_start(request=request, caller=request.user, endpoint="chat.completions",
-                            model_requested=requested, model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
-                            message_count=call.message_count, streamed=chat.stream,
-                            metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
-                            max_tokens=chat.max_tokens, adapted=call.adaptations.names)
+        meter = meter_start(
+            request=request,
+            caller=request.user,
+            endpoint="chat.completions",
+            model_requested=requested,
+            model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
+            message_count=call.message_count,
+            streamed=chat.stream,
+            metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
+            max_tokens=chat.max_tokens,
+            adapted=call.adaptations.names,
+        )
         completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
         if chat.stream:
             result = metered(meter, lambda: bedrock.converse_stream(spec, call.kwargs))
-            translator = ChatStreamTranslator(completion_id=completion_id, created=created, model=requested,
-                                              include_usage=chat.include_usage, tool_names=call.tool_names,
-                                              json_tool=call.json_tool, custom_tools=call.custom_tools)
-            return sse_response(chat_events(result, translator, meter, prompt_estimate(request)),
-                                meter.response_headers())
+            translator = ChatStreamTranslator(
+                completion_id=completion_id,
+                created=created,
+                model=requested,
+                include_usage=chat.include_usage,
+                tool_names=call.tool_names,
+                json_tool=call.json_tool,
+                custom_tools=call.custom_tools,
+            )
+            return sse_response(
+                chat_events(result, translator, meter, prompt_estimate(request)), meter.response_headers()
+            )
         result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
         with settling(meter):
-            completion = to_chat_completion(result.response, completion_id=completion_id, created=created,
-                                            model=requested, tool_names=call.tool_names, json_tool=call.json_tool,
-                                            custom_tools=call.custom_tools)
+            completion = to_chat_completion(
+                result.response,
+                completion_id=completion_id,
+                created=created,
+                model=requested,
+                tool_names=call.tool_names,
+                json_tool=call.json_tool,
+                custom_tools=call.custom_tools,
+            )
         meter.settle(status=200, usage=completion["usage"], finish_reason=completion["choices"][0]["finish_reason"])
         return Response(completion, headers=meter.response_headers())

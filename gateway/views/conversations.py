@@ -1,10 +1,17 @@
 """/v1/conversations: create, read, update and delete a caller's own conversations, and list their items."""
+
 from __future__ import annotations
 
 from rest_framework.response import Response
 
-from gateway.responses_store.conversations import (conversation_create, conversation_delete, conversation_get,
-                                                   conversation_item_list, conversation_object, conversation_update)
+from gateway.responses_store.conversations import (
+    conversation_create,
+    conversation_delete,
+    conversation_get,
+    conversation_item_list,
+    conversation_object,
+    conversation_update,
+)
 from gateway.responses_store.items import page, wants_encrypted, without_secrets
 from gateway.views.base import ApiView
 
@@ -30,6 +37,8 @@ class ConversationDetail(ApiView):
 class ConversationItems(ApiView):
     def get(self, request, conversation_id: str):
         encrypted = wants_encrypted(request.query_params)
-        items = [without_secrets(item, encrypted=encrypted)
-                 for item in conversation_item_list(request.user.identity_id, conversation_id)]
+        items = [
+            without_secrets(item, encrypted=encrypted)
+            for item in conversation_item_list(request.user.identity_id, conversation_id)
+        ]
         return Response(page(items, request.query_params))

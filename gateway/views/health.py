@@ -1,4 +1,5 @@
 """GET /healthz: liveness for load balancers, with a cheap database check."""
+
 from __future__ import annotations
 
 from django.db import connection

@@ -5,6 +5,7 @@ thinking blocks with their signatures and `cache_control` reach the model and th
 translation to lose them. What Bedrock does not take is adapted or left out, and named in the `x-sbc-adapted`
 header (see `translate.anthropic_request`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,19 +25,27 @@ log = logging.getLogger("sbc.messages")
 
 
 def _parse(request, *, counting: bool = False) -> MessagesRequest:
-    call = to_messages_request(request.data, resolve=claude_model,
-                               beta_header=request.META.get("HTTP_ANTHROPIC_BETA", ""), counting=counting)
+    call = to_messages_request(
+        request.data, resolve=claude_model, beta_header=request.META.get("HTTP_ANTHROPIC_BETA", ""), counting=counting
+    )
     if call.adaptations:
         log.info("%s: adapted or left out for Bedrock: %s", request.request_id, call.adaptations.header())
     return call
 
 
 def _meter(request, call: MessagesRequest, spec, endpoint: str):
-    return meter_start(request=request, caller=request.user, endpoint=endpoint, model_requested=call.model,
-                       model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
-                       message_count=call.message_count, streamed=call.stream,
-                       metadata={"user": call.user_id} if call.user_id else {}, max_tokens=call.max_tokens or 1,
-                       adapted=call.adaptations.names)
+    return meter_start(
+        request=request,
+        caller=request.user,
+        endpoint=endpoint,
+        model_requested=call.model,
+        model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
+        message_count=call.message_count,
+        streamed=call.stream,
+        metadata={"user": call.user_id} if call.user_id else {},
+        max_tokens=call.max_tokens or 1,
+        adapted=call.adaptations.names,
+    )
 
 
 class Messages(AnthropicApiView):
@@ -51,8 +60,9 @@ class Messages(AnthropicApiView):
         result = metered(meter, lambda: bedrock.invoke_json(spec, call.body))
         with settling(meter):
             answer = message_answer(result.response, model=call.model)
-        meter.settle(status=200, usage=usage_from_anthropic(answer.get("usage")),
-                     finish_reason=answer.get("stop_reason"))
+        meter.settle(
+            status=200, usage=usage_from_anthropic(answer.get("usage")), finish_reason=answer.get("stop_reason")
+        )
         return Response(answer, headers=meter.response_headers())
 
 
@@ -62,5 +72,5 @@ class CountTokens(AnthropicApiView):
         spec = call.spec
         meter = _meter(request, call, spec, "messages.count_tokens")
         count = metered(meter, lambda: messages_count_tokens(spec=spec, body=call.body))
-        meter.settle(status=200)   # counting costs nothing: recorded, with no tokens charged
+        meter.settle(status=200)  # counting costs nothing: recorded, with no tokens charged
         return Response({"input_tokens": count.input_tokens}, headers=meter.response_headers())

@@ -4,9 +4,10 @@ Claude Code discovers models with Anthropic's headers (`anthropic-version`, or t
 reads Anthropic's list shape; it gets the Claude models (under Claude names) the caller's identity may use,
 since only those answer on /v1/messages. Every other caller gets OpenAI's list of all listed aliases, as before.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rest_framework.response import Response
 
@@ -24,7 +25,7 @@ def model_object(spec: ModelSpec) -> dict:
 
 
 def anthropic_model_object(spec: ModelSpec) -> dict:
-    created = datetime.fromtimestamp(spec.created, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    created = datetime.fromtimestamp(spec.created, tz=UTC).isoformat().replace("+00:00", "Z")
     return {"type": "model", "id": spec.name, "display_name": spec.name, "created_at": created}
 
 
@@ -40,8 +41,11 @@ def _claude_models(request) -> list[ModelSpec]:
     """The listed Claude models the caller's identity may use, under Claude names: drop-in names such as
     `gpt-4o` answer too, but a Claude model picker has no use for them."""
     limits = limits_for(request.user.identity_id)
-    return [s for s in _listed() if s.provider == "anthropic" and s.name.startswith("claude")
-            and limits.allows(s.name, s.base_model_id)]
+    return [
+        s
+        for s in _listed()
+        if s.provider == "anthropic" and s.name.startswith("claude") and limits.allows(s.name, s.base_model_id)
+    ]
 
 
 class ModelApiView(ApiView):
@@ -56,8 +60,14 @@ class ModelList(ModelApiView):
         if not speaks_anthropic(request):
             return Response({"object": "list", "data": [model_object(s) for s in _listed()]})
         data = [anthropic_model_object(s) for s in _claude_models(request)]
-        return Response({"data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
-                         "last_id": data[-1]["id"] if data else None})
+        return Response(
+            {
+                "data": data,
+                "has_more": False,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            }
+        )
 
 
 class ModelDetail(ModelApiView):

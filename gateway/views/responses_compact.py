@@ -3,6 +3,7 @@
 Each compaction is one Converse call to the model the client named, metered and charged to the caller as
 its own request (endpoint `responses.compact`). See `gateway.translate.compaction` for what it returns.
 """
+
 from __future__ import annotations
 
 import time
@@ -11,14 +12,22 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from rest_framework.response import Response
 
-from gateway import bedrock
 from core.errors import ContextLengthExceeded, InvalidRequest
+from gateway import bedrock
 from gateway.registry import ModelSpec
 from gateway.selectors import resolve_model
 from gateway.translate.chat_request import ConverseCall, to_converse_request
 from gateway.translate.chat_response import usage_from_converse
-from gateway.translate.compaction import (SUMMARY_MAX_TOKENS, as_items, compacted, compaction_item, split_for_answer,
-                                          summary_body, summary_text, threshold_for)
+from gateway.translate.compaction import (
+    SUMMARY_MAX_TOKENS,
+    as_items,
+    compacted,
+    compaction_item,
+    split_for_answer,
+    summary_body,
+    summary_text,
+    threshold_for,
+)
 from gateway.translate.context_window import estimate_prompt_tokens
 from gateway.translate.responses_input import NOTHING_STORED, Stored
 from gateway.translate.responses_request import ResponsesRequest, validate_responses_request
@@ -39,8 +48,8 @@ class _MeteredAs:
 
 @dataclass(frozen=True)
 class Compaction:
-    item: dict          # the `compaction` item carrying the summary
-    usage: dict         # chat-shaped usage of the summarising call
+    item: dict  # the `compaction` item carrying the summary
+    usage: dict  # chat-shaped usage of the summarising call
     meter: Meter
 
 
@@ -52,10 +61,18 @@ def compact(request, body: dict, items: list, *, inner: bool = False, stored: St
     call = to_converse_request(ask.chat, spec)
     requested = ask.chat.model or settings.DEFAULT_MODEL
     metered_as = _MeteredAs(new_request_id(), request.META) if inner else request
-    meter = meter_start(request=metered_as, caller=request.user, endpoint=ENDPOINT, model_requested=requested,
-                        model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
-                        message_count=call.message_count, streamed=False, metadata=ask.chat.metadata,
-                        max_tokens=SUMMARY_MAX_TOKENS, adapted=call.adaptations.names)
+    meter = meter_start(
+        request=metered_as,
+        caller=request.user,
+        endpoint=ENDPOINT,
+        model_requested=requested,
+        model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
+        message_count=call.message_count,
+        streamed=False,
+        metadata=ask.chat.metadata,
+        max_tokens=SUMMARY_MAX_TOKENS,
+        adapted=call.adaptations.names,
+    )
     result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
     with settling(meter):
         item = compaction_item(new_id("cmp"), summary_text(result.response))
@@ -73,8 +90,13 @@ class ResponsesCompact(ApiView):
             raise InvalidRequest("`input` is required: send the conversation to compact", param="input")
         items = as_items(body["input"])
         done = compact(request, body, items)
-        answer = {"id": new_id("resp"), "object": "response.compaction", "created_at": int(time.time()),
-                  "output": compacted(items, done.item), "usage": responses_usage(done.usage)}
+        answer = {
+            "id": new_id("resp"),
+            "object": "response.compaction",
+            "created_at": int(time.time()),
+            "output": compacted(items, done.item),
+            "usage": responses_usage(done.usage),
+        }
         return Response(answer, headers=done.meter.response_headers())
 
 
@@ -84,7 +106,7 @@ class Prepared:
 
     ask: ResponsesRequest
     call: ConverseCall
-    lead_items: tuple[dict, ...] = ()      # output items that come before the answer's own
+    lead_items: tuple[dict, ...] = ()  # output items that come before the answer's own
 
 
 def _over_threshold(ask: ResponsesRequest, spec: ModelSpec, threshold: int) -> tuple[bool, ConverseCall | None]:
@@ -102,8 +124,11 @@ def prepare(request, ask: ResponsesRequest, spec: ModelSpec, *, stored: Stored =
     is given on the summary and the rest of the input alone.
     """
     body = request.data
-    threshold = threshold_for(body.get("context_management"), spec.context_window) \
-        if body.get("context_management") is not None else None
+    threshold = (
+        threshold_for(body.get("context_management"), spec.context_window)
+        if body.get("context_management") is not None
+        else None
+    )
     if threshold is None:
         return Prepared(ask, to_converse_request(ask.chat, spec))
     over, call = _over_threshold(ask, spec, threshold)

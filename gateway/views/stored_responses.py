@@ -1,4 +1,5 @@
 """GET and DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items: a caller's own stored responses."""
+
 from __future__ import annotations
 
 from rest_framework.response import Response

@@ -4,6 +4,7 @@ Each pinned version is its own npm alias (tests/clients/package.json), so severa
 side by side. A test asks for a tool's command line and skips when the install step could not provide it.
 SBC_TOOLS_MODULES points the tests at another install of the same package.json (a private prefix).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,11 @@ _ESCAPES = re.compile(r"\x1b(\[[0-9;?>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\
 def pinned(prefix: str) -> list[str]:
     """The versions of a tool the tests run, newest first: pinned("claude-code") -> ["2.1.332", ...]."""
     names = json.loads(PACKAGES.read_text())["dependencies"]
-    return [name[len(prefix) + 1:] for name in names if name.startswith(prefix + "-")
-            and name[len(prefix) + 1:][:1].isdigit()]
+    return [
+        name[len(prefix) + 1 :]
+        for name in names
+        if name.startswith(prefix + "-") and name[len(prefix) + 1 :][:1].isdigit()
+    ]
 
 
 def node22() -> str:
@@ -82,16 +86,26 @@ def exports(text: str) -> dict[str, str]:
 
 def commands(text: str, program: str) -> list[list[str]]:
     """The setup text's command lines that run `program`, split as a shell would, without the program name."""
-    return [words[1:] for line in text.splitlines()
-            if (words := shlex.split(line, comments=True)) and words[0] == program]
+    return [
+        words[1:] for line in text.splitlines() if (words := shlex.split(line, comments=True)) and words[0] == program
+    ]
 
 
-def run(argv: list[str], *, cwd: Path, env: dict[str, str], stdin: str | None = None,
-        timeout: int = RUN_TIMEOUT) -> subprocess.CompletedProcess:
+def run(
+    argv: list[str], *, cwd: Path, env: dict[str, str], stdin: str | None = None, timeout: int = RUN_TIMEOUT
+) -> subprocess.CompletedProcess:
     """Run a client once as a user's shell would; a hang fails the test with what the client printed."""
     try:
-        return subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout,
-                              stdin=None if stdin is not None else subprocess.DEVNULL)
+        return subprocess.run(
+            argv,
+            cwd=cwd,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{argv[0]} did not finish within {timeout}s\n{exc.stdout}\n{exc.stderr}")
 
@@ -124,5 +138,10 @@ def metered(records, identity: str, model: str, count: int) -> list[dict]:
 
 def tool_results(calls: list[dict]) -> list[str]:
     """The text of every tool result the client sent back to the model."""
-    return [str(block["toolResult"]["content"]) for entry in calls for message in entry["body"].get("messages", [])
-            for block in message["content"] if "toolResult" in block]
+    return [
+        str(block["toolResult"]["content"])
+        for entry in calls
+        for message in entry["body"].get("messages", [])
+        for block in message["content"]
+        if "toolResult" in block
+    ]

@@ -3,6 +3,7 @@
 `cline "task"` runs headless; carrying a session on (`cline --id <session>`) only exists in its terminal UI,
 so that turn is typed into the UI on a pseudo-terminal, as a user would.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,18 @@ import time
 import pytest
 
 from gateway.compat.clients import client
-from tests.clients import (RUN_TIMEOUT, bedrock_calls, clean_env, commands, metered, node_command, pinned, plain,
-                           run, tool_results)
+from tests.clients import (
+    RUN_TIMEOUT,
+    bedrock_calls,
+    clean_env,
+    commands,
+    metered,
+    node_command,
+    pinned,
+    plain,
+    run,
+    tool_results,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -80,11 +91,17 @@ def test_cline_runs_its_editor_tool_and_carries_the_session_on(cline, emulator_l
     assert "The tool returned" in out
     assert note.read_text() == "sbc-cline-ok", "the model's tool call ran"
     [session] = json.loads(cline("history", "--json"))
-    type_into_ui([*cline.program, "--id", session["sessionId"]], cwd=cline.project, env=clean_env(cline.home),
-                 text="And now?", until="syntheticanswer")
+    type_into_ui(
+        [*cline.program, "--id", session["sessionId"]],
+        cwd=cline.project,
+        env=clean_env(cline.home),
+        text="And now?",
+        until="syntheticanswer",
+    )
     calls = bedrock_calls(emulator_log)
     assert any("File created" in result for result in tool_results(calls))
     last = calls[-1]["body"]["messages"]
-    assert last[-1]["content"][0]["text"].endswith("And now?") and "sbc-cline-ok" in str(last[:-1]), \
+    assert last[-1]["content"][0]["text"].endswith("And now?") and "sbc-cline-ok" in str(last[:-1]), (
         "the second turn carried the first one's tool round trip"
+    )
     metered(records, cline.identity, "claude-4-sonnet", len(calls))

@@ -1,5 +1,6 @@
 """End to end: the GitHub Copilot CLI with its own model provider (BYOK), set up exactly as the README tells
 users, works through the gateway's chat API without any GitHub sign-in."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """End to end: opencode, set up exactly as the README tells users, works through the gateway's chat API."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """End to end: the Vercel AI SDK's default OpenAI provider (the Responses API, `store` left at its default),
 set up exactly as the README tells users, works through the gateway."""
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,10 @@ def sdk(request, gateway, issue, tmp_path):
     def _run(model: str, scenario: bool = False) -> str:
         script = client("vercel-ai").text(root=gateway.url, key=key, model=model)
         if scenario:  # the README's provider setup, then the tool loop instead of its one call
-            setup = script[:script.index("\nconst { text }")]
-            script = (f'{setup}\nimport {{ conversation }} from "./{SCENARIO}";\n'
-                      f'await conversation(openai, "{model}");\n')
+            setup = script[: script.index("\nconst { text }")]
+            script = (
+                f'{setup}\nimport {{ conversation }} from "./{SCENARIO}";\nawait conversation(openai, "{model}");\n'
+            )
         (tmp_path / "main.mjs").write_text(script)
         done = run([node22(), "main.mjs"], cwd=tmp_path, env=clean_env(tmp_path))
         assert done.returncode == 0, done.stdout + done.stderr

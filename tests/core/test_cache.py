@@ -1,4 +1,5 @@
 """The one per-process cache type: entries expire, memory stays bounded, and forget_all clears every cache."""
+
 from __future__ import annotations
 
 from core.cache import ProcessCache, forget_all, on_forget_all
@@ -17,7 +18,7 @@ def test_an_entry_lives_as_long_as_the_ttl_read_when_it_was_stored():
     clock, seconds = Clock(), {"ttl": 5.0}
     cache = ProcessCache("test", ttl=lambda: seconds["ttl"], clock=clock)
     cache.put("v1", "k")
-    seconds["ttl"] = 60.0          # a changed setting applies to what is stored next
+    seconds["ttl"] = 60.0  # a changed setting applies to what is stored next
     clock.now += 4.9
     assert cache.get("k") == "v1"
     clock.now += 0.2
@@ -49,6 +50,8 @@ def test_the_redis_breaker_stays_open_for_a_while_after_a_failure_and_logs_once(
     breaker.failed(ConnectionError("down"), "counting elsewhere")
     breaker.failed(ConnectionError("down"), "counting elsewhere")
     assert breaker.is_open()
-    assert [r.message for r in caplog.records].count("Redis is unavailable (ConnectionError): counting elsewhere for 30s") == 1
+    assert [r.message for r in caplog.records].count(
+        "Redis is unavailable (ConnectionError): counting elsewhere for 30s"
+    ) == 1
     clock.now += 31
     assert not breaker.is_open()

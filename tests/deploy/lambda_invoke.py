@@ -3,6 +3,7 @@ directory and the only thing on sys.path besides the standard library (start wit
 
     python -S lambda_invoke.py events.json results.json
 """
+
 import json
 import os
 import sys

@@ -1,6 +1,7 @@
 """The streaming deployment: the image runs the same gunicorn configuration as `make run`, as a
 non-root user, with a health check and no secrets; the configuration loads with production settings.
 (The image itself is built by CI or the deployer; here the Dockerfile and configuration are checked.)"""
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,15 @@ def instructions(name: str, stage: str | None = None) -> list[str]:
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    return server_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(64), DJANGO_ALLOWED_HOSTS="gateway.example.com",
-                      SESSION_COOKIE_SECURE="true", CSRF_COOKIE_SECURE="true", SECURE_HSTS_SECONDS="31536000",
-                      SECURE_SSL_REDIRECT="true", **extra)
+    return server_env(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="gateway.example.com",
+        SESSION_COOKIE_SECURE="true",
+        CSRF_COOKIE_SECURE="true",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_SSL_REDIRECT="true",
+        **extra,
+    )
 
 
 def test_the_image_runs_the_gunicorn_command_make_run_uses():
@@ -63,14 +70,21 @@ def test_the_lambda_target_streams_through_the_web_adapter():
 
 
 def test_the_gunicorn_configuration_is_valid_with_production_settings():
-    result = subprocess.run([sys.executable, *GUNICORN_ARGS, "--check-config"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60, env=production_env(GUNICORN_BIND="0.0.0.0:8000"))
+    result = subprocess.run(
+        [sys.executable, *GUNICORN_ARGS, "--check-config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=production_env(GUNICORN_BIND="0.0.0.0:8000"),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.e2e
-def test_load_balancer_health_checks_by_ip_over_http_pass_while_everything_else_is_guarded(django_db_setup,
-                                                                                           static_root):
+def test_load_balancer_health_checks_by_ip_over_http_pass_while_everything_else_is_guarded(
+    django_db_setup, static_root
+):
     server = start_gunicorn(production_env(STATIC_ROOT=str(static_root)), workers=1, threads=4)
     try:
         # An ALB probes the task's private address over plain http: not an allowed host, not https.

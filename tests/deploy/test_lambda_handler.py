@@ -1,6 +1,7 @@
 """The handler Zappa packages answers API Gateway (REST, v1) and function URL (v2) events end to end:
 the /v1 API, a streamed request (complete, valid SSE), the admin with its static files, scheduled jobs
 and `zappa manage`, with the Bedrock emulator behind it and the secrets loaded from remote_env."""
+
 from __future__ import annotations
 
 import json
@@ -22,34 +23,78 @@ REST_ALLOWED_HOSTS = ".execute-api.us-east-1.amazonaws.com,.lambda-url.us-east-1
 
 def rest_event(method: str, path: str, *, headers: dict | None = None, body: str | None = None) -> dict:
     """What API Gateway's REST API sends a Lambda proxy integration for `{proxy+}`."""
-    headers = {"Host": REST_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443",
-               "X-Forwarded-For": "203.0.113.9", "User-Agent": "deploy-test", **(headers or {})}
+    headers = {
+        "Host": REST_HOST,
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-For": "203.0.113.9",
+        "User-Agent": "deploy-test",
+        **(headers or {}),
+    }
     return {
-        "resource": "/{proxy+}", "path": path, "httpMethod": method, "body": body, "isBase64Encoded": False,
-        "headers": headers, "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None,
-        "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": method, "path": f"/{STAGE}{path}",
-                           "stage": STAGE, "requestId": "rest-request", "accountId": "123456789012",
-                           "apiId": "abc123defg", "protocol": "HTTP/1.1",
-                           "identity": {"sourceIp": "203.0.113.9", "userAgent": "deploy-test"}},
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "body": body,
+        "isBase64Encoded": False,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": "rest-request",
+            "accountId": "123456789012",
+            "apiId": "abc123defg",
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": "203.0.113.9", "userAgent": "deploy-test"},
+        },
     }
 
 
-def url_event(method: str, path: str, *, headers: dict | None = None, body: str | None = None,
-              cookies: list[str] | None = None) -> dict:
+def url_event(
+    method: str, path: str, *, headers: dict | None = None, body: str | None = None, cookies: list[str] | None = None
+) -> dict:
     """What a Lambda function URL sends (payload format 2.0)."""
-    headers = {"host": FUNCTION_URL_HOST, "x-forwarded-proto": "https", "x-forwarded-port": "443",
-               "x-forwarded-for": "203.0.113.9", "user-agent": "deploy-test",
-               **{key.lower(): value for key, value in (headers or {}).items()}}
+    headers = {
+        "host": FUNCTION_URL_HOST,
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "443",
+        "x-forwarded-for": "203.0.113.9",
+        "user-agent": "deploy-test",
+        **{key.lower(): value for key, value in (headers or {}).items()},
+    }
     event = {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": headers,
-        "body": body, "isBase64Encoded": False,
-        "requestContext": {"accountId": "anonymous", "apiId": "abcdefghij", "domainName": FUNCTION_URL_HOST,
-                           "domainPrefix": "abcdefghij", "requestId": "url-request", "routeKey": "$default",
-                           "stage": "$default", "time": "25/Nov/2026:06:00:00 +0000", "timeEpoch": 0,
-                           "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                                    "sourceIp": "203.0.113.9", "userAgent": "deploy-test"}},
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "abcdefghij",
+            "domainName": FUNCTION_URL_HOST,
+            "domainPrefix": "abcdefghij",
+            "requestId": "url-request",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "25/Nov/2026:06:00:00 +0000",
+            "timeEpoch": 0,
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "deploy-test",
+            },
+        },
     }
     if cookies:
         event["cookies"] = cookies
@@ -57,8 +102,14 @@ def url_event(method: str, path: str, *, headers: dict | None = None, body: str 
 
 
 def chat(stream: bool = False) -> str:
-    return json.dumps({"model": "claude-4-sonnet", "max_tokens": 256, "stream": stream,
-                       "messages": [{"role": "user", "content": "Hello there"}]})
+    return json.dumps(
+        {
+            "model": "claude-4-sonnet",
+            "max_tokens": 256,
+            "stream": stream,
+            "messages": [{"role": "user", "content": "Hello there"}],
+        }
+    )
 
 
 def header(response: dict, name: str) -> str:
@@ -72,17 +123,20 @@ def sse_events(body: str) -> list[str]:
     for block in blocks:
         lines = [line for line in block.split("\n") if not line.startswith(":")]
         assert lines and all(line.startswith("data: ") for line in lines), block
-        payloads.append("\n".join(line[len("data: "):] for line in lines))
+        payloads.append("\n".join(line[len("data: ") :] for line in lines))
     return payloads
 
 
 def test_rest_api_events_reach_the_api(invoke_lambda, token):
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    (models, plain, unauthenticated), _ = invoke_lambda([
-        rest_event("GET", "/v1/models", headers=auth),
-        rest_event("POST", "/v1/chat/completions", headers=auth, body=chat()),
-        rest_event("GET", "/v1/models"),
-    ], DJANGO_ALLOWED_HOSTS=REST_ALLOWED_HOSTS)
+    (models, plain, unauthenticated), _ = invoke_lambda(
+        [
+            rest_event("GET", "/v1/models", headers=auth),
+            rest_event("POST", "/v1/chat/completions", headers=auth, body=chat()),
+            rest_event("GET", "/v1/models"),
+        ],
+        DJANGO_ALLOWED_HOSTS=REST_ALLOWED_HOSTS,
+    )
 
     assert models["statusCode"] == 200, models
     listed = json.loads(models["body"])
@@ -100,10 +154,13 @@ def test_rest_api_events_reach_the_api(invoke_lambda, token):
 
 def test_a_streamed_request_comes_back_complete_as_valid_sse(invoke_lambda, token):
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    (rest, url), _ = invoke_lambda([
-        rest_event("POST", "/v1/chat/completions", headers=auth, body=chat(stream=True)),
-        url_event("POST", "/v1/chat/completions", headers=auth, body=chat(stream=True)),
-    ], DJANGO_ALLOWED_HOSTS=REST_ALLOWED_HOSTS)
+    (rest, url), _ = invoke_lambda(
+        [
+            rest_event("POST", "/v1/chat/completions", headers=auth, body=chat(stream=True)),
+            url_event("POST", "/v1/chat/completions", headers=auth, body=chat(stream=True)),
+        ],
+        DJANGO_ALLOWED_HOSTS=REST_ALLOWED_HOSTS,
+    )
 
     for response in (rest, url):
         assert response["statusCode"] == 200, response
@@ -150,13 +207,30 @@ def test_an_admin_signs_in_through_the_function_url(invoke_lambda, admin_user):
     cookies = [cookie.strip() for cookie in form["cookies"]]
     csrf_cookie = next(cookie.split(";")[0] for cookie in cookies if cookie.startswith("csrftoken="))
     csrf_field = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form["body"]).group(1)
-    body = urlencode({"csrfmiddlewaretoken": csrf_field, "username": "deploy-ops",
-                      "password": "a-long-admin-password-42", "next": "/admin/"})
+    body = urlencode(
+        {
+            "csrfmiddlewaretoken": csrf_field,
+            "username": "deploy-ops",
+            "password": "a-long-admin-password-42",
+            "next": "/admin/",
+        }
+    )
 
-    (signed_in,), _ = invoke_lambda([url_event(
-        "POST", "/admin/login/", body=body, cookies=[csrf_cookie],
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": f"https://{FUNCTION_URL_HOST}",
-                 "Referer": f"https://{FUNCTION_URL_HOST}/admin/login/"})])
+    (signed_in,), _ = invoke_lambda(
+        [
+            url_event(
+                "POST",
+                "/admin/login/",
+                body=body,
+                cookies=[csrf_cookie],
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": f"https://{FUNCTION_URL_HOST}",
+                    "Referer": f"https://{FUNCTION_URL_HOST}/admin/login/",
+                },
+            )
+        ]
+    )
     assert signed_in["statusCode"] == 302, signed_in.get("body", "")[:2000]
     assert header(signed_in, "Location") == "/admin/"
     session = [cookie.strip() for cookie in signed_in["cookies"] if cookie.strip().startswith("sessionid=")]
@@ -180,8 +254,13 @@ def test_zappa_manage_and_the_scheduled_jobs_run_django_commands(invoke_lambda):
     for event in stage_settings()["events"]:
         # Zappa names the rule after the job and finds the function again from the rule's name.
         rule = zappa.get_scheduled_event_name(event, event["function"], f"sbc-{STAGE}")
-        scheduled.append({"detail-type": "Scheduled Event", "source": "aws.events",
-                          "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"]})
+        scheduled.append(
+            {
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"],
+            }
+        )
     (migrate, *_), modules = invoke_lambda([{"manage": "migrate"}, *scheduled])
     assert migrate == {}
     assert "tokens.management.commands.sync_secrets" in modules

@@ -1,4 +1,5 @@
 """`zappa package` builds the Lambda package offline, with everything the service needs and nothing secret."""
+
 from __future__ import annotations
 
 import json
@@ -37,9 +38,26 @@ def test_the_package_stays_within_lambda_limits_without_slim_handler(lambda_pack
 
 def test_it_leaves_out_tests_local_data_and_test_only_packages(lambda_package):
     tops = {name.split("/")[0] for name in names(lambda_package)}
-    for unwanted in ("tests", "db.sqlite3", ".run", ".venv", ".tools", ".git", "artifacts", "moto", "playwright",
-                     "pytest", "_pytest", "hypothesis", "openai", "anthropic", "sympy", "troposphere",
-                     "bedrock_emulator", "aiohttp"):
+    for unwanted in (
+        "tests",
+        "db.sqlite3",
+        ".run",
+        ".venv",
+        ".tools",
+        ".git",
+        "artifacts",
+        "moto",
+        "playwright",
+        "pytest",
+        "_pytest",
+        "hypothesis",
+        "openai",
+        "anthropic",
+        "sympy",
+        "troposphere",
+        "bedrock_emulator",
+        "aiohttp",
+    ):
         assert unwanted not in tops, unwanted
 
 
@@ -79,10 +97,18 @@ def test_the_iam_policy_is_least_privilege():
 
     policy = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
     actions = {action for statement in policy["Statement"] for action in statement["Action"]}
-    assert {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "secretsmanager:GetSecretValue",
-            "logs:CreateLogStream", "logs:PutLogEvents", "sts:GetCallerIdentity"} <= actions
+    assert {
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "secretsmanager:GetSecretValue",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sts:GetCallerIdentity",
+    } <= actions
     assert not [action for action in actions if action.endswith(":*") or action == "*"]
     for statement in policy["Statement"]:
-        if any(action.startswith("secretsmanager:") and action != "secretsmanager:ListSecrets"
-               for action in statement["Action"]):
+        if any(
+            action.startswith("secretsmanager:") and action != "secretsmanager:ListSecrets"
+            for action in statement["Action"]
+        ):
             assert statement["Resource"] == "arn:aws:secretsmanager:*:*:secret:sbc/tokens/*"

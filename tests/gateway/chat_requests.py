@@ -1,4 +1,5 @@
 """OpenAI chat requests, model specs and helpers shared by the chat translation tests."""
+
 from __future__ import annotations
 
 import base64
@@ -9,15 +10,28 @@ from core.errors import InvalidRequest
 from gateway.registry import ModelSpec
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 
-CLAUDE = ModelSpec(name="claude", base_model_id="anthropic.claude-sonnet-4-5-20250929-v1:0", sampling="one",
-                   max_output_tokens=64000)
-CLAUDE_OLD = ModelSpec(name="claude-old", base_model_id="anthropic.claude-3-haiku-20240307-v1:0", sampling="both",
-                       max_output_tokens=4096)
-LLAMA = ModelSpec(name="llama", base_model_id="meta.llama3-3-70b-instruct-v1:0", supports_images=False,
-                  supports_tools=False, max_output_tokens=0)
+CLAUDE = ModelSpec(
+    name="claude", base_model_id="anthropic.claude-sonnet-4-5-20250929-v1:0", sampling="one", max_output_tokens=64000
+)
+CLAUDE_OLD = ModelSpec(
+    name="claude-old", base_model_id="anthropic.claude-3-haiku-20240307-v1:0", sampling="both", max_output_tokens=4096
+)
+LLAMA = ModelSpec(
+    name="llama",
+    base_model_id="meta.llama3-3-70b-instruct-v1:0",
+    supports_images=False,
+    supports_tools=False,
+    max_output_tokens=0,
+)
 PNG = b"\x89PNG\r\n\x1a\nfake"
-WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
-                                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
 
 
 def body(*messages, **fields) -> dict:

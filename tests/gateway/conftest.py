@@ -1,4 +1,5 @@
 """Fixtures for gateway tests: a boto3 client for the Bedrock emulator (the `emulator` fixture is shared)."""
+
 from __future__ import annotations
 
 import boto3
@@ -10,6 +11,11 @@ from tests.servers import EmulatorServer
 
 @pytest.fixture
 def bedrock(emulator: EmulatorServer):
-    return boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=emulator.url,
-                        aws_access_key_id="x", aws_secret_access_key="y",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=emulator.url,
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        config=Config(retries={"total_max_attempts": 1}),
+    )

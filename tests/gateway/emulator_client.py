@@ -1,8 +1,10 @@
 """boto3 pointed at the Bedrock emulator, and helpers to read its answers, for the emulator's tests."""
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
@@ -14,11 +16,28 @@ SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
 
 GREETING = "This is a synthetic answer from the Bedrock emulator."
-WEATHER = {"toolSpec": {"name": "get_weather", "description": "Weather for a city.", "inputSchema": {"json": {
-    "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"},
-                                     "metric": {"type": "boolean"}}, "required": ["city", "days", "metric"]}}}}
-TIME = {"toolSpec": {"name": "get_time", "description": "Local time.", "inputSchema": {"json": {
-    "type": "object", "properties": {"zone": {"type": "string"}, "precise": {"type": "number"}}}}}}
+WEATHER = {
+    "toolSpec": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "inputSchema": {
+            "json": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "days": {"type": "integer"}, "metric": {"type": "boolean"}},
+                "required": ["city", "days", "metric"],
+            }
+        },
+    }
+}
+TIME = {
+    "toolSpec": {
+        "name": "get_time",
+        "description": "Local time.",
+        "inputSchema": {
+            "json": {"type": "object", "properties": {"zone": {"type": "string"}, "precise": {"type": "number"}}}
+        },
+    }
+}
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +51,14 @@ def user(text: str, *extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def client_in(emulator: EmulatorServer, region: str, *, validate: bool = True):
-    return boto3.client("bedrock-runtime", region_name=region, endpoint_url=emulator.url,
-                        aws_access_key_id="x", aws_secret_access_key="y",
-                        config=Config(retries={"total_max_attempts": 1}, parameter_validation=validate))
+    return boto3.client(
+        "bedrock-runtime",
+        region_name=region,
+        endpoint_url=emulator.url,
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        config=Config(retries={"total_max_attempts": 1}, parameter_validation=validate),
+    )
 
 
 def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:

@@ -4,6 +4,7 @@ It stands between a real client (Claude Code) and the real gateway and changes n
 on as it came, each answer comes back whole. Only the JSON bodies and header names are kept, never values of
 credentials.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,13 @@ class RecordingProxy:
         return f"http://127.0.0.1:{self.port}"
 
     def messages_bodies(self) -> list[dict]:
-        return [s.body for s in self.sent if s.path.startswith("/v1/messages") and not
-                s.path.startswith("/v1/messages/count_tokens") and isinstance(s.body, dict)]
+        return [
+            s.body
+            for s in self.sent
+            if s.path.startswith("/v1/messages")
+            and not s.path.startswith("/v1/messages/count_tokens")
+            and isinstance(s.body, dict)
+        ]
 
     async def _forward(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -48,16 +54,23 @@ class RecordingProxy:
             body = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
             body = None
-        self.sent.append(Sent(request.method, str(request.rel_url), {k: ("<secret>" if k.lower() in SECRET_HEADERS
-                                                                          else v) for k, v in headers.items()}, body))
+        self.sent.append(
+            Sent(
+                request.method,
+                str(request.rel_url),
+                {k: ("<secret>" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()},
+                body,
+            )
+        )
         async with ClientSession(timeout=ClientTimeout(total=300), auto_decompress=False) as session:
-            async with session.request(request.method, self.target + str(request.rel_url), data=raw,
-                                       headers=headers) as answer:
+            async with session.request(
+                request.method, self.target + str(request.rel_url), data=raw, headers=headers
+            ) as answer:
                 content = await answer.read()
                 kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP - {"content-encoding"}}
                 return web.Response(status=answer.status, body=content, headers=kept)
 
-    def start(self) -> "RecordingProxy":
+    def start(self) -> RecordingProxy:
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
 

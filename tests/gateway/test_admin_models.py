@@ -1,4 +1,5 @@
 """Admins manage model names in the admin, and the gateway serves a change at once, without a redeploy."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,16 +15,30 @@ CHANGELIST = "/admin/gateway/modelalias/"
 @pytest.fixture
 def staff(db) -> Client:
     browser = Client()
-    browser.force_login(get_user_model().objects.create_user("root", password="pw-root-123", is_staff=True,
-                                                             is_superuser=True))
+    browser.force_login(
+        get_user_model().objects.create_user("root", password="pw-root-123", is_staff=True, is_superuser=True)
+    )
     return browser
 
 
 def alias_form(**fields) -> dict:
-    return {"name": "team-coder", "bedrock_model_id": "anthropic.claude-3-5-haiku-20241022-v1:0", "kind": "chat",
-            "owned_by": "anthropic", "is_enabled": "on", "is_listed": "on", "profile": "required",
-            "sampling": "both", "context_window": 200000, "max_output_tokens": 8192, "supports_tools": "on",
-            "supports_images": "on", "reasoning": "none", "structured_output": "tool", **fields}
+    return {
+        "name": "team-coder",
+        "bedrock_model_id": "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "kind": "chat",
+        "owned_by": "anthropic",
+        "is_enabled": "on",
+        "is_listed": "on",
+        "profile": "required",
+        "sampling": "both",
+        "context_window": 200000,
+        "max_output_tokens": 8192,
+        "supports_tools": "on",
+        "supports_images": "on",
+        "reasoning": "none",
+        "structured_output": "tool",
+        **fields,
+    }
 
 
 def test_an_alias_added_in_the_admin_resolves_at_once(staff):
@@ -38,7 +53,9 @@ def test_a_compatibility_name_points_at_another_alias(staff):
     target = ModelAlias.objects.get(name="claude-4-sonnet")
     response = staff.post(f"{CHANGELIST}add/", alias_form(name="gpt-5", bedrock_model_id="", alias_of=target.pk))
     assert response.status_code == 302
-    assert resolve_model("gpt-5").model_id_for("us-east-1") == resolve_model("claude-4-sonnet").model_id_for("us-east-1")
+    assert resolve_model("gpt-5").model_id_for("us-east-1") == resolve_model("claude-4-sonnet").model_id_for(
+        "us-east-1"
+    )
 
 
 def test_an_alias_needs_a_bedrock_id_or_a_target(staff):
@@ -52,8 +69,13 @@ def test_disabling_an_alias_in_the_list_stops_its_mapping(staff):
     alias = ModelAlias.objects.get(name="mistral-large")
     page = staff.get(CHANGELIST)
     assert page.status_code == 200 and "mistral-large" in page.content.decode()
-    form = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": alias.pk, "form-0-is_listed": "on",
-            "_save": "Save"}
+    form = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": alias.pk,
+        "form-0-is_listed": "on",
+        "_save": "Save",
+    }
     assert staff.post(CHANGELIST, form).status_code == 302
     # An unknown name is passed to Bedrock as a model id, which Bedrock then refuses: the alias no longer applies.
     spec = resolve_model("mistral-large")

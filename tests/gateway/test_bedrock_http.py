@@ -1,4 +1,5 @@
 """The lean Bedrock client gives what boto3 gives: the same answers, events, frames, blobs and errors."""
+
 from __future__ import annotations
 
 import json
@@ -8,14 +9,13 @@ import pytest
 from botocore.credentials import Credentials
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import ClientError, EndpointConnectionError, EventStreamError, ReadTimeoutError
-
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import bedrock
-from gateway.bedrock_http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
 from bedrock_emulator import eventstream
 from core.errors import GatewayTimeout, ServiceUnavailable
+from gateway import bedrock
+from gateway.bedrock_http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
 from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 
 REGION = "us-east-1"
@@ -23,8 +23,14 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 
 def lean(url: str, read_timeout: float = 10.0) -> BedrockHttpClient:
-    return BedrockHttpClient(endpoint_url=url, region=REGION, credentials=Credentials("x", "y"),
-                             connect_timeout=2.0, read_timeout=read_timeout, max_connections=4)
+    return BedrockHttpClient(
+        endpoint_url=url,
+        region=REGION,
+        credentials=Credentials("x", "y"),
+        connect_timeout=2.0,
+        read_timeout=read_timeout,
+        max_connections=4,
+    )
 
 
 @pytest.fixture
@@ -48,14 +54,22 @@ def test_converse_answers_match_the_sdks(both, text):
     assert without_metadata(ours.converse(**kwargs)) == without_metadata(sdk.converse(**kwargs))
 
 
-UPLOAD = {"toolSpec": {"name": "upload", "description": "Store a file.", "inputSchema": {"json": {
-    "type": "object", "properties": {"bytes": {"type": "string"}}, "required": ["bytes"]}}}}
+UPLOAD = {
+    "toolSpec": {
+        "name": "upload",
+        "description": "Store a file.",
+        "inputSchema": {"json": {"type": "object", "properties": {"bytes": {"type": "string"}}, "required": ["bytes"]}},
+    }
+}
 
 
 def test_a_tool_input_field_called_bytes_stays_text_as_with_the_sdk(both):
     sdk, ours = both
-    kwargs = {"modelId": SONNET, "messages": [user("Use upload with bytes=hello please.")],
-              "toolConfig": {"tools": [UPLOAD]}}
+    kwargs = {
+        "modelId": SONNET,
+        "messages": [user("Use upload with bytes=hello please.")],
+        "toolConfig": {"tools": [UPLOAD]},
+    }
     mine = without_metadata(ours.converse(**kwargs))
     assert mine == without_metadata(sdk.converse(**kwargs))
     tool_input = next(b["toolUse"]["input"] for b in mine["output"]["message"]["content"] if "toolUse" in b)
@@ -89,8 +103,13 @@ def without_ids(answer: dict) -> dict:
 
 def test_invoke_model_and_its_stream_match_the_sdks(both):
     sdk, ours = both
-    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
-                       "messages": [{"role": "user", "content": "Hello"}]}).encode()
+    body = json.dumps(
+        {
+            "anthropic_version": "bedrock-2023-05-31",
+            "max_tokens": 64,
+            "messages": [{"role": "user", "content": "Hello"}],
+        }
+    ).encode()
     kwargs = {"modelId": SONNET, "body": body, "contentType": "application/json", "accept": "application/json"}
     answers = [without_ids(json.loads(client.invoke_model(**kwargs)["body"].read())) for client in (sdk, ours)]
     assert answers[1] == answers[0] and answers[1]["content"]
@@ -100,8 +119,10 @@ def test_invoke_model_and_its_stream_match_the_sdks(both):
     assert chunks[1] == chunks[0] and len(chunks[1]) > 3
 
 
-@pytest.mark.parametrize("fault", [{"error": "ThrottlingException"}, {"error": "ValidationException",
-                                                                      "message": "Input is too long for the model."}])
+@pytest.mark.parametrize(
+    "fault",
+    [{"error": "ThrottlingException"}, {"error": "ValidationException", "message": "Input is too long for the model."}],
+)
 def test_errors_carry_the_sdks_code_message_and_status(both, emulator, fault):
     sdk, ours = both
     caught = []
@@ -151,7 +172,7 @@ def test_blobs_are_base64_on_the_wire_and_bytes_in_python_and_nothing_else_is_de
     blocks = wire["output"]["message"]["content"]
     assert blocks[0]["reasoningContent"]["redactedContent"] == "AP9zZWNyZXQ="
     assert decode_blobs(wire)["output"]["message"]["content"] == [redacted, image, tool]
-    assert blocks[2]["toolUse"]["input"]["bytes"] == "aGk="   # a tool's own field stays text
+    assert blocks[2]["toolUse"]["input"]["bytes"] == "aGk="  # a tool's own field stays text
 
 
 def test_the_sdk_carries_the_calls_when_asked_or_when_a_proxy_applies(emulator, monkeypatch, settings):
@@ -173,21 +194,31 @@ def _typed_header(name: str, kind: int, raw: bytes) -> bytes:
     return bytes([len(encoded)]) + encoded + bytes([kind]) + raw
 
 
-TYPED_HEADERS = (_typed_header(":message-type", 7, b"\x00\x05event") + _typed_header(":event-type", 7, b"\x00\x05chunk")
-                 + _typed_header("flag", 0, b"") + _typed_header("off", 1, b"") + _typed_header("byte", 2, b"\xff")
-                 + _typed_header("short", 3, b"\x01\x00") + _typed_header("int", 4, b"\x00\x00\x01\x00")
-                 + _typed_header("long", 5, b"\x00" * 7 + b"\x02") + _typed_header("blob", 6, b"\x00\x02ab")
-                 + _typed_header("when", 8, b"\x00" * 7 + b"\x05") + _typed_header("id", 9, bytes(range(16))))
+TYPED_HEADERS = (
+    _typed_header(":message-type", 7, b"\x00\x05event")
+    + _typed_header(":event-type", 7, b"\x00\x05chunk")
+    + _typed_header("flag", 0, b"")
+    + _typed_header("off", 1, b"")
+    + _typed_header("byte", 2, b"\xff")
+    + _typed_header("short", 3, b"\x01\x00")
+    + _typed_header("int", 4, b"\x00\x00\x01\x00")
+    + _typed_header("long", 5, b"\x00" * 7 + b"\x02")
+    + _typed_header("blob", 6, b"\x00\x02ab")
+    + _typed_header("when", 8, b"\x00" * 7 + b"\x05")
+    + _typed_header("id", 9, bytes(range(16)))
+)
 
 
 @given(cuts=st.lists(st.integers(min_value=1, max_value=40), max_size=30))
 def test_frames_decode_like_botocores_however_the_bytes_are_split(cuts):
-    stream = (eventstream.event("contentBlockDelta", {"delta": {"text": "héllo"}, "contentBlockIndex": 0})
-              + eventstream.frame(TYPED_HEADERS, b'{"bytes": "aGk="}')
-              + eventstream.stream_exception("throttlingException", {"message": "slow down"}))
+    stream = (
+        eventstream.event("contentBlockDelta", {"delta": {"text": "héllo"}, "contentBlockIndex": 0})
+        + eventstream.frame(TYPED_HEADERS, b'{"bytes": "aGk="}')
+        + eventstream.stream_exception("throttlingException", {"message": "slow down"})
+    )
     pieces, at = [], 0
     for cut in cuts:
-        pieces.append(stream[at:at + cut])
+        pieces.append(stream[at : at + cut])
         at += cut
     pieces.append(stream[at:])
     decoder, theirs = EventStreamDecoder(), EventStreamBuffer()

@@ -1,5 +1,6 @@
 """The compatibility policy: every field rule has its row, the README shows the tables as they are, and
 what a request had adapted or dropped reaches the caller (header) and the admin (usage record)."""
+
 from __future__ import annotations
 
 import httpx
@@ -54,11 +55,19 @@ def test_adaptation_names_are_kept_short_and_never_carry_values():
 
 
 @pytest.mark.e2e
-def test_a_request_with_fields_bedrock_has_no_use_for_is_answered_and_says_what_was_dropped(gateway, token,
-                                                                                            records):
-    reply = httpx.post(f"{gateway.url}/v1/chat/completions", headers={"Authorization": f"Bearer {token}"},
-                       json={"model": "claude-4-sonnet", "messages": [{"role": "user", "content": "Hi"}],
-                             "store": False, "seed": 3, "brand_new_option": {"x": 1}}, timeout=30)
+def test_a_request_with_fields_bedrock_has_no_use_for_is_answered_and_says_what_was_dropped(gateway, token, records):
+    reply = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "model": "claude-4-sonnet",
+            "messages": [{"role": "user", "content": "Hi"}],
+            "store": False,
+            "seed": 3,
+            "brand_new_option": {"x": 1},
+        },
+        timeout=30,
+    )
     assert reply.status_code == 200, reply.text
     assert reply.headers["x-sbc-adapted"] == "store, seed, unknown:brand_new_option"
     assert records("alice@test")[-1]["adapted"] == "store, seed, unknown:brand_new_option"
@@ -67,7 +76,8 @@ def test_a_request_with_fields_bedrock_has_no_use_for_is_answered_and_says_what_
 @pytest.mark.e2e
 def test_reasoning_effort_on_a_model_that_cannot_reason_is_dropped_not_refused(client, emulator_log):
     raw = client.chat.completions.with_raw_response.create(
-        model="llama-3.3-70b", reasoning_effort="high", messages=[{"role": "user", "content": "Hi"}])
+        model="llama-3.3-70b", reasoning_effort="high", messages=[{"role": "user", "content": "Hi"}]
+    )
     assert raw.headers["x-sbc-adapted"] == "reasoning_effort"
     assert "synthetic answer" in raw.parse().choices[0].message.content
     assert "additionalModelRequestFields" not in emulator_log()[-1]["body"]

@@ -1,4 +1,5 @@
 """End to end: the official openai SDK against gunicorn serving the gateway, with the Bedrock emulator behind it."""
+
 from __future__ import annotations
 
 import base64
@@ -11,18 +12,27 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-WEATHER_TOOL = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather for a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 # A 1x1 transparent PNG.
-PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")).decode()
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+    )
+).decode()
 
 
 def ask(client, text: str, **kwargs):
-    return client.chat.completions.create(model=kwargs.pop("model", "claude-4-sonnet"),
-                                          messages=[{"role": "user", "content": text}], **kwargs)
+    return client.chat.completions.create(
+        model=kwargs.pop("model", "claude-4-sonnet"), messages=[{"role": "user", "content": text}], **kwargs
+    )
 
 
 def test_it_answers_a_plain_request(client):
@@ -74,10 +84,15 @@ def test_it_returns_a_tool_call(client):
     call = choice.message.tool_calls[0]
     assert call.function.name == "get_weather"
     assert json.loads(call.function.arguments) == {"city": "Paris"}
-    follow_up = client.chat.completions.create(model="claude-4-sonnet", tools=[WEATHER_TOOL], messages=[
-        {"role": "user", "content": "What is the weather? Use get_weather city=Paris"},
-        choice.message.model_dump(exclude_none=True),
-        {"role": "tool", "tool_call_id": call.id, "content": "18C and sunny"}])
+    follow_up = client.chat.completions.create(
+        model="claude-4-sonnet",
+        tools=[WEATHER_TOOL],
+        messages=[
+            {"role": "user", "content": "What is the weather? Use get_weather city=Paris"},
+            choice.message.model_dump(exclude_none=True),
+            {"role": "tool", "tool_call_id": call.id, "content": "18C and sunny"},
+        ],
+    )
     assert "18C and sunny" in follow_up.choices[0].message.content
 
 
@@ -100,21 +115,33 @@ def test_it_streams_a_tool_call(client):
 
 
 def test_it_accepts_an_image(client, emulator_log):
-    reply = client.chat.completions.create(model="claude-4-sonnet", messages=[{"role": "user", "content": [
-        {"type": "text", "text": "What is in this picture?"},
-        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}}]}])
+    reply = client.chat.completions.create(
+        model="claude-4-sonnet",
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+                ],
+            }
+        ],
+    )
     assert "1 image (png)" in reply.choices[0].message.content
     block = emulator_log()[-1]["body"]["messages"][0]["content"][1]
     assert block["image"]["format"] == "png" and base64.b64decode(block["image"]["source"]["bytes"])[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("directive, error_class, status, code", [
-    ("error=ThrottlingException", openai.RateLimitError, 429, "rate_limit_exceeded"),
-    ("error=AccessDeniedException", openai.InternalServerError, 502, "upstream_error"),
-    ("error=ServiceUnavailableException", openai.InternalServerError, 503, "service_unavailable"),
-    ("error=ModelTimeoutException", openai.InternalServerError, 504, "upstream_timeout"),
-    ("error=context", openai.BadRequestError, 400, "context_length_exceeded"),
-])
+@pytest.mark.parametrize(
+    "directive, error_class, status, code",
+    [
+        ("error=ThrottlingException", openai.RateLimitError, 429, "rate_limit_exceeded"),
+        ("error=AccessDeniedException", openai.InternalServerError, 502, "upstream_error"),
+        ("error=ServiceUnavailableException", openai.InternalServerError, 503, "service_unavailable"),
+        ("error=ModelTimeoutException", openai.InternalServerError, 504, "upstream_timeout"),
+        ("error=context", openai.BadRequestError, 400, "context_length_exceeded"),
+    ],
+)
 def test_it_maps_bedrock_errors(client, directive, error_class, status, code):
     with pytest.raises(error_class) as caught:
         ask(client, f"Hello [[sbc:{directive}]]")
@@ -146,8 +173,11 @@ def test_it_rejects_an_invalid_token_with_403(gateway):
 
 
 def test_it_rejects_malformed_json_with_400(gateway, token):
-    response = httpx.post(f"{gateway.url}/v1/chat/completions", content=b'{"model": ',
-                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        content=b'{"model": ',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
 
@@ -179,8 +209,7 @@ def test_it_serves_concurrent_streams(client):
     results: list[str] = []
 
     def one() -> None:
-        results.append("".join(c.choices[0].delta.content or "" for c in ask(client, "Hi", stream=True)
-                               if c.choices))
+        results.append("".join(c.choices[0].delta.content or "" for c in ask(client, "Hi", stream=True) if c.choices))
 
     threads = [threading.Thread(target=one) for _ in range(8)]
     for thread in threads:

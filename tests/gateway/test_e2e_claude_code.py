@@ -6,6 +6,7 @@ Claude Code gets only the variables `client("claude-code")` renders, a fresh HOM
 proxy between Claude Code and the gateway keeps what Claude Code sent, so the test can check where its
 mid-conversation `system` entries ended up at Bedrock.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,14 @@ def user_env(root: str, key: str, model: str | None, home) -> dict[str, str]:
 
 
 def claude(version: str, env: dict[str, str], cwd, prompt: str, *flags: str) -> str:
-    done = subprocess.run(node_command(f"claude-code-{version}", "cli-wrapper.cjs") + ["-p", prompt, *flags],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        node_command(f"claude-code-{version}", "cli-wrapper.cjs") + ["-p", prompt, *flags],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -62,24 +69,34 @@ def texts(content) -> list[str]:
 
 
 def system_entry_texts(bodies: list[dict]) -> set[str]:
-    return {text for body in bodies for message in body["messages"] if message["role"] == "system"
-            for text in texts(message["content"])}
+    return {
+        text
+        for body in bodies
+        for message in body["messages"]
+        if message["role"] == "system"
+        for text in texts(message["content"])
+    }
 
 
 def without_cache_marks(message: dict) -> list:
     content = message["content"] if isinstance(message["content"], list) else texts(message["content"])
-    return [{k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else
-            {"type": "text", "text": block} for block in content]
+    return [
+        {k: v for k, v in block.items() if k != "cache_control"}
+        if isinstance(block, dict)
+        else {"type": "text", "text": block}
+        for block in content
+    ]
 
 
 def assert_prefix_kept(earlier: dict, later: dict) -> None:
     """Everything `earlier` sent reaches Bedrock again, in the same bytes, at the start of `later`
     (the last turn may have grown): the prompt cache can read it."""
     *before, last = earlier["messages"]
-    assert [without_cache_marks(m) for m in later["messages"][:len(before)]] == [without_cache_marks(m)
-                                                                                 for m in before]
+    assert [without_cache_marks(m) for m in later["messages"][: len(before)]] == [
+        without_cache_marks(m) for m in before
+    ]
     grown = without_cache_marks(later["messages"][len(before)])
-    assert grown[:len(without_cache_marks(last))] == without_cache_marks(last)
+    assert grown[: len(without_cache_marks(last))] == without_cache_marks(last)
     assert later["system"] == earlier["system"]
 
 
@@ -101,14 +118,19 @@ def test_claude_code_answers_calls_a_tool_and_continues(version, proxy, token, e
     bedrock = [entry["body"] for entry in calls]
     entries = system_entry_texts(proxy.messages_bodies())
     assert entries, "Claude Code sent no mid-conversation system entry"
-    in_user_turns = {text for body in bedrock for message in body["messages"] if message["role"] == "user"
-                     for text in texts(message["content"])}
+    in_user_turns = {
+        text
+        for body in bedrock
+        for message in body["messages"]
+        if message["role"] == "user"
+        for text in texts(message["content"])
+    }
     assert any(MARK.format(entry) in in_user_turns for entry in entries)
     top_level = " ".join(text for body in bedrock for text in texts(body.get("system") or []))
     assert not any(entry in top_level for entry in entries)
     opening = without_cache_marks(bedrock[0]["messages"][0])
     conversation = [body for body in bedrock if without_cache_marks(body["messages"][0]) == opening]
-    assert len(conversation) >= 4      # first turn, the tool call and its result, the last turn
+    assert len(conversation) >= 4  # first turn, the tool call and its result, the last turn
     for earlier, later in zip(conversation, conversation[1:]):
         assert_prefix_kept(earlier, later)
 

@@ -4,6 +4,7 @@ Each pinned Codex version (tests/clients/package.json) runs `codex exec` headles
 CODEX_HOME holding only the rendered `client("codex")` config.toml, and the key in the environment variable
 the snippet names. Nothing else is configured: Codex sends its default request, `web_search` tool included.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,14 +34,21 @@ class Codex:
         self.home = home
         text = client("codex").text(root=root, key=key, model=model)
         (home / "codex-home").mkdir(parents=True, exist_ok=True)
-        (home / "codex-home" / "config.toml").write_text(text.replace('wire_api', extra + 'wire_api', 1))
+        (home / "codex-home" / "config.toml").write_text(text.replace("wire_api", extra + "wire_api", 1))
         self.env = clean_env(home, CODEX_HOME=str(home / "codex-home"), **dict(EXPORT_RE.findall(text)))
 
     def exec(self, *args: str) -> list[dict]:
         """`codex exec --json ...`: its events; fails the test when Codex fails."""
         try:
-            done = subprocess.run([*self.command, "exec", "--skip-git-repo-check", "--json", *args], cwd=self.home,
-                                  env=self.env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+            done = subprocess.run(
+                [*self.command, "exec", "--skip-git-repo-check", "--json", *args],
+                cwd=self.home,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
         except subprocess.TimeoutExpired as exc:
             pytest.fail(f"Codex did not finish: {exc!r}")
         assert done.returncode == 0, done.stdout + done.stderr
@@ -48,8 +56,9 @@ class Codex:
 
 
 def said(events: list[dict]) -> str:
-    return "\n".join(e["item"]["text"] for e in events
-                     if e["type"] == "item.completed" and e["item"]["type"] == "agent_message")
+    return "\n".join(
+        e["item"]["text"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "agent_message"
+    )
 
 
 @pytest.fixture
@@ -64,6 +73,7 @@ def codex(gateway, issue, identity, tmp_path):
 
     def _codex(version: str = NEWEST, model: str = "claude-4-sonnet", extra: str = "") -> Codex:
         return Codex(version, tmp_path / f"user-{version}", root=gateway.url, key=key, model=model, extra=extra)
+
     return _codex
 
 
@@ -78,6 +88,7 @@ def gateway_events():
             handle.seek(start)
             lines = handle.read().decode(errors="replace").splitlines()
         return [json.loads(line) for line in lines if line.startswith('{"event"')]
+
     return _events
 
 
@@ -86,8 +97,9 @@ def converse_calls(emulator_log) -> list[dict]:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_codex_answers_and_carries_the_first_turn_into_the_second(version, codex, identity, emulator_log, records,
-                                                                  gateway_events):
+def test_codex_answers_and_carries_the_first_turn_into_the_second(
+    version, codex, identity, emulator_log, records, gateway_events
+):
     user = codex(version)
     first = user.exec("say hello, first-turn-marker")
     assert "synthetic answer" in said(first)
@@ -110,8 +122,12 @@ def test_codex_runs_a_tool_the_model_calls_and_sends_its_output_back(version, co
     assert "The tool returned" in said(events)
     calls = converse_calls(emulator_log)
     assert len(calls) == 2 and all(entry["status"] == 200 for entry in calls)
-    results = [block["toolResult"] for message in calls[-1]["body"]["messages"] for block in message["content"]
-               if "toolResult" in block]
+    results = [
+        block["toolResult"]
+        for message in calls[-1]["body"]["messages"]
+        for block in message["content"]
+        if "toolResult" in block
+    ]
     assert any("sbc-codex-ok" in json.dumps(result["content"]) for result in results)
 
 
@@ -127,13 +143,13 @@ def test_codex_keeps_claude_thinking_through_a_tool_loop(codex, emulator_log):
     assert "The tool returned" in said(events)
     last = converse_calls(emulator_log)[-1]["body"]
     assert last["additionalModelRequestFields"]["thinking"]["type"] in ("enabled", "adaptive")
-    calling_turn = next(message for message in last["messages"]
-                        if any("toolUse" in block for block in message["content"]))
+    calling_turn = next(
+        message for message in last["messages"] if any("toolUse" in block for block in message["content"])
+    )
     assert "reasoningContent" in calling_turn["content"][0], "the signed thinking went back to Claude"
 
 
-def test_codex_told_the_gateway_speaks_websocket_falls_back_to_http_after_one_try(codex, emulator_log,
-                                                                                 gateway_events):
+def test_codex_told_the_gateway_speaks_websocket_falls_back_to_http_after_one_try(codex, emulator_log, gateway_events):
     # `supports_websockets = true` is a user's own addition, not in the snippet: Codex then asks to upgrade
     # first. One refused upgrade, then the turn over HTTP: no retries with backoff before the first token.
     events = codex(extra="supports_websockets = true\n").exec("say hello")

@@ -1,4 +1,5 @@
 """End to end: the official openai SDK's embeddings against gunicorn, with Titan and Cohere on the Bedrock emulator."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,9 @@ def test_it_embeds_one_text_with_titan(client, emulator_log):
 def test_it_returns_base64_that_decodes_to_the_float_vector(client):
     text = "class Stack: pass"
     floats = client.embeddings.create(model="titan-embed-text-v2", input=text, dimensions=256).data[0].embedding
-    raw = client.embeddings.with_raw_response.create(model="titan-embed-text-v2", input=text, dimensions=256,
-                                                     encoding_format="base64").http_response.json()
+    raw = client.embeddings.with_raw_response.create(
+        model="titan-embed-text-v2", input=text, dimensions=256, encoding_format="base64"
+    ).http_response.json()
     encoded = raw["data"][0]["embedding"]
     decoded = struct.unpack(f"<{len(floats)}f", base64.b64decode(encoded))
     assert len(floats) == 256
@@ -35,8 +37,9 @@ def test_it_returns_base64_that_decodes_to_the_float_vector(client):
 def test_it_batches_titan_one_call_per_text_in_order(client, emulator_log):
     texts = [f"snippet number {index}" for index in range(7)]
     reply = client.embeddings.create(model="titan-embed-text-v2", input=texts)
-    singles = [client.embeddings.create(model="titan-embed-text-v2", input=text).data[0].embedding
-               for text in texts[:3]]
+    singles = [
+        client.embeddings.create(model="titan-embed-text-v2", input=text).data[0].embedding for text in texts[:3]
+    ]
     assert [item.index for item in reply.data] == list(range(7))
     assert [item.embedding for item in reply.data[:3]] == singles
     assert sorted(entry["body"]["inputText"] for entry in emulator_log()[:7]) == sorted(texts)
@@ -47,7 +50,7 @@ def test_it_batches_cohere_up_to_96_texts_per_call(client, emulator_log):
     reply = client.embeddings.create(model="cohere-embed-english-v3", input=texts)
     assert len(reply.data) == 100
     calls = emulator_log()
-    assert sorted(len(entry["body"]["texts"]) for entry in calls) == [4, 96]   # sent in parallel
+    assert sorted(len(entry["body"]["texts"]) for entry in calls) == [4, 96]  # sent in parallel
     assert {entry["body"]["input_type"] for entry in calls} == {"search_document"}
     single = client.embeddings.create(model="cohere-embed-english-v3", input=texts[97]).data[0].embedding
     assert reply.data[97].embedding == single
@@ -55,8 +58,9 @@ def test_it_batches_cohere_up_to_96_texts_per_call(client, emulator_log):
 
 
 def test_it_passes_the_cohere_input_type(client, emulator_log):
-    client.embeddings.create(model="cohere-embed-multilingual-v3", input=["wo ist der bahnhof"],
-                             extra_body={"input_type": "search_query"})
+    client.embeddings.create(
+        model="cohere-embed-multilingual-v3", input=["wo ist der bahnhof"], extra_body={"input_type": "search_query"}
+    )
     assert emulator_log()[-1]["body"]["input_type"] == "search_query"
 
 

@@ -1,4 +1,5 @@
 """End to end: the official anthropic SDK against gunicorn serving /v1/messages, with the Bedrock emulator behind it."""
+
 from __future__ import annotations
 
 import anthropic
@@ -8,8 +9,11 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 MODEL = "claude-sonnet-4-5-20250929"
-WEATHER_TOOL = {"name": "get_weather", "description": "Current weather for a city",
-                "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "Current weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
 
 
 @pytest.fixture
@@ -19,8 +23,12 @@ def claude(gateway, token) -> anthropic.Anthropic:
 
 
 def ask(client: anthropic.Anthropic, text: str, **kwargs):
-    return client.messages.create(model=kwargs.pop("model", MODEL), max_tokens=kwargs.pop("max_tokens", 512),
-                                  messages=[{"role": "user", "content": text}], **kwargs)
+    return client.messages.create(
+        model=kwargs.pop("model", MODEL),
+        max_tokens=kwargs.pop("max_tokens", 512),
+        messages=[{"role": "user", "content": text}],
+        **kwargs,
+    )
 
 
 def test_it_answers_a_plain_message(claude, emulator_log):
@@ -42,14 +50,17 @@ def test_it_accepts_the_token_as_a_bearer(gateway, token):
     assert "synthetic answer" in ask(client, "Hello").content[0].text
 
 
-@pytest.mark.parametrize("name, bedrock_id", [
-    ("claude-3-5-haiku-20241022", "us.anthropic.claude-3-5-haiku-20241022-v1:0"),
-    ("claude-opus-4-1-20250805", "us.anthropic.claude-opus-4-1-20250805-v1:0"),
-    ("claude-haiku-4-5-20251001", "us.anthropic.claude-haiku-4-5-20251001-v1:0"),
-    ("claude-sonnet-4-6", "us.anthropic.claude-sonnet-4-6"),
-    ("claude-sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-    ("claude-4-sonnet", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
-])
+@pytest.mark.parametrize(
+    "name, bedrock_id",
+    [
+        ("claude-3-5-haiku-20241022", "us.anthropic.claude-3-5-haiku-20241022-v1:0"),
+        ("claude-opus-4-1-20250805", "us.anthropic.claude-opus-4-1-20250805-v1:0"),
+        ("claude-haiku-4-5-20251001", "us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("claude-sonnet-4-6", "us.anthropic.claude-sonnet-4-6"),
+        ("claude-sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("claude-4-sonnet", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
+    ],
+)
 def test_it_resolves_anthropic_model_names_to_bedrock(claude, emulator_log, name, bedrock_id):
     assert ask(claude, "Hello", model=name).model == name
     assert emulator_log()[-1]["model_id"] == bedrock_id
@@ -83,46 +94,86 @@ def test_it_round_trips_a_tool_call(claude):
     assert first.stop_reason == "tool_use"
     call = next(block for block in first.content if block.type == "tool_use")
     assert call.name == "get_weather" and call.input == {"city": "Paris"}
-    second = claude.messages.create(model=MODEL, max_tokens=512, tools=[WEATHER_TOOL], messages=[
-        question, {"role": "assistant", "content": first.content},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18C and sunny"}]}])
+    second = claude.messages.create(
+        model=MODEL,
+        max_tokens=512,
+        tools=[WEATHER_TOOL],
+        messages=[
+            question,
+            {"role": "assistant", "content": first.content},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18C and sunny"}]},
+        ],
+    )
     assert second.content[0].text.startswith("The tool returned: 18C and sunny")
 
 
 def test_it_keeps_signed_thinking_through_a_tool_loop(claude):
     thinking = {"type": "enabled", "budget_tokens": 1024}
     question = {"role": "user", "content": "Use get_weather city=Oslo"}
-    first = claude.messages.create(model=MODEL, max_tokens=4096, thinking=thinking, tools=[WEATHER_TOOL],
-                                   messages=[question])
+    first = claude.messages.create(
+        model=MODEL, max_tokens=4096, thinking=thinking, tools=[WEATHER_TOOL], messages=[question]
+    )
     assert first.content[0].type == "thinking" and first.content[0].signature
     call = next(block for block in first.content if block.type == "tool_use")
     # The emulator, like Claude, rejects the follow-up unless the signed thinking block comes back intact.
-    second = claude.messages.create(model=MODEL, max_tokens=4096, thinking=thinking, tools=[WEATHER_TOOL], messages=[
-        question, {"role": "assistant", "content": first.content},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "cold"}]}])
+    second = claude.messages.create(
+        model=MODEL,
+        max_tokens=4096,
+        thinking=thinking,
+        tools=[WEATHER_TOOL],
+        messages=[
+            question,
+            {"role": "assistant", "content": first.content},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "cold"}]},
+        ],
+    )
     assert [block.type for block in second.content] == ["thinking", "text"]
 
 
 def test_it_streams_thinking_with_its_signature(claude):
-    with claude.messages.stream(model=MODEL, max_tokens=4096, thinking={"type": "enabled", "budget_tokens": 2048},
-                                messages=[{"role": "user", "content": "Think first"}]) as stream:
+    with claude.messages.stream(
+        model=MODEL,
+        max_tokens=4096,
+        thinking={"type": "enabled", "budget_tokens": 2048},
+        messages=[{"role": "user", "content": "Think first"}],
+    ) as stream:
         final = stream.get_final_message()
     assert final.content[0].type == "thinking"
     assert final.content[0].thinking and final.content[0].signature
 
 
 def test_it_strips_what_bedrock_rejects_from_a_claude_code_request(gateway, token, emulator_log):
-    betas = "claude-code-20250219,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14,oauth-2025-04-20"
-    system = [{"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude."},
-              {"type": "text", "text": "Long instructions. " * 200, "cache_control": {"type": "ephemeral"}}]
-    tools = [{**WEATHER_TOOL, "cache_control": {"type": "ephemeral"}},
-             {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}]
-    body = {"model": MODEL, "max_tokens": 32000, "stream": True, "system": system, "tools": tools,
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "hello"}]}],
-            "metadata": {"user_id": "user_abc_account__session_123"}, "thinking": {"type": "enabled", "budget_tokens": 4096},
-            "context_management": {"edits": []}, "service_tier": "auto", "container": "c-1", "mcp_servers": []}
-    headers = {"x-api-key": token, "anthropic-beta": betas, "anthropic-version": "2023-06-01",
-               "user-agent": "claude-cli/2.0.0 (external, cli)"}
+    betas = (
+        "claude-code-20250219,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14,oauth-2025-04-20"
+    )
+    system = [
+        {"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude."},
+        {"type": "text", "text": "Long instructions. " * 200, "cache_control": {"type": "ephemeral"}},
+    ]
+    tools = [
+        {**WEATHER_TOOL, "cache_control": {"type": "ephemeral"}},
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 5},
+    ]
+    body = {
+        "model": MODEL,
+        "max_tokens": 32000,
+        "stream": True,
+        "system": system,
+        "tools": tools,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hello"}]}],
+        "metadata": {"user_id": "user_abc_account__session_123"},
+        "thinking": {"type": "enabled", "budget_tokens": 4096},
+        "context_management": {"edits": []},
+        "service_tier": "auto",
+        "container": "c-1",
+        "mcp_servers": [],
+    }
+    headers = {
+        "x-api-key": token,
+        "anthropic-beta": betas,
+        "anthropic-version": "2023-06-01",
+        "user-agent": "claude-cli/2.0.0 (external, cli)",
+    }
     events = []
     with httpx.stream("POST", f"{gateway.url}/v1/messages?beta=true", json=body, headers=headers, timeout=30) as r:
         assert r.status_code == 200
@@ -131,8 +182,9 @@ def test_it_strips_what_bedrock_rejects_from_a_claude_code_request(gateway, toke
     assert events[0] == "message_start" and events[-1] == "message_stop" and "message_delta" in events
     sent = emulator_log()[-1]["body"]
     assert sent["anthropic_beta"] == ["interleaved-thinking-2025-05-14"]
-    assert not {"metadata", "context_management", "service_tier", "container", "mcp_servers", "model",
-                "stream"} & set(sent)
+    assert not {"metadata", "context_management", "service_tier", "container", "mcp_servers", "model", "stream"} & set(
+        sent
+    )
     assert [tool["name"] for tool in sent["tools"]] == ["get_weather"]
     assert sent["system"][1]["cache_control"] == {"type": "ephemeral"}
     assert sent["thinking"] == {"type": "enabled", "budget_tokens": 4096}
@@ -140,10 +192,12 @@ def test_it_strips_what_bedrock_rejects_from_a_claude_code_request(gateway, toke
 
 def test_it_reports_prompt_cache_reads_on_the_second_call(claude):
     system = [{"type": "text", "text": "Stable project context. " * 300, "cache_control": {"type": "ephemeral"}}]
-    first = claude.messages.create(model=MODEL, max_tokens=256, system=system,
-                                   messages=[{"role": "user", "content": "One"}])
-    second = claude.messages.create(model=MODEL, max_tokens=256, system=system,
-                                    messages=[{"role": "user", "content": "Two"}])
+    first = claude.messages.create(
+        model=MODEL, max_tokens=256, system=system, messages=[{"role": "user", "content": "One"}]
+    )
+    second = claude.messages.create(
+        model=MODEL, max_tokens=256, system=system, messages=[{"role": "user", "content": "Two"}]
+    )
     assert first.usage.cache_creation_input_tokens > 0
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
 
@@ -151,8 +205,10 @@ def test_it_reports_prompt_cache_reads_on_the_second_call(claude):
 def test_it_refuses_a_missing_key_in_anthropic_shape(gateway):
     reply = httpx.post(f"{gateway.url}/v1/messages", json={"model": MODEL, "max_tokens": 5, "messages": []})
     assert reply.status_code == 401
-    assert reply.json() == {"type": "error", "error": {"type": "authentication_error", "message": reply.json()[
-        "error"]["message"]}}
+    assert reply.json() == {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": reply.json()["error"]["message"]},
+    }
 
 
 def test_it_refuses_an_unknown_key_with_403(gateway):
@@ -172,8 +228,11 @@ def test_it_maps_bedrock_throttling_to_a_rate_limit_error(claude):
 
 def test_it_sends_a_mid_stream_bedrock_error_as_an_error_event(claude):
     with pytest.raises(anthropic.APIStatusError) as raised:
-        with claude.messages.stream(model=MODEL, max_tokens=512, messages=[
-                {"role": "user", "content": "Hi [[sbc:stream-error=throttlingException]]"}]) as stream:
+        with claude.messages.stream(
+            model=MODEL,
+            max_tokens=512,
+            messages=[{"role": "user", "content": "Hi [[sbc:stream-error=throttlingException]]"}],
+        ) as stream:
             for _ in stream:
                 pass
     assert "throttl" in str(raised.value).lower()
@@ -191,16 +250,21 @@ def test_it_refuses_bad_requests_in_anthropic_shape(claude):
 @pytest.mark.parametrize("tool", [None, [], "get_weather", 3])
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
 def test_a_tool_that_is_not_an_object_is_a_400_naming_it(gateway, token, path, tool):
-    body = {"model": MODEL, "max_tokens": 10, "messages": [{"role": "user", "content": "x"}],
-            "tools": [WEATHER_TOOL, tool]}
+    body = {
+        "model": MODEL,
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "x"}],
+        "tools": [WEATHER_TOOL, tool],
+    }
     answer = httpx.post(f"{gateway.url}{path}", json=body, headers={"x-api-key": token}, timeout=30)
     assert answer.status_code == 400
     assert answer.json()["error"] == {"type": "invalid_request_error", "message": "tools.1 must be an object."}
 
 
 def test_it_counts_tokens_with_bedrock(claude, emulator_log):
-    counted = claude.messages.count_tokens(model=MODEL, system="Be brief.", tools=[WEATHER_TOOL],
-                                           messages=[{"role": "user", "content": "Hello " * 100}])
+    counted = claude.messages.count_tokens(
+        model=MODEL, system="Be brief.", tools=[WEATHER_TOOL], messages=[{"role": "user", "content": "Hello " * 100}]
+    )
     assert counted.input_tokens > 150
     sent = emulator_log()[-1]
     assert sent["operation"] == "count-tokens"

@@ -1,5 +1,6 @@
 """End to end: the OpenAI Agents SDK (Responses API, its default) against the gateway, set up as its docs say for
 another provider: `AsyncOpenAI(base_url, api_key)` + `set_default_openai_client`, tracing off."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,14 +24,19 @@ def get_weather(city: str) -> str:
 @pytest.fixture
 def agent(gateway, token):
     """run(agent, turns) plays `turns(agent)` (a coroutine function) on one event loop, as an application would."""
+
     def play(turns):
         async def main():
-            agents.set_default_openai_client(AsyncOpenAI(base_url=f"{gateway.url}/v1", api_key=token),
-                                             use_for_tracing=False)
-            agents.set_tracing_disabled(True)     # traces would go to OpenAI's servers
-            return await turns(agents.Agent(name="Assistant", instructions="Be brief.", model=MODEL,
-                                            tools=[get_weather]))
+            agents.set_default_openai_client(
+                AsyncOpenAI(base_url=f"{gateway.url}/v1", api_key=token), use_for_tracing=False
+            )
+            agents.set_tracing_disabled(True)  # traces would go to OpenAI's servers
+            return await turns(
+                agents.Agent(name="Assistant", instructions="Be brief.", model=MODEL, tools=[get_weather])
+            )
+
         return asyncio.run(main())
+
     return play
 
 
@@ -39,8 +45,12 @@ def run(agent, given, **options):
 
 
 def tool_results(sent: dict) -> list[str]:
-    return [block["toolResult"]["content"][0]["text"] for message in sent["messages"]
-            for block in message["content"] if "toolResult" in block]
+    return [
+        block["toolResult"]["content"][0]["text"]
+        for message in sent["messages"]
+        for block in message["content"]
+        if "toolResult" in block
+    ]
 
 
 def test_a_first_turn_with_a_function_tool_round_trip(agent, emulator_log):

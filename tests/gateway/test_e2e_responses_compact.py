@@ -1,4 +1,5 @@
 """End to end: compaction (`/v1/responses/compact`, `context_management`) and reasoning that round-trips unstored."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,13 @@ from gateway.translate.responses_input import SUMMARY_INTRO
 
 pytestmark = pytest.mark.e2e
 
-WEATHER = {"type": "function", "name": "get_weather", "description": "Current weather for a city", "strict": False,
-           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather for a city",
+    "strict": False,
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
 CONVERSATION = [
     {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Fix the bug in app.py"}]},
     {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": '{"city": "Lyon"}'},
@@ -29,6 +35,7 @@ def user(gateway, issue):
 
     def post(path: str, body: dict) -> httpx.Response:
         return httpx.post(f"{gateway.url}/v1/{path}", headers=headers, json=body, timeout=30)
+
     return identity, post
 
 
@@ -38,8 +45,16 @@ def converse_calls(emulator_log) -> list[dict]:
 
 def test_compact_returns_the_user_messages_and_a_summary_that_comes_back_as_context(user, emulator_log, records):
     identity, post = user
-    compact = post("responses/compact", {"model": "claude-4-sonnet", "input": CONVERSATION, "tools": [WEATHER],
-                                         "instructions": "You are a coding agent.", "parallel_tool_calls": True})
+    compact = post(
+        "responses/compact",
+        {
+            "model": "claude-4-sonnet",
+            "input": CONVERSATION,
+            "tools": [WEATHER],
+            "instructions": "You are a coding agent.",
+            "parallel_tool_calls": True,
+        },
+    )
     assert compact.status_code == 200, compact.text
     body = compact.json()
     assert body["object"] == "response.compaction" and body["usage"]["output_tokens"] > 0
@@ -48,8 +63,10 @@ def test_compact_returns_the_user_messages_and_a_summary_that_comes_back_as_cont
     summarised = converse_calls(emulator_log)[-1]["body"]
     assert "toolConfig" in summarised and "Done: fixed it." in json.dumps(summarised["messages"])
 
-    follow = post("responses", {"model": "claude-4-sonnet", "input": [*body["output"], {
-        "role": "user", "content": "What did you do?"}]})
+    follow = post(
+        "responses",
+        {"model": "claude-4-sonnet", "input": [*body["output"], {"role": "user", "content": "What did you do?"}]},
+    )
     assert follow.status_code == 200 and "x-sbc-adapted" not in follow.headers
     sent = json.dumps(converse_calls(emulator_log)[-1]["body"]["messages"])
     assert SUMMARY_INTRO.strip() in sent and "synthetic answer" in sent and "What did you do?" in sent
@@ -60,9 +77,17 @@ def test_compact_returns_the_user_messages_and_a_summary_that_comes_back_as_cont
 
 def test_a_compaction_item_from_elsewhere_is_dropped_and_named(user, emulator_log):
     _, post = user
-    reply = post("responses", {"model": "claude-4-sonnet", "input": [
-        {"role": "user", "content": "Earlier ask"}, {"type": "compaction", "encrypted_content": "gAAAAopaque"},
-        {"role": "user", "content": "Go on"}]})
+    reply = post(
+        "responses",
+        {
+            "model": "claude-4-sonnet",
+            "input": [
+                {"role": "user", "content": "Earlier ask"},
+                {"type": "compaction", "encrypted_content": "gAAAAopaque"},
+                {"role": "user", "content": "Go on"},
+            ],
+        },
+    )
     assert reply.status_code == 200 and reply.headers["x-sbc-adapted"] == "item:compaction"
 
 
@@ -70,12 +95,21 @@ def test_a_compaction_item_from_elsewhere_is_dropped_and_named(user, emulator_lo
 def test_context_management_compacts_first_over_the_threshold(user, emulator_log, records, stream):
     identity, post = user
     # The bulk of an agent's history is tool output: that is what the summary replaces.
-    long_history = [*CONVERSATION, {"type": "function_call", "call_id": "c2", "name": "get_weather",
-                                    "arguments": '{"city": "Oslo"}'},
-                    {"type": "function_call_output", "call_id": "c2", "output": "more context " * 800}]
-    reply = post("responses", {"model": "claude-4-sonnet", "stream": stream, "tools": [WEATHER],
-                               "input": [*long_history, {"role": "user", "content": "Now the tests, please"}],
-                               "context_management": [{"type": "compaction", "compact_threshold": 1000}]})
+    long_history = [
+        *CONVERSATION,
+        {"type": "function_call", "call_id": "c2", "name": "get_weather", "arguments": '{"city": "Oslo"}'},
+        {"type": "function_call_output", "call_id": "c2", "output": "more context " * 800},
+    ]
+    reply = post(
+        "responses",
+        {
+            "model": "claude-4-sonnet",
+            "stream": stream,
+            "tools": [WEATHER],
+            "input": [*long_history, {"role": "user", "content": "Now the tests, please"}],
+            "context_management": [{"type": "compaction", "compact_threshold": 1000}],
+        },
+    )
     assert reply.status_code == 200, reply.text
     assert "context_management" in reply.headers["x-sbc-adapted"]
     if stream:
@@ -96,17 +130,26 @@ def test_context_management_compacts_first_over_the_threshold(user, emulator_log
 
 def test_context_management_under_the_threshold_answers_as_sent(user, emulator_log):
     _, post = user
-    reply = post("responses", {"model": "claude-4-sonnet", "input": "Hi",
-                               "context_management": [{"type": "compaction", "compact_threshold": 100000}]})
+    reply = post(
+        "responses",
+        {
+            "model": "claude-4-sonnet",
+            "input": "Hi",
+            "context_management": [{"type": "compaction", "compact_threshold": 100000}],
+        },
+    )
     assert reply.status_code == 200 and reply.json()["output"][0]["type"] == "message"
     assert len(converse_calls(emulator_log)) == 1
 
 
-@pytest.mark.parametrize("value, param", [
-    ([{"type": "truncate"}], "context_management[0].type"),
-    ([{"type": "compaction", "compact_threshold": 5}], "context_management[0].compact_threshold"),
-    ({"type": "compaction"}, "context_management"),
-])
+@pytest.mark.parametrize(
+    "value, param",
+    [
+        ([{"type": "truncate"}], "context_management[0].type"),
+        ([{"type": "compaction", "compact_threshold": 5}], "context_management[0].compact_threshold"),
+        ({"type": "compaction"}, "context_management"),
+    ],
+)
 def test_bad_context_management_is_a_400_naming_it(user, value, param):
     _, post = user
     reply = post("responses", {"model": "claude-4-sonnet", "input": "Hi", "context_management": value})
@@ -122,15 +165,29 @@ def test_compact_without_input_is_a_400(user):
 def test_signed_thinking_round_trips_without_storage(user, emulator_log):
     # Codex's default: store false, include reasoning.encrypted_content, the reasoning item sent back as input.
     _, post = user
-    ask = {"model": "claude-4-sonnet", "store": False, "include": ["reasoning.encrypted_content"],
-           "reasoning": {"effort": "low", "summary": "auto"}, "tools": [WEATHER]}
+    ask = {
+        "model": "claude-4-sonnet",
+        "store": False,
+        "include": ["reasoning.encrypted_content"],
+        "reasoning": {"effort": "low", "summary": "auto"},
+        "tools": [WEATHER],
+    }
     first = post("responses", {**ask, "input": "Use get_weather city=Lyon"}).json()
     reasoning = next(item for item in first["output"] if item["type"] == "reasoning")
     call = next(item for item in first["output"] if item["type"] == "function_call")
     assert reasoning["encrypted_content"]
-    second = post("responses", {**ask, "input": [{"role": "user", "content": "Use get_weather city=Lyon"},
-                                                 reasoning, call, {"type": "function_call_output",
-                                                                   "call_id": call["call_id"], "output": "sunny"}]})
+    second = post(
+        "responses",
+        {
+            **ask,
+            "input": [
+                {"role": "user", "content": "Use get_weather city=Lyon"},
+                reasoning,
+                call,
+                {"type": "function_call_output", "call_id": call["call_id"], "output": "sunny"},
+            ],
+        },
+    )
     assert second.status_code == 200, second.text
     sent = converse_calls(emulator_log)[-1]["body"]["messages"]
     calling_turn = next(m for m in sent if any("toolUse" in block for block in m["content"]))

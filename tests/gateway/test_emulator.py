@@ -1,5 +1,6 @@
 """The Bedrock emulator's answers, driven by real boto3 over HTTP: Converse, ConverseStream and tool calls,
 as the gateway's Bedrock adapter will meet them."""
+
 from __future__ import annotations
 
 import json
@@ -7,20 +8,31 @@ import math
 
 import pytest
 
-from tests.gateway.emulator_client import (GREETING, HAIKU_3, SONNET, TIME, WEATHER, fresh_emulator,  # noqa: F401
-                                           stream_events, streamed_text, streamed_tool_calls, tool_uses, user)
+from tests.gateway.emulator_client import (  # noqa: F401
+    GREETING,
+    HAIKU_3,
+    SONNET,
+    TIME,
+    WEATHER,
+    fresh_emulator,
+    stream_events,
+    streamed_text,
+    streamed_tool_calls,
+    tool_uses,
+    user,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 # --- Converse -------------------------------------------------------------------------------------
 
+
 def test_it_answers_converse_with_plain_text(bedrock) -> None:
     response = bedrock.converse(modelId=SONNET, messages=[user("Hello there")])
 
     assert response["output"]["message"]["role"] == "assistant"
-    assert response["output"]["message"]["content"] == [
-        {"text": f"{GREETING} The conversation has 1 message."}]
+    assert response["output"]["message"]["content"] == [{"text": f"{GREETING} The conversation has 1 message."}]
     assert response["stopReason"] == "end_turn"
     usage = response["usage"]
     assert usage["inputTokens"] == math.ceil(len("Hello there") / 4)
@@ -41,8 +53,7 @@ def test_it_counts_messages_and_images(bedrock) -> None:
 
 
 def test_it_cuts_the_answer_at_a_stop_sequence(bedrock) -> None:
-    response = bedrock.converse(modelId=SONNET, messages=[user("hi")],
-                                inferenceConfig={"stopSequences": ["Bedrock"]})
+    response = bedrock.converse(modelId=SONNET, messages=[user("hi")], inferenceConfig={"stopSequences": ["Bedrock"]})
 
     assert response["output"]["message"]["content"][0]["text"] == "This is a synthetic answer from the "
     assert response["stopReason"] == "stop_sequence"
@@ -63,8 +74,11 @@ def test_it_answers_with_as_many_words_as_asked(bedrock) -> None:
 
 
 def test_it_puts_reasoning_first_when_thinking_is_enabled(bedrock) -> None:
-    response = bedrock.converse(modelId=SONNET, messages=[user("think")], additionalModelRequestFields={
-        "thinking": {"type": "enabled", "budget_tokens": 1024}})
+    response = bedrock.converse(
+        modelId=SONNET,
+        messages=[user("think")],
+        additionalModelRequestFields={"thinking": {"type": "enabled", "budget_tokens": 1024}},
+    )
 
     reasoning, answer = response["output"]["message"]["content"]
     assert reasoning["reasoningContent"]["reasoningText"]["text"]
@@ -74,12 +88,19 @@ def test_it_puts_reasoning_first_when_thinking_is_enabled(bedrock) -> None:
 
 def test_it_accepts_base_ids_profiles_and_inference_profile_arns(bedrock) -> None:
     arn = f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{SONNET}"
-    for model_id in (HAIKU_3, "eu.anthropic.claude-3-haiku-20240307-v1:0", "global." + SONNET[3:], arn,
-                     "amazon.nova-micro-v1:0", "mistral.mistral-large-2407-v1:0"):
+    for model_id in (
+        HAIKU_3,
+        "eu.anthropic.claude-3-haiku-20240307-v1:0",
+        "global." + SONNET[3:],
+        arn,
+        "amazon.nova-micro-v1:0",
+        "mistral.mistral-large-2407-v1:0",
+    ):
         assert bedrock.converse(modelId=model_id, messages=[user("hi")])["stopReason"] == "end_turn"
 
 
 # --- ConverseStream -------------------------------------------------------------------------------
+
 
 def test_it_streams_events_in_order_with_word_deltas(bedrock) -> None:
     events = stream_events(bedrock.converse_stream(modelId=SONNET, messages=[user("Hello there")]))
@@ -117,9 +138,13 @@ def test_it_streams_reasoning_before_the_text(bedrock) -> None:
 
 # --- Tools ----------------------------------------------------------------------------------------
 
+
 def test_it_calls_a_tool_named_in_the_prompt_with_arguments_from_its_schema(bedrock) -> None:
-    response = bedrock.converse(modelId=SONNET, messages=[user("Use get_weather with city=Paris please.")],
-                                toolConfig={"tools": [WEATHER, TIME]})
+    response = bedrock.converse(
+        modelId=SONNET,
+        messages=[user("Use get_weather with city=Paris please.")],
+        toolConfig={"tools": [WEATHER, TIME]},
+    )
 
     assert response["stopReason"] == "tool_use"
     assert response["output"]["message"]["content"][0] == {"text": "Let me call get_weather."}
@@ -137,10 +162,14 @@ def test_it_answers_with_text_when_auto_finds_no_tool_named(bedrock) -> None:
 
 
 def test_it_must_call_a_tool_when_tool_choice_is_any_or_tool(bedrock) -> None:
-    any_tool = bedrock.converse(modelId=SONNET, messages=[user("What's up?")],
-                                toolConfig={"tools": [WEATHER, TIME], "toolChoice": {"any": {}}})
-    named = bedrock.converse(modelId=SONNET, messages=[user("What's up?")],
-                             toolConfig={"tools": [WEATHER, TIME], "toolChoice": {"tool": {"name": "get_time"}}})
+    any_tool = bedrock.converse(
+        modelId=SONNET, messages=[user("What's up?")], toolConfig={"tools": [WEATHER, TIME], "toolChoice": {"any": {}}}
+    )
+    named = bedrock.converse(
+        modelId=SONNET,
+        messages=[user("What's up?")],
+        toolConfig={"tools": [WEATHER, TIME], "toolChoice": {"tool": {"name": "get_time"}}},
+    )
 
     assert [call["name"] for call in tool_uses(any_tool)] == ["get_weather"]
     assert [call["name"] for call in tool_uses(named)] == ["get_time"]
@@ -148,13 +177,17 @@ def test_it_must_call_a_tool_when_tool_choice_is_any_or_tool(bedrock) -> None:
 
 
 def test_it_streams_two_parallel_tool_calls_as_partial_json(bedrock) -> None:
-    events = stream_events(bedrock.converse_stream(
-        modelId=SONNET, messages=[user("Call get_time and then get_weather for city=Oslo")],
-        toolConfig={"tools": [WEATHER, TIME]}))
+    events = stream_events(
+        bedrock.converse_stream(
+            modelId=SONNET,
+            messages=[user("Call get_time and then get_weather for city=Oslo")],
+            toolConfig={"tools": [WEATHER, TIME]},
+        )
+    )
 
     calls = streamed_tool_calls(events)
     assert [call["name"] for call in calls.values()] == ["get_time", "get_weather"]
-    assert list(calls) == [1, 2]     # block 0 is the short text before the calls
+    assert list(calls) == [1, 2]  # block 0 is the short text before the calls
     assert all(len(call["fragments"]) >= 2 for call in calls.values())
     assert json.loads("".join(calls[2]["fragments"])) == {"city": "Oslo", "days": 1, "metric": True}
     assert calls[1]["toolUseId"] != calls[2]["toolUseId"]
@@ -163,14 +196,15 @@ def test_it_streams_two_parallel_tool_calls_as_partial_json(bedrock) -> None:
 
 
 def test_it_summarises_a_tool_result_in_the_follow_up(bedrock) -> None:
-    first = bedrock.converse(modelId=SONNET, messages=[user("get_weather city=Rome")],
-                             toolConfig={"tools": [WEATHER]})
+    first = bedrock.converse(modelId=SONNET, messages=[user("get_weather city=Rome")], toolConfig={"tools": [WEATHER]})
     (call,) = tool_uses(first)
     result = {"toolResult": {"toolUseId": call["toolUseId"], "content": [{"json": {"temp": 21}}]}}
 
     follow_up = bedrock.converse(
-        modelId=SONNET, toolConfig={"tools": [WEATHER]},
-        messages=[user("get_weather city=Rome"), first["output"]["message"], {"role": "user", "content": [result]}])
+        modelId=SONNET,
+        toolConfig={"tools": [WEATHER]},
+        messages=[user("get_weather city=Rome"), first["output"]["message"], {"role": "user", "content": [result]}],
+    )
 
     assert follow_up["output"]["message"]["content"] == [{"text": 'The tool returned: {"temp":21}'}]
     assert follow_up["stopReason"] == "end_turn"

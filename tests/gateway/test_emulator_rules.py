@@ -1,5 +1,6 @@
 """The Bedrock emulator's rules, driven by real boto3 over HTTP: Bedrock's errors and validation, gates,
 prompt caching, embeddings, its request log and injected faults."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,17 @@ from typing import Any
 import pytest
 from botocore.exceptions import EventStreamError
 
-from tests.gateway.emulator_client import (GREETING, SONNET, WEATHER, client_in, eventually,  # noqa: F401
-                                           fresh_emulator, stream_events, streamed_text, user)
+from tests.gateway.emulator_client import (  # noqa: F401
+    GREETING,
+    SONNET,
+    WEATHER,
+    client_in,
+    eventually,
+    fresh_emulator,
+    stream_events,
+    streamed_text,
+    user,
+)
 from tests.servers import EmulatorServer
 
 pytestmark = pytest.mark.e2e
@@ -18,12 +28,22 @@ pytestmark = pytest.mark.e2e
 
 # --- Errors ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "status"), [
-    ("ThrottlingException", 429), ("AccessDeniedException", 403), ("ValidationException", 400),
-    ("ResourceNotFoundException", 404), ("ModelTimeoutException", 408), ("ModelErrorException", 424),
-    ("ModelNotReadyException", 429), ("ServiceQuotaExceededException", 400),
-    ("InternalServerException", 500), ("ServiceUnavailableException", 503),
-])
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("ThrottlingException", 429),
+        ("AccessDeniedException", 403),
+        ("ValidationException", 400),
+        ("ResourceNotFoundException", 404),
+        ("ModelTimeoutException", 408),
+        ("ModelErrorException", 424),
+        ("ModelNotReadyException", 429),
+        ("ServiceQuotaExceededException", 400),
+        ("InternalServerException", 500),
+        ("ServiceUnavailableException", 503),
+    ],
+)
 def test_it_raises_the_error_a_directive_asks_for(bedrock, name: str, status: int) -> None:
     with pytest.raises(getattr(bedrock.exceptions, name)) as raised:
         bedrock.converse(modelId=SONNET, messages=[user(f"[[sbc:error={name}]]")])
@@ -38,7 +58,8 @@ def test_it_raises_errors_before_a_stream_starts(bedrock) -> None:
         bedrock.converse_stream(modelId=SONNET, messages=[user("[[sbc:error=AccessDeniedException]]")])
 
     assert raised.value.response["Error"]["Message"] == (
-        "You don't have access to the model with the specified model ID.")
+        "You don't have access to the model with the specified model ID."
+    )
 
 
 def test_it_reports_a_prompt_too_long_for_the_model(bedrock) -> None:
@@ -46,8 +67,16 @@ def test_it_reports_a_prompt_too_long_for_the_model(bedrock) -> None:
         bedrock.converse(modelId=SONNET, messages=[user("[[sbc:error=context]]")])
 
 
-@pytest.mark.parametrize("member", ["throttlingException", "modelStreamErrorException", "internalServerException",
-                                    "serviceUnavailableException", "validationException"])
+@pytest.mark.parametrize(
+    "member",
+    [
+        "throttlingException",
+        "modelStreamErrorException",
+        "internalServerException",
+        "serviceUnavailableException",
+        "validationException",
+    ],
+)
 def test_it_fails_mid_stream_with_the_asked_exception(bedrock, member: str) -> None:
     response = bedrock.converse_stream(modelId=SONNET, messages=[user(f"[[sbc:stream-error={member}]]")])
     received = []
@@ -62,16 +91,27 @@ def test_it_fails_mid_stream_with_the_asked_exception(bedrock, member: str) -> N
 
 # --- Validation -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("messages", "message"), [
-    ([{"role": "assistant", "content": [{"text": "hi"}]}], "A conversation must start with a user message."),
-    ([user("a"), user("b")], "A conversation must alternate between user and assistant roles."),
-    ([user("a"), {"role": "assistant", "content": [{"text": "  "}]}, user("c")],
-     "The text field in the ContentBlock object at messages.1.content.0 is blank."),
-    ([user("a"), {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "x", "input": {}}}]},
-      {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "r"}]}}]}],
-     "The toolConfig field must be defined when using toolUse and toolResult content blocks."),
-    ([user("a"), {"role": "developer", "content": [{"text": "b"}]}], "at 'messages.2.member.role'"),
-])
+
+@pytest.mark.parametrize(
+    ("messages", "message"),
+    [
+        ([{"role": "assistant", "content": [{"text": "hi"}]}], "A conversation must start with a user message."),
+        ([user("a"), user("b")], "A conversation must alternate between user and assistant roles."),
+        (
+            [user("a"), {"role": "assistant", "content": [{"text": "  "}]}, user("c")],
+            "The text field in the ContentBlock object at messages.1.content.0 is blank.",
+        ),
+        (
+            [
+                user("a"),
+                {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "x", "input": {}}}]},
+                {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "r"}]}}]},
+            ],
+            "The toolConfig field must be defined when using toolUse and toolResult content blocks.",
+        ),
+        ([user("a"), {"role": "developer", "content": [{"text": "b"}]}], "at 'messages.2.member.role'"),
+    ],
+)
 def test_it_rejects_malformed_conversations(bedrock, messages: list[dict[str, Any]], message: str) -> None:
     with pytest.raises(bedrock.exceptions.ValidationException) as raised:
         bedrock.converse(modelId=SONNET, messages=messages)
@@ -81,25 +121,32 @@ def test_it_rejects_malformed_conversations(bedrock, messages: list[dict[str, An
 
 
 def test_it_rejects_tool_results_that_do_not_answer_the_previous_calls(bedrock) -> None:
-    calls = {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tooluse_a", "name": "get_weather",
-                                                           "input": {}}}]}
+    calls = {
+        "role": "assistant",
+        "content": [{"toolUse": {"toolUseId": "tooluse_a", "name": "get_weather", "input": {}}}],
+    }
     wrong = {"role": "user", "content": [{"toolResult": {"toolUseId": "tooluse_b", "content": [{"text": "r"}]}}]}
 
     with pytest.raises(bedrock.exceptions.ValidationException, match="tooluse_b"):
         bedrock.converse(modelId=SONNET, messages=[user("a"), calls, wrong], toolConfig={"tools": [WEATHER]})
     with pytest.raises(bedrock.exceptions.ValidationException, match="Expected toolResult blocks"):
-        bedrock.converse(modelId=SONNET, messages=[user("a"), calls, user("no result")],
-                         toolConfig={"tools": [WEATHER]})
+        bedrock.converse(
+            modelId=SONNET, messages=[user("a"), calls, user("no result")], toolConfig={"tools": [WEATHER]}
+        )
 
 
-@pytest.mark.parametrize(("config", "message"), [
-    ({"temperature": 1.5}, "inferenceConfig.temperature"),
-    ({"topP": 2.0}, "inferenceConfig.topP"),
-    ({"maxTokens": 0}, "inferenceConfig.maxTokens"),
-    ({"temperature": 0.5, "topP": 0.9}, "`temperature` and `top_p` cannot both be specified"),
-])
-def test_it_rejects_inference_settings_out_of_range(emulator: EmulatorServer, config: dict[str, Any],
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"temperature": 1.5}, "inferenceConfig.temperature"),
+        ({"topP": 2.0}, "inferenceConfig.topP"),
+        ({"maxTokens": 0}, "inferenceConfig.maxTokens"),
+        ({"temperature": 0.5, "topP": 0.9}, "`temperature` and `top_p` cannot both be specified"),
+    ],
+)
+def test_it_rejects_inference_settings_out_of_range(
+    emulator: EmulatorServer, config: dict[str, Any], message: str
+) -> None:
     # botocore checks maxTokens >= 1 itself; switch that off to see what the service says.
     unchecked = client_in(emulator, "us-east-1", validate=False)
 
@@ -109,13 +156,19 @@ def test_it_rejects_inference_settings_out_of_range(emulator: EmulatorServer, co
     assert message in raised.value.response["Error"]["Message"]
 
 
-@pytest.mark.parametrize(("model_id", "message"), [
-    ("anthropic.claude-sonnet-4-5-20250929-v1:0",
-     "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported."),
-    ("meta.llama3-3-70b-instruct-v1:0", "with on-demand throughput isn’t supported"),
-    ("anthropic.claude-nonexistent-v9:0", "The provided model identifier is invalid."),
-    ("amazon.titan-embed-text-v2:0", "This action doesn't support the model that you provided."),
-])
+@pytest.mark.parametrize(
+    ("model_id", "message"),
+    [
+        (
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput"
+            " isn’t supported.",
+        ),
+        ("meta.llama3-3-70b-instruct-v1:0", "with on-demand throughput isn’t supported"),
+        ("anthropic.claude-nonexistent-v9:0", "The provided model identifier is invalid."),
+        ("amazon.titan-embed-text-v2:0", "This action doesn't support the model that you provided."),
+    ],
+)
 def test_it_rejects_model_ids_bedrock_would_refuse(bedrock, model_id: str, message: str) -> None:
     with pytest.raises(bedrock.exceptions.ValidationException) as raised:
         bedrock.converse(modelId=model_id, messages=[user("hi")])
@@ -124,6 +177,7 @@ def test_it_rejects_model_ids_bedrock_would_refuse(bedrock, model_id: str, messa
 
 
 # --- Gates, prompt caching, embeddings ------------------------------------------------------------
+
 
 def test_it_holds_a_stream_at_a_gate_until_released(bedrock, emulator: EmulatorServer) -> None:
     response = bedrock.converse_stream(modelId=SONNET, messages=[user("[[sbc:gate=held]]")])
@@ -156,8 +210,12 @@ def test_it_writes_a_cache_prefix_once_and_reads_it_after(bedrock) -> None:
 
 def test_it_embeds_text_with_titan_v2(bedrock) -> None:
     def embed(**body: Any) -> dict[str, Any]:
-        answer = bedrock.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=json.dumps(body),
-                                      contentType="application/json", accept="application/json")
+        answer = bedrock.invoke_model(
+            modelId="amazon.titan-embed-text-v2:0",
+            body=json.dumps(body),
+            contentType="application/json",
+            accept="application/json",
+        )
         return json.loads(answer["body"].read())
 
     default = embed(inputText="hello world")
@@ -173,8 +231,9 @@ def test_it_embeds_text_with_titan_v2(bedrock) -> None:
 
 
 def test_it_embeds_texts_with_cohere(bedrock) -> None:
-    answer = bedrock.invoke_model(modelId="cohere.embed-english-v3", body=json.dumps(
-        {"texts": ["one", "two"], "input_type": "search_document"}))
+    answer = bedrock.invoke_model(
+        modelId="cohere.embed-english-v3", body=json.dumps({"texts": ["one", "two"], "input_type": "search_document"})
+    )
     body = json.loads(answer["body"].read())
 
     assert body["response_type"] == "embeddings_floats"
@@ -189,6 +248,7 @@ def test_it_refuses_invoke_model_bodies_for_chat_models_it_does_not_know(bedrock
 
 
 # --- Request log and faults -----------------------------------------------------------------------
+
 
 def test_it_logs_what_it_received_and_whether_the_stream_completed(bedrock, emulator: EmulatorServer) -> None:
     bedrock.converse(modelId=SONNET, messages=[user("logged")], inferenceConfig={"maxTokens": 50})

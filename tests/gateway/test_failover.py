@@ -1,4 +1,5 @@
 """Multi-region failover: ordered regions, bounded attempts with jittered backoff, failing regions skipped."""
+
 from __future__ import annotations
 
 import openai
@@ -47,9 +48,13 @@ def test_it_backs_off_with_full_jitter_up_to_a_cap(attempt, ceiling):
 
 @pytest.fixture(scope="module")
 def two_region_gateway(django_db_setup, emulator, static_root):
-    env = server_env(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root),
-                     BEDROCK_REGIONS="us-east-1,eu-west-1", BEDROCK_BACKOFF_BASE="0.01",
-                     BEDROCK_REGION_COOLDOWN="0.5")
+    env = server_env(
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url,
+        STATIC_ROOT=str(static_root),
+        BEDROCK_REGIONS="us-east-1,eu-west-1",
+        BEDROCK_BACKOFF_BASE="0.01",
+        BEDROCK_REGION_COOLDOWN="0.5",
+    )
     server = start_gunicorn(env, workers=1, threads=8)
     yield server
     server.stop()
@@ -63,8 +68,9 @@ def regional_client(two_region_gateway, emulator, token):
 
 
 def hello(client, text: str = "Hello", **kwargs):
-    return client.chat.completions.create(model="claude-4-sonnet", messages=[{"role": "user", "content": text}],
-                                          **kwargs)
+    return client.chat.completions.create(
+        model="claude-4-sonnet", messages=[{"role": "user", "content": text}], **kwargs
+    )
 
 
 @pytest.mark.e2e
@@ -74,8 +80,10 @@ def test_it_answers_from_the_next_region_when_the_first_fails(regional_client, e
     reply = hello(regional_client)
     assert "synthetic answer" in reply.choices[0].message.content
     calls = [(entry["region"], entry["model_id"]) for entry in emulator.log()]
-    assert calls[:2] == [("us-east-1", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
-                         ("eu-west-1", "eu.anthropic.claude-sonnet-4-20250514-v1:0")]
+    assert calls[:2] == [
+        ("us-east-1", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
+        ("eu-west-1", "eu.anthropic.claude-sonnet-4-20250514-v1:0"),
+    ]
 
 
 @pytest.mark.e2e

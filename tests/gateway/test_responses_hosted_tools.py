@@ -1,4 +1,5 @@
 """Hosted tools and their call items in Responses requests: dropped and named, or refused where relied on."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,10 +14,17 @@ def validated(**body):
     return validate_responses_request({"model": "claude", "input": "hi", **body})
 
 
-@pytest.mark.parametrize("tool", [{"type": "web_search", "external_web_access": False},
-                                  {"type": "web_search_preview_2025_03_11"}, {"type": "file_search"},
-                                  {"type": "code_interpreter", "container": {"type": "auto"}},
-                                  {"type": "image_generation"}, {"type": "mcp", "server_label": "x"}])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "web_search", "external_web_access": False},
+        {"type": "web_search_preview_2025_03_11"},
+        {"type": "file_search"},
+        {"type": "code_interpreter", "container": {"type": "auto"}},
+        {"type": "image_generation"},
+        {"type": "mcp", "server_label": "x"},
+    ],
+)
 def test_a_hosted_tool_is_left_out_and_named(tool):
     chat = validated(tools=[WEATHER, tool]).chat
     assert [t["function"]["name"] for t in chat.tools] == ["get_weather"]
@@ -42,10 +50,18 @@ def test_forcing_a_hosted_tool_is_refused(choice):
 
 
 def test_hosted_tool_calls_sent_back_are_dropped_and_named():
-    ask = validated(input=[
-        {"role": "user", "content": "news?"},
-        {"type": "web_search_call", "id": "ws_1", "status": "completed", "action": {"type": "search", "query": "q"}},
-        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Found it."}]},
-        {"role": "user", "content": "thanks"}])
+    ask = validated(
+        input=[
+            {"role": "user", "content": "news?"},
+            {
+                "type": "web_search_call",
+                "id": "ws_1",
+                "status": "completed",
+                "action": {"type": "search", "query": "q"},
+            },
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Found it."}]},
+            {"role": "user", "content": "thanks"},
+        ]
+    )
     assert [m["role"] for m in ask.chat.messages] == ["user", "assistant", "user"]
     assert list(ask.chat.adaptations) == ["item:web_search_call"]

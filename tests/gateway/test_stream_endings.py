@@ -1,11 +1,12 @@
 """However a stream ends, the client gets a proper ending in its protocol and the meter is settled exactly once."""
+
 from __future__ import annotations
 
 import orjson
 import pytest
 
-from gateway.bedrock import BedrockResult
 from core.errors import RateLimited
+from gateway.bedrock import BedrockResult
 from gateway.responses_streaming import responses_events
 from gateway.streaming import chat_events, messages_events
 from gateway.translate.anthropic_usage import MessagesStreamReader
@@ -39,41 +40,65 @@ class Meter:
         self.settlements.append(outcome)
 
 
-TEXT = [{"messageStart": {"role": "assistant"}},
-        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hello there"}}}]
-CLAUDE_TEXT = [{"chunk": {"bytes": orjson.dumps({"type": "message_start", "message": {
-    "id": "msg_1", "type": "message", "role": "assistant", "model": "x", "content": [],
-    "usage": {"input_tokens": 3, "output_tokens": 1}}})}}]
+TEXT = [
+    {"messageStart": {"role": "assistant"}},
+    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hello there"}}},
+]
+CLAUDE_TEXT = [
+    {
+        "chunk": {
+            "bytes": orjson.dumps(
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": "msg_1",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": "x",
+                        "content": [],
+                        "usage": {"input_tokens": 3, "output_tokens": 1},
+                    },
+                }
+            )
+        }
+    }
+]
 
 
 def broken(translator, broken: bool):
     """The translator, made to fail on Bedrock's first event, as a bug in it would."""
     if broken:
+
         def feed(event):
             raise KeyError("a translation bug")
+
         translator.feed = feed
     return translator
 
 
 def chat(upstream: Upstream, meter: Meter, *, bug: bool = False):
-    translator = ChatStreamTranslator(completion_id="chatcmpl-1", created=1, model="m", include_usage=False,
-                                      tool_names={})
+    translator = ChatStreamTranslator(
+        completion_id="chatcmpl-1", created=1, model="m", include_usage=False, tool_names={}
+    )
     return chat_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter, 10)
 
 
 def responses(upstream: Upstream, meter: Meter, *, bug: bool = False):
     translator = ResponsesStreamTranslator(shape())
-    return responses_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter,
-                            10)
+    return responses_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter, 10)
 
 
 def messages(upstream: Upstream, meter: Meter, *, bug: bool = False):
-    return messages_events(BedrockResult("us-east-1", "m", {"stream": upstream}),
-                           broken(MessagesStreamReader(model="m"), bug), meter, 10)
+    return messages_events(
+        BedrockResult("us-east-1", "m", {"stream": upstream}), broken(MessagesStreamReader(model="m"), bug), meter, 10
+    )
 
 
-STREAMS = {"chat": (chat, TEXT, b'"error"'), "responses": (responses, TEXT, b"response.failed"),
-           "messages": (messages, CLAUDE_TEXT, b"event: error")}
+STREAMS = {
+    "chat": (chat, TEXT, b'"error"'),
+    "responses": (responses, TEXT, b"response.failed"),
+    "messages": (messages, CLAUDE_TEXT, b"event: error"),
+}
 
 
 @pytest.mark.parametrize("name", STREAMS)
@@ -82,8 +107,9 @@ def test_a_bug_mid_stream_ends_it_with_an_error_event_and_a_500_record(name):
     upstream, meter = Upstream(events), Meter()
     body = b"".join(start(upstream, meter, bug=True))
     assert error_marker in body and b"Traceback" not in body and b"translation bug" not in body
-    assert [(s["status"], s["error_code"], s["disconnected"]) for s in meter.settlements] == [(500, "stream_failed",
-                                                                                              False)]
+    assert [(s["status"], s["error_code"], s["disconnected"]) for s in meter.settlements] == [
+        (500, "stream_failed", False)
+    ]
     assert upstream.closed
 
 

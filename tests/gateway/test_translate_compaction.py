@@ -1,4 +1,5 @@
 """Compaction items: what the gateway packs, what it reads back, and where a request is cut to compact."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,9 @@ def test_a_request_is_cut_before_its_last_user_message():
     assert split_for_answer([compaction_item("cmp_1", "s"), USER]) is None
 
 
-@pytest.mark.parametrize("value, threshold", [([{"type": "compaction", "compact_threshold": 2000}], 2000),
-                                              ([{"type": "compaction"}], None)])
+@pytest.mark.parametrize(
+    "value, threshold", [([{"type": "compaction", "compact_threshold": 2000}], 2000), ([{"type": "compaction"}], None)]
+)
 def test_context_management_names_its_threshold(value, threshold):
     assert compact_threshold(value) == threshold
 

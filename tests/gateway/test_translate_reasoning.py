@@ -1,21 +1,41 @@
 """reasoning_effort: the thinking Converse asks for, the combinations Claude refuses, signed thinking
 replayed through a tool loop, and reasoning as it comes back to the client."""
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
 
-from tests.gateway.chat_features import (OPUS_46, SIGNED, SONNET_4, SONNET_35, WEATHER, call_for, completion,
-                                         converse, rejected, stream, tool_loop)
+from tests.gateway.chat_features import (
+    OPUS_46,
+    SIGNED,
+    SONNET_4,
+    SONNET_35,
+    WEATHER,
+    call_for,
+    completion,
+    converse,
+    rejected,
+    stream,
+    tool_loop,
+)
 from tests.gateway.chat_requests import body, user
-
 
 # ---- reasoning_effort --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("effort, budget, max_tokens", [
-    ("minimal", 1024, 5120), ("low", 1024, 5120), ("medium", 4096, 8192), ("high", 16384, 20480),
-    ("xhigh", 24576, 28672), ("max", 32768, 36864)])
+
+@pytest.mark.parametrize(
+    "effort, budget, max_tokens",
+    [
+        ("minimal", 1024, 5120),
+        ("low", 1024, 5120),
+        ("medium", 4096, 8192),
+        ("high", 16384, 20480),
+        ("xhigh", 24576, 28672),
+        ("max", 32768, 36864),
+    ],
+)
 def test_it_turns_each_effort_into_a_thinking_budget_with_room_for_the_answer(effort, budget, max_tokens):
     call = call_for(body(reasoning_effort=effort), SONNET_4)
     assert call.thinking is True
@@ -42,13 +62,17 @@ def test_it_fits_the_budget_under_the_models_output_limit():
 
 
 def test_it_refuses_reasoning_when_the_model_cannot_fit_the_minimum_budget():
-    error = rejected(body(reasoning_effort="low", max_completion_tokens=1000), replace(SONNET_4, max_output_tokens=1024))
+    error = rejected(
+        body(reasoning_effort="low", max_completion_tokens=1000), replace(SONNET_4, max_output_tokens=1024)
+    )
     assert (error.param, error.status) == ("max_completion_tokens", 400)
     assert "above 1024" in error.message
 
 
-@pytest.mark.parametrize("effort, sent", [("minimal", "low"), ("low", "low"), ("medium", "medium"),
-                                          ("high", "high"), ("xhigh", "high"), ("max", "max")])
+@pytest.mark.parametrize(
+    "effort, sent",
+    [("minimal", "low"), ("low", "low"), ("medium", "medium"), ("high", "high"), ("xhigh", "high"), ("max", "max")],
+)
 def test_it_asks_adaptive_models_for_an_effort_instead_of_a_budget(effort, sent):
     kwargs = converse(body(reasoning_effort=effort), OPUS_46)
     assert kwargs["additionalModelRequestFields"] == {"thinking": {"type": "adaptive"}}
@@ -105,7 +129,8 @@ def test_it_replays_signed_thinking_before_the_tool_call_it_led_to():
     assert call.thinking is True
     assert call.kwargs["messages"][1]["content"] == [
         {"reasoningContent": {"reasoningText": {"text": "Paris is in France.", "signature": "c2lnbmF0dXJl"}}},
-        {"toolUse": {"toolUseId": "call_1", "name": "get_weather", "input": {"city": "Paris"}}}]
+        {"toolUse": {"toolUseId": "call_1", "name": "get_weather", "input": {"city": "Paris"}}},
+    ]
 
 
 def test_it_replays_redacted_thinking_as_bytes():
@@ -120,7 +145,8 @@ def test_a_streamed_turns_signed_block_takes_its_text_from_reasoning_content():
     messages[1]["reasoning_content"] = "Paris is in France."
     kwargs = converse(body(*messages, reasoning_effort="low", tools=[WEATHER]), SONNET_4)
     assert kwargs["messages"][1]["content"][0] == {
-        "reasoningContent": {"reasoningText": {"text": "Paris is in France.", "signature": "c2lnbmF0dXJl"}}}
+        "reasoningContent": {"reasoningText": {"text": "Paris is in France.", "signature": "c2lnbmF0dXJl"}}
+    }
 
 
 def test_reasoning_content_does_not_overwrite_thinking_that_came_back_with_its_text():
@@ -154,24 +180,32 @@ def test_it_rejects_malformed_thinking_blocks():
 
 
 def test_streamed_reasoning_comes_as_reasoning_content_then_its_signature():
-    chunks = stream([
-        {"messageStart": {"role": "assistant"}},
-        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "Let me "}}}},
-        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "think."}}}},
-        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "c2ln"}}}},
-        {"contentBlockStop": {"contentBlockIndex": 0}},
-        {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"text": "Hi"}}},
-        {"messageStop": {"stopReason": "end_turn"}}], json_tool=None)
+    chunks = stream(
+        [
+            {"messageStart": {"role": "assistant"}},
+            {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "Let me "}}}},
+            {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "think."}}}},
+            {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "c2ln"}}}},
+            {"contentBlockStop": {"contentBlockIndex": 0}},
+            {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"text": "Hi"}}},
+            {"messageStop": {"stopReason": "end_turn"}},
+        ],
+        json_tool=None,
+    )
     deltas = [chunk["choices"][0]["delta"] for chunk in chunks]
     assert "".join(d.get("reasoning_content") or "" for d in deltas) == "Let me think."
     assert [d["thinking_blocks"] for d in deltas if "thinking_blocks" in d] == [
-        [{"type": "thinking", "thinking": "", "signature": "c2ln"}]]
+        [{"type": "thinking", "thinking": "", "signature": "c2ln"}]
+    ]
     assert "".join(d.get("content") or "" for d in deltas) == "Hi"
 
 
 def test_reasoning_comes_back_with_its_signature_for_the_next_turn():
-    choice = completion([{"reasoningContent": {"reasoningText": {"text": "Hmm.", "signature": "c2ln"}}},
-                         {"text": "Hello"}], stop_reason="end_turn", json_tool=None)
+    choice = completion(
+        [{"reasoningContent": {"reasoningText": {"text": "Hmm.", "signature": "c2ln"}}}, {"text": "Hello"}],
+        stop_reason="end_turn",
+        json_tool=None,
+    )
     assert choice["message"]["reasoning_content"] == "Hmm."
     assert choice["message"]["thinking_blocks"] == [{"type": "thinking", "thinking": "Hmm.", "signature": "c2ln"}]
     assert choice["message"]["content"] == "Hello"

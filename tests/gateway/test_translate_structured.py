@@ -1,5 +1,6 @@
 """response_format: native structured output or the forced JSON tool, the combinations refused, and the
 JSON tool's input coming back as ordinary content."""
+
 from __future__ import annotations
 
 import json
@@ -7,26 +8,48 @@ import json
 import pytest
 
 from gateway.translate.structured import JSON_TOOL, JSON_TOOL_DESCRIPTION, closed
-from tests.gateway.chat_features import (LLAMA, OPUS_46, PERSON, PERSON_FORMAT, SONNET_4, SONNET_45, WEATHER,
-                                         call_for, completion, converse, rejected, stream)
+from tests.gateway.chat_features import (
+    LLAMA,
+    OPUS_46,
+    PERSON,
+    PERSON_FORMAT,
+    SONNET_4,
+    SONNET_45,
+    WEATHER,
+    call_for,
+    completion,
+    converse,
+    rejected,
+    stream,
+)
 from tests.gateway.chat_requests import body
 
-
 # ---- response_format -------------------------------------------------------------------------------
+
 
 def test_json_schema_on_a_native_model_becomes_output_config_with_a_closed_schema_string():
     call = call_for(body(response_format=PERSON_FORMAT), SONNET_45)
     assert call.json_tool is None and "toolConfig" not in call.kwargs
     text_format = call.kwargs["outputConfig"]["textFormat"]
-    assert text_format == {"type": "json_schema", "structure": {"jsonSchema": {
-        "schema": json.dumps({**PERSON, "additionalProperties": False}), "name": "person", "description": "A person"}}}
+    assert text_format == {
+        "type": "json_schema",
+        "structure": {
+            "jsonSchema": {
+                "schema": json.dumps({**PERSON, "additionalProperties": False}),
+                "name": "person",
+                "description": "A person",
+            }
+        },
+    }
 
 
 def test_native_structured_output_goes_with_adaptive_thinking():
     kwargs = converse(body(response_format=PERSON_FORMAT, reasoning_effort="high"), OPUS_46)
     assert kwargs["outputConfig"]["effort"] == "high"
-    assert json.loads(kwargs["outputConfig"]["textFormat"]["structure"]["jsonSchema"]["schema"])["required"] == \
-        ["name", "age"]
+    assert json.loads(kwargs["outputConfig"]["textFormat"]["structure"]["jsonSchema"]["schema"])["required"] == [
+        "name",
+        "age",
+    ]
     assert kwargs["additionalModelRequestFields"] == {"thinking": {"type": "adaptive"}}
 
 
@@ -37,15 +60,18 @@ def test_native_structured_output_goes_with_budget_thinking():
 
 
 def test_it_closes_every_object_schema_but_leaves_data_and_property_names_alone():
-    schema = {"type": "object", "properties": {
-        "properties": {"type": "string"},                      # a property that happens to be called so
-        "type": {"type": "string", "enum": ["a", "b"]},
-        "address": {"type": "object", "properties": {"city": {"type": "string"}},
-                    "default": {"type": "object"}},
-        "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "string"}}}},
-        "either": {"anyOf": [{"$ref": "#/$defs/point"}, {"type": "null"}]},
-        "open": {"type": "object", "additionalProperties": {"type": "string"}}},
-        "$defs": {"point": {"type": "object", "properties": {"x": {"type": "number"}}}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "properties": {"type": "string"},  # a property that happens to be called so
+            "type": {"type": "string", "enum": ["a", "b"]},
+            "address": {"type": "object", "properties": {"city": {"type": "string"}}, "default": {"type": "object"}},
+            "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "string"}}}},
+            "either": {"anyOf": [{"$ref": "#/$defs/point"}, {"type": "null"}]},
+            "open": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "$defs": {"point": {"type": "object", "properties": {"x": {"type": "number"}}}},
+    }
     result = closed(schema)
     assert result["additionalProperties"] is False
     assert set(result["properties"]) == set(schema["properties"]), "no property named additionalProperties"
@@ -64,8 +90,9 @@ def test_json_schema_on_a_tool_path_model_forces_the_json_tool():
     call = call_for(body(response_format=PERSON_FORMAT), SONNET_4)
     assert call.json_tool == JSON_TOOL
     assert call.kwargs["toolConfig"]["toolChoice"] == {"tool": {"name": JSON_TOOL}}
-    assert call.kwargs["toolConfig"]["tools"][0] == {"toolSpec": {
-        "name": JSON_TOOL, "description": "A person", "inputSchema": {"json": PERSON}}}
+    assert call.kwargs["toolConfig"]["tools"][0] == {
+        "toolSpec": {"name": JSON_TOOL, "description": "A person", "inputSchema": {"json": PERSON}}
+    }
     assert "outputConfig" not in call.kwargs
 
 
@@ -73,7 +100,10 @@ def test_json_object_takes_the_tool_path_even_on_a_native_model():
     call = call_for(body(response_format={"type": "json_object"}), SONNET_45)
     assert call.json_tool == JSON_TOOL and "outputConfig" not in call.kwargs
     assert call.kwargs["toolConfig"]["tools"][0]["toolSpec"] == {
-        "name": JSON_TOOL, "description": JSON_TOOL_DESCRIPTION, "inputSchema": {"json": {"type": "object"}}}
+        "name": JSON_TOOL,
+        "description": JSON_TOOL_DESCRIPTION,
+        "inputSchema": {"json": {"type": "object"}},
+    }
 
 
 def test_the_json_tool_joins_the_clients_own_tools():
@@ -95,8 +125,10 @@ def test_it_refuses_the_json_tool_with_reasoning(response_format):
 
 
 def test_json_object_with_reasoning_is_refused_on_a_native_model_too():
-    assert rejected(body(response_format={"type": "json_object"}, reasoning_effort="low"), SONNET_45).param == \
-        "response_format"
+    assert (
+        rejected(body(response_format={"type": "json_object"}, reasoning_effort="low"), SONNET_45).param
+        == "response_format"
+    )
 
 
 def test_it_refuses_the_json_tool_with_a_forced_tool_choice():
@@ -109,12 +141,16 @@ def test_it_refuses_structured_output_on_a_model_without_tools():
     assert "does not support structured output" in error.message
 
 
-@pytest.mark.parametrize("response_format, param", [
-    ({"type": "json_schema"}, "response_format.schema"),
-    ({"type": "json_schema", "json_schema": {"name": "x"}}, "response_format.schema"),
-    ({"type": "json_schema", "json_schema": {"name": "a b", "schema": PERSON}}, "response_format.name"),
-    ({"type": "xml"}, "response_format.type"),
-    ("json", "response_format.type")])
+@pytest.mark.parametrize(
+    "response_format, param",
+    [
+        ({"type": "json_schema"}, "response_format.schema"),
+        ({"type": "json_schema", "json_schema": {"name": "x"}}, "response_format.schema"),
+        ({"type": "json_schema", "json_schema": {"name": "a b", "schema": PERSON}}, "response_format.name"),
+        ({"type": "xml"}, "response_format.type"),
+        ("json", "response_format.type"),
+    ],
+)
 def test_it_rejects_malformed_response_formats(response_format, param):
     assert rejected(body(response_format=response_format), SONNET_45).param == param
 
@@ -141,13 +177,21 @@ def test_a_tool_named_like_the_json_tool_is_an_ordinary_call_without_response_fo
 
 
 def test_the_json_tools_input_streams_as_content_finishing_with_stop():
-    chunks = stream([
-        {"messageStart": {"role": "assistant"}},
-        {"contentBlockStart": {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": "t1", "name": JSON_TOOL}}}},
-        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": '{"name": "Ada", '}}}},
-        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": '"age": 36}'}}}},
-        {"contentBlockStop": {"contentBlockIndex": 0}},
-        {"messageStop": {"stopReason": "tool_use"}}])
+    chunks = stream(
+        [
+            {"messageStart": {"role": "assistant"}},
+            {
+                "contentBlockStart": {
+                    "contentBlockIndex": 0,
+                    "start": {"toolUse": {"toolUseId": "t1", "name": JSON_TOOL}},
+                }
+            },
+            {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": '{"name": "Ada", '}}}},
+            {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": '"age": 36}'}}}},
+            {"contentBlockStop": {"contentBlockIndex": 0}},
+            {"messageStop": {"stopReason": "tool_use"}},
+        ]
+    )
     deltas = [chunk["choices"][0]["delta"] for chunk in chunks]
     assert json.loads("".join(delta.get("content") or "" for delta in deltas)) == {"name": "Ada", "age": 36}
     assert not any("tool_calls" in delta for delta in deltas)

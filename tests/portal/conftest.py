@@ -1,4 +1,5 @@
 """Personas for the portal: alice and bob (developers) signed in with Django's test client."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,6 +1,7 @@
 """The whole self-service loop in Debian's Chromium against the live gateway: sign in, create a key, copy it,
 use it with the openai SDK, see the request in My usage, revoke it, see it refused. Screenshots of each page
 go to artifacts/screenshots/."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,12 +17,21 @@ from tests.live import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 _names = itertools.count()
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
 
 
 @pytest.fixture
@@ -39,7 +49,6 @@ def chromium(gateway, developer):
 def developer(django_db_blocker):
     """A developer account committed for the live server: (username, password)."""
     from django.contrib.auth import get_user_model
-
     from django.db import connection
 
     username, password = f"dev{os.getpid()}x{next(_names)}", "Portal-Test-Passw0rd"
@@ -112,7 +121,8 @@ def test_a_developer_does_the_whole_loop_in_the_browser(page, gateway, developer
     shot(page, "03-key-created")
 
     reply = sdk(gateway, key).chat.completions.create(
-        model="claude-4-sonnet", messages=[{"role": "user", "content": "hello from the portal test"}])
+        model="claude-4-sonnet", messages=[{"role": "user", "content": "hello from the portal test"}]
+    )
     assert reply.choices[0].message.content
 
     page.get_by_role("link", name="My usage").click()
@@ -137,11 +147,12 @@ def test_a_developer_does_the_whole_loop_in_the_browser(page, gateway, developer
     assert row.locator(".status").inner_text() == "revoked"
     shot(page, "07-revoked")
 
-    deadline = time.monotonic() + 5   # revocation reaches every worker within about a second
+    deadline = time.monotonic() + 5  # revocation reaches every worker within about a second
     while True:
         try:
-            sdk(gateway, key).chat.completions.create(model="claude-4-sonnet",
-                                                      messages=[{"role": "user", "content": "still there?"}])
+            sdk(gateway, key).chat.completions.create(
+                model="claude-4-sonnet", messages=[{"role": "user", "content": "still there?"}]
+            )
         except openai.PermissionDeniedError as exc:
             assert exc.status_code == 403
             break

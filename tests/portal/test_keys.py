@@ -1,4 +1,5 @@
 """My keys as developers use it: create a key shown once, revoke with confirmation, only their own keys."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,10 @@ def test_signing_in_with_a_password_lands_on_my_keys():
 
 
 def test_the_password_can_be_changed_in_the_portal(alice):
-    response = alice.post("/accounts/password/", {"old_password": "pw-alice-Secret1", "new_password1": "n3w-Passw0rd!x",
-                                                  "new_password2": "n3w-Passw0rd!x"})
+    response = alice.post(
+        "/accounts/password/",
+        {"old_password": "pw-alice-Secret1", "new_password1": "n3w-Passw0rd!x", "new_password2": "n3w-Passw0rd!x"},
+    )
     assert response.url == "/accounts/password/done/"
     alice.user.refresh_from_db()
     assert alice.user.check_password("n3w-Passw0rd!x")
@@ -187,7 +190,10 @@ def test_every_change_needs_post_and_a_csrf_token():
     assert created.status_code == 200 and ApiToken.objects.count() == 1
     token_id = ApiToken.objects.get().token_id
     assert web.post("/keys/revoke", {"token_id": token_id, "confirm": "on"}).status_code == 403
-    assert web.post("/keys/revoke", {"token_id": token_id, "confirm": "on", "csrfmiddlewaretoken": csrf}).status_code == 302
+    assert (
+        web.post("/keys/revoke", {"token_id": token_id, "confirm": "on", "csrfmiddlewaretoken": csrf}).status_code
+        == 302
+    )
     assert web.post("/accounts/logout/").status_code == 403
 
 

@@ -1,4 +1,5 @@
 """Setup snippets, the model picker, "Test connection", and the SSO switch."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,10 @@ from html import unescape
 import pytest
 
 from core.cache import forget_all
-from tests.live import ROOT
-from tests.portal.conftest import signed_in
-from tokens.keyformat import TOKEN_REGEX
-from tokens.models import ApiToken
 from portal.snippets import KEY_PLACEHOLDER
-from tokens.models import Quota
+from tests.live import ROOT
+from tokens.keyformat import TOKEN_REGEX
+from tokens.models import ApiToken, Quota
 
 pytestmark = pytest.mark.django_db
 SNIPPETS = ("env", "cursor", "continue-yaml", "continue-json", "cline", "aider", "python", "curl")
@@ -29,7 +28,7 @@ def snippet(page: str, slug: str) -> str:
 def bedrock_emulator(emulator, monkeypatch):
     """This process's Bedrock client pointed at the emulator, for test connections made in-process."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
-    forget_all()    # clients made before the endpoint changed; primary keys repeat across rolled-back tests
+    forget_all()  # clients made before the endpoint changed; primary keys repeat across rolled-back tests
     return emulator
 
 
@@ -50,9 +49,15 @@ def test_snippets_show_the_base_url_and_a_placeholder_before_a_key_exists(alice,
     assert 'export OPENAI_API_KEY="sbc_YOUR_KEY"' in env and 'export OPENAI_BASE_URL="https://ai.example.com/v1"' in env
     assert 'export OPENAI_API_BASE="https://ai.example.com/v1"' in env
     assert json.loads(snippet(page, "continue-json"))["models"][0] == {
-        "title": "claude-4-sonnet (Bedrock)", "provider": "openai", "model": "claude-4-sonnet",
-        "apiBase": "https://ai.example.com/v1", "apiKey": KEY_PLACEHOLDER}
-    assert "provider: openai\n    model: claude-4-sonnet\n    apiBase: https://ai.example.com/v1" in snippet(page, "continue-yaml")
+        "title": "claude-4-sonnet (Bedrock)",
+        "provider": "openai",
+        "model": "claude-4-sonnet",
+        "apiBase": "https://ai.example.com/v1",
+        "apiKey": KEY_PLACEHOLDER,
+    }
+    assert "provider: openai\n    model: claude-4-sonnet\n    apiBase: https://ai.example.com/v1" in snippet(
+        page, "continue-yaml"
+    )
     assert "aider --model openai/claude-4-sonnet" in snippet(page, "aider")
     assert 'OpenAI(base_url="https://ai.example.com/v1", api_key="sbc_YOUR_KEY")' in snippet(page, "python")
     assert "curl https://ai.example.com/v1/chat/completions" in snippet(page, "curl")
@@ -71,13 +76,17 @@ def test_the_model_picker_offers_only_the_models_the_user_may_use(alice, identit
     page = alice.get("/keys/").content.decode()
     assert '<option value="claude-4-sonnet" selected>' in page and '<option value="llama-3.3-70b"' in page
     assert 'value="titan-embed-text-v2"' not in page, "embedding models are not chat models"
-    Quota.objects.update_or_create(identity=identity_of(alice),
-                                   defaults={"allowed_models": "claude-3.5-haiku\nmistral-large"})
+    Quota.objects.update_or_create(
+        identity=identity_of(alice), defaults={"allowed_models": "claude-3.5-haiku\nmistral-large"}
+    )
     from tokens.quotas import limits_forget
+
     limits_forget()
     page = alice.get("/keys/").content.decode()
     assert re.findall(r'<option value="([^"]+)"', page.split('id="model-picker"')[1].split("</select>")[0]) == [
-        "claude-3.5-haiku", "mistral-large"]
+        "claude-3.5-haiku",
+        "mistral-large",
+    ]
     assert "aider --model openai/claude-3.5-haiku" in snippet(page, "aider")
     chosen = alice.get("/keys/?model=mistral-large").content.decode()
     assert "aider --model openai/mistral-large" in snippet(chosen, "aider")
@@ -100,6 +109,7 @@ def test_test_connection_shows_the_exact_error(alice, identity_of, aliases, bedr
     key, _ = create(alice)
     Quota.objects.update_or_create(identity=identity_of(alice), defaults={"allowed_models": "claude-3.5-haiku"})
     from tokens.quotas import limits_forget
+
     limits_forget()
     denied = alice.post("/keys/test", {"key": key, "model": "claude-4-sonnet"}, HTTP_ACCEPT="application/json").json()
     assert not denied["ok"] and denied["status"] == 403 and "claude-4-sonnet" in denied["error"], denied
@@ -110,9 +120,18 @@ def test_test_connection_shows_the_exact_error(alice, identity_of, aliases, bedr
 
 def test_test_connection_refuses_keys_that_are_not_the_users(alice, bob, aliases, bedrock_emulator):
     alice_key, _ = create(alice)
-    result = bob.post("/keys/test", {"key": alice_key, "model": "claude-4-sonnet"}, HTTP_ACCEPT="application/json").json()
-    assert result == {"ok": False, "status": 400, "model": "claude-4-sonnet", "answer": "",
-                      "error": "That is not one of your keys.", "error_type": "", "request_id": ""}
+    result = bob.post(
+        "/keys/test", {"key": alice_key, "model": "claude-4-sonnet"}, HTTP_ACCEPT="application/json"
+    ).json()
+    assert result == {
+        "ok": False,
+        "status": 400,
+        "model": "claude-4-sonnet",
+        "answer": "",
+        "error": "That is not one of your keys.",
+        "error_type": "",
+        "request_id": "",
+    }
     page = bob.post("/keys/test", {"key": alice_key, "model": "claude-4-sonnet"}).content.decode()
     assert alice_key not in page
     assert ApiToken.objects.get().last_used_at is None
@@ -133,19 +152,28 @@ except Exception:
 print(("Sign in with SSO" in page), url, ("mozilla_django_oidc.auth.OIDCAuthenticationBackend" in
       __import__("django.conf").conf.settings.AUTHENTICATION_BACKENDS))
 """
-OIDC = {"OIDC_RP_CLIENT_ID": "portal", "OIDC_RP_CLIENT_SECRET": "s3cret",
-        "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://idp.example.com/authorize",
-        "OIDC_OP_TOKEN_ENDPOINT": "https://idp.example.com/token",
-        "OIDC_OP_USER_ENDPOINT": "https://idp.example.com/userinfo",
-        "OIDC_OP_JWKS_ENDPOINT": "https://idp.example.com/jwks"}
+OIDC = {
+    "OIDC_RP_CLIENT_ID": "portal",
+    "OIDC_RP_CLIENT_SECRET": "s3cret",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://idp.example.com/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://idp.example.com/token",
+    "OIDC_OP_USER_ENDPOINT": "https://idp.example.com/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://idp.example.com/jwks",
+}
 
 
 def login_page_with(env: dict, static_root) -> subprocess.CompletedProcess:
     """The login page under production settings, whose static file storage needs the collected manifest."""
     from tests.live import server_env
 
-    return subprocess.run([sys.executable, "-c", LOGIN_PAGE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env=server_env(DATABASE_URL="sqlite:///:memory:", STATIC_ROOT=str(static_root), **env))
+    return subprocess.run(
+        [sys.executable, "-c", LOGIN_PAGE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=server_env(DATABASE_URL="sqlite:///:memory:", STATIC_ROOT=str(static_root), **env),
+    )
 
 
 def test_sso_button_and_urls_appear_only_when_configured(static_root):

@@ -1,4 +1,5 @@
 """Only `Authorization: Bearer <token>` authenticates /v1; hostile headers are refused without a database query."""
+
 from __future__ import annotations
 
 import socket
@@ -23,7 +24,7 @@ def forged_with_valid_checksum() -> str:
 
 def flip_one_character(token: str) -> str:
     index = len(token) - 10
-    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1:]
+    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
 
 
 HOSTILE_VALUES = [
@@ -44,6 +45,7 @@ HOSTILE_VALUES = [
 
 # ---- in-process: nothing malformed reaches the database -------------------------------------------------
 
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("value", HOSTILE_VALUES + ["", " ", "\t"])
 def test_a_malformed_token_is_refused_without_a_database_query(django_assert_num_queries, value):
@@ -62,8 +64,16 @@ def test_a_single_changed_character_is_refused_without_a_database_query(django_a
 
 
 HEADER_VALUES = [f"Bearer {v}" for v in HOSTILE_VALUES] + [
-    "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "bearer", "Bearer  ", "Digest x",
-    "sbc_only_a_token", "Bearer\u0000x",
+    "",
+    "Bearer",
+    "Bearer ",
+    "Basic dXNlcjpwYXNz",
+    "Token abc",
+    "bearer",
+    "Bearer  ",
+    "Digest x",
+    "sbc_only_a_token",
+    "Bearer\u0000x",
 ]
 
 
@@ -79,13 +89,16 @@ def test_the_authentication_class_refuses_hostile_headers_without_a_query(django
 
 # ---- through the live gateway ---------------------------------------------------------------------------
 
+
 def raw_request(server, header_lines: list[bytes]) -> str:
     """Send a request with exactly these header lines (httpx refuses some of them) and return the answer."""
     url = urlsplit(server.url)
     body = b'{"messages": [{"role": "user", "content": "Hello"}]}'
-    head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" \
-           + b"".join(line + b"\r\n" for line in header_lines) \
-           + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+    head = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + b"".join(line + b"\r\n" for line in header_lines)
+        + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+    )
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(head + body)
         chunks = []
@@ -97,29 +110,33 @@ def raw_request(server, header_lines: list[bytes]) -> str:
 @pytest.mark.e2e
 @pytest.mark.parametrize("value", [v for v in HOSTILE_VALUES if v.isprintable()])
 def test_hostile_bearer_values_get_the_invalid_key_error_and_are_never_echoed(gateway, value):
-    response = httpx.post(f"{gateway.url}/v1/chat/completions", json=HELLO,
-                          headers={"Authorization": f"Bearer {value}".encode("utf-8")})
+    response = httpx.post(
+        f"{gateway.url}/v1/chat/completions", json=HELLO, headers={"Authorization": f"Bearer {value}".encode()}
+    )
     error = assert_openai_error(response, 401, 403)
     assert error["code"] == "invalid_api_key"
     assert value.strip() not in response.text or len(value.strip()) < 3
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("line", [
-    b"Authorization: Bearer x\x00y",
-    b"Authorization: Bearer sbc_\xff\xfe",
-    b"Authorization: Bearer " + b"A" * 16_000,
-    b"Authorization: Bearer \xe2\x80\xae\x00",
-    b"Authorization: Bearer sbc_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\x00",
-    b"Authorization:  Bearer   sbc_x",
-    b"Authorization: Bearer x\r\nX-Injected: 1",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"Authorization: Bearer x\x00y",
+        b"Authorization: Bearer sbc_\xff\xfe",
+        b"Authorization: Bearer " + b"A" * 16_000,
+        b"Authorization: Bearer \xe2\x80\xae\x00",
+        b"Authorization: Bearer sbc_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\x00",
+        b"Authorization:  Bearer   sbc_x",
+        b"Authorization: Bearer x\r\nX-Injected: 1",
+    ],
+)
 def test_raw_hostile_header_lines_are_refused_cleanly(gateway, line):
     answer = raw_request(gateway, [line])
     status = int(answer.split(" ", 2)[1])
     assert status in (400, 401, 403), answer[:300]
     assert "Traceback" not in answer
-    if status != 400:       # a header gunicorn itself refuses (NUL, bare CR) never reaches the application
+    if status != 400:  # a header gunicorn itself refuses (NUL, bare CR) never reaches the application
         assert '"invalid_api_key"' in answer
 
 
@@ -130,8 +147,9 @@ def test_two_authorization_headers_never_authenticate_with_the_wrong_one(gateway
 
 
 @pytest.mark.e2e
-def test_an_unknown_token_with_a_valid_checksum_gets_the_same_answer_as_revoked_and_expired(gateway, issue,
-                                                                                         django_db_blocker):
+def test_an_unknown_token_with_a_valid_checksum_gets_the_same_answer_as_revoked_and_expired(
+    gateway, issue, django_db_blocker
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -143,21 +161,35 @@ def test_an_unknown_token_with_a_valid_checksum_gets_the_same_answer_as_revoked_
     with django_db_blocker.unblock():
         token_revoke(token=ApiToken.objects.get(digest=keyformat.digest(revoked)))
         ApiToken.objects.filter(digest=keyformat.digest(expired)).update(
-            expires_at=timezone.now() - timedelta(seconds=1))
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
     import time
-    time.sleep(1.2)     # the revocation generation reaches every worker within a second
+
+    time.sleep(1.2)  # the revocation generation reaches every worker within a second
     bodies = set()
     for offered in (forged_with_valid_checksum(), revoked, expired, flip_one_character(revoked)):
-        response = httpx.post(f"{gateway.url}/v1/chat/completions", json=HELLO,
-                              headers={"Authorization": f"Bearer {offered}"})
+        response = httpx.post(
+            f"{gateway.url}/v1/chat/completions", json=HELLO, headers={"Authorization": f"Bearer {offered}"}
+        )
         assert_openai_error(response, 403)
         bodies.add(response.content)
     assert len(bodies) == 1
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("where", ["query api_key", "query key", "query access_token", "api-key", "x-api-key",
-                                   "cookie", "openai-api-key", "proxy-authorization"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "query api_key",
+        "query key",
+        "query access_token",
+        "api-key",
+        "x-api-key",
+        "cookie",
+        "openai-api-key",
+        "proxy-authorization",
+    ],
+)
 def test_credentials_outside_the_authorization_header_are_ignored(gateway, token, where):
     url, headers = f"{gateway.url}/v1/chat/completions", {}
     if where.startswith("query"):
@@ -169,7 +201,7 @@ def test_credentials_outside_the_authorization_header_are_ignored(gateway, token
     error = assert_openai_error(httpx.post(url, json=HELLO, headers=headers), 401)
     assert error["code"] == "invalid_api_key"
     models = httpx.get(url.replace("/chat/completions", "/models"), headers=headers)
-    if where == "x-api-key":    # Anthropic's clients list models with their key in x-api-key, and get its shape
+    if where == "x-api-key":  # Anthropic's clients list models with their key in x-api-key, and get its shape
         assert models.status_code == 200 and models.json()["data"][0]["type"] == "model"
     else:
         assert_openai_error(models, 401)
@@ -196,13 +228,13 @@ def test_a_valid_admin_session_never_authenticates_the_api(gateway, staff_sessio
     name, value = staff_session_cookie
     cookies = {name: value, "csrftoken": "x" * 32}
     for method, path in (("GET", "/v1/models"), ("POST", "/v1/chat/completions")):
-        response = httpx.request(method, gateway.url + path, json=HELLO if method == "POST" else None,
-                                 cookies=cookies)
+        response = httpx.request(method, gateway.url + path, json=HELLO if method == "POST" else None, cookies=cookies)
         assert_openai_error(response, 401)
     # the session still works where it belongs, so the refusal above is not a dead cookie
     admin = httpx.get(f"{gateway.url}/admin/", cookies=cookies)
     assert admin.status_code == 200 and "Site administration" in admin.text
     # a bearer plus the cookie is the bearer's identity and nothing more
-    both = httpx.post(f"{gateway.url}/v1/chat/completions", json=HELLO, cookies=cookies,
-                      headers={"Authorization": f"Bearer {token}"})
+    both = httpx.post(
+        f"{gateway.url}/v1/chat/completions", json=HELLO, cookies=cookies, headers={"Authorization": f"Bearer {token}"}
+    )
     assert both.status_code == 200

@@ -1,4 +1,5 @@
 """Repeated failed authentications from one address are refused with 429 and Retry-After, before any query."""
+
 from __future__ import annotations
 
 import httpx
@@ -6,8 +7,8 @@ import pytest
 from django.test import RequestFactory
 
 from core.errors import InvalidToken
-from tests.security.conftest import ARTIFACTS, assert_openai_error
 from tests.live import server_env, start_gunicorn
+from tests.security.conftest import ARTIFACTS, assert_openai_error
 from tokens import keyformat, throttle
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication, token_cache_forget
 from tokens.throttle import TooManyFailedAuthentications
@@ -26,7 +27,7 @@ def broken_checksum(token: str) -> str:
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1_800_000_000.0   # the start of a 60 s window
+        self.now = 1_800_000_000.0  # the start of a 60 s window
 
     def __call__(self) -> float:
         return self.now
@@ -47,8 +48,9 @@ def limited(settings, monkeypatch):
 def attempt(token: str, address: str = "192.0.2.10", *, header: str = "Authorization", **meta):
     factory = RequestFactory()
     if header == "Authorization":
-        request = factory.post("/v1/chat/completions", HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR=address,
-                               **meta)
+        request = factory.post(
+            "/v1/chat/completions", HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR=address, **meta
+        )
         return BearerTokenAuthentication().authenticate(request)
     request = factory.post("/v1/messages", HTTP_X_API_KEY=token, REMOTE_ADDR=address, **meta)
     return ApiKeyOrBearerAuthentication().authenticate(request)
@@ -85,7 +87,7 @@ def test_malformed_tokens_cost_no_query_and_count_for_nothing(limited):
             attempt("sbc_not_a_real_token")
         with pytest.raises(InvalidToken):
             attempt(broken_checksum(unknown_token()))
-    fail(3)    # the limit is still whole
+    fail(3)  # the limit is still whole
 
 
 @pytest.mark.django_db
@@ -123,14 +125,19 @@ def test_with_redis_unreachable_failures_are_still_counted_in_process(limited, s
 
 # ---- through the live gateway ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def strict_gateway(django_db_setup, emulator, static_root):
     """A gateway allowing 4 failed look-ups per hour per address, with one worker so one count applies.
 
     An hour-long window makes it vanishingly unlikely that the test straddles two windows.
     """
-    env = server_env(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root),
-                     AUTH_FAILURE_LIMIT="4", AUTH_FAILURE_WINDOW_SECONDS="3600")
+    env = server_env(
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url,
+        STATIC_ROOT=str(static_root),
+        AUTH_FAILURE_LIMIT="4",
+        AUTH_FAILURE_WINDOW_SECONDS="3600",
+    )
     server = start_gunicorn(env, workers=1, threads=8, log_path=ARTIFACTS / "gateway-throttle.log")
     yield server
     server.stop()
@@ -142,7 +149,7 @@ def test_a_client_guessing_tokens_is_held_off_with_retry_after(strict_gateway, t
     log = ARTIFACTS / "gateway-throttle.log"
     logged_before = log.stat().st_size
     assert httpx.post(url, json=HELLO, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200
-    for _ in range(10):     # malformed keys are refused for free and never count
+    for _ in range(10):  # malformed keys are refused for free and never count
         assert_openai_error(httpx.post(url, json=HELLO, headers={"Authorization": "Bearer sk-placeholder"}), 403)
     for _ in range(4):
         assert_openai_error(httpx.post(url, json=HELLO, headers={"Authorization": f"Bearer {unknown_token()}"}), 403)
@@ -154,8 +161,7 @@ def test_a_client_guessing_tokens_is_held_off_with_retry_after(strict_gateway, t
     # valid token the worker verified moments ago needs none and keeps working.
     other = issue("bob@test")
     assert_openai_error(httpx.post(url, json=HELLO, headers={"Authorization": f"Bearer {other}"}), 429)
-    assert_openai_error(httpx.get(f"{strict_gateway.url}/v1/models", headers={"Authorization": f"Bearer {other}"}),
-                        429)
+    assert_openai_error(httpx.get(f"{strict_gateway.url}/v1/models", headers={"Authorization": f"Bearer {other}"}), 429)
     messages = httpx.post(f"{strict_gateway.url}/v1/messages", json=HELLO, headers={"x-api-key": other})
     assert messages.status_code == 429 and messages.json()["error"]["type"] == "rate_limit_error"
     assert httpx.post(url, json=HELLO, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200

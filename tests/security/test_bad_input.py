@@ -1,4 +1,5 @@
 """Hostile and broken requests through the live gateway: each gets an OpenAI-shaped 4xx, never a 5xx or a page."""
+
 from __future__ import annotations
 
 import socket
@@ -20,10 +21,25 @@ def chat(**fields) -> dict:
 
 # ---- the body as a whole ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", [
-    b"{", b"{'model': 'x'}", b'{"messages": [}', b"null", b"[]", b"42", b'"a string"', b"   ", b"",
-    b'{"messages": NaN}', b'{"a": 1}{"b": 2}', b"\xef\xbb\xbf{}", b'{"messages": [{"role": "user", "content": "x"}]',
-])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b"{'model': 'x'}",
+        b'{"messages": [}',
+        b"null",
+        b"[]",
+        b"42",
+        b'"a string"',
+        b"   ",
+        b"",
+        b'{"messages": NaN}',
+        b'{"a": 1}{"b": 2}',
+        b"\xef\xbb\xbf{}",
+        b'{"messages": [{"role": "user", "content": "x"}]',
+    ],
+)
 def test_malformed_json_is_a_400(post, raw):
     assert_openai_error(post(raw), 400)
 
@@ -36,16 +52,20 @@ def test_json_nested_a_hundred_thousand_deep_is_a_400(post, opener, closer):
 
 @pytest.mark.parametrize("depth", [5000, 100_000])
 def test_nesting_inside_a_valid_request_is_a_400(post, depth):
-    nested = b'{"type": "object", "properties": {"x": ' * depth + b'{}' + b"}}" * depth
-    raw = b'{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": ' \
-          b'{"name": "deep", "parameters": ' + nested + b"}}]}"
+    nested = b'{"type": "object", "properties": {"x": ' * depth + b"{}" + b"}}" * depth
+    raw = (
+        b'{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": '
+        b'{"name": "deep", "parameters": ' + nested + b"}}]}"
+    )
     assert_openai_error(post(raw), 400)
 
 
 def deep_tool_request(depth: int) -> bytes:
-    nested = b'{"type": "object", "properties": {"x": ' * depth + b'{}' + b"}}" * depth
-    return b'{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": ' \
-           b'{"name": "deep", "parameters": ' + nested + b"}}]}"
+    nested = b'{"type": "object", "properties": {"x": ' * depth + b"{}" + b"}}" * depth
+    return (
+        b'{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": '
+        b'{"name": "deep", "parameters": ' + nested + b"}}]}"
+    )
 
 
 @pytest.mark.parametrize("depth", [40, 300, 1000])
@@ -66,9 +86,18 @@ def test_invalid_utf8_is_a_400(post, raw):
     assert "UTF-8" in error["message"]
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x",
-                                          "application/x-www-form-urlencoded", "application/xml", "",
-                                          "application/jsonx", "image/png"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+        "",
+        "application/jsonx",
+        "image/png",
+    ],
+)
 def test_other_content_types_are_a_415(post, content_type):
     headers = {"Content-Type": content_type} if content_type else {"Content-Type": ""}
     assert_openai_error(post(b'{"messages": []}', headers=headers), 415)
@@ -81,10 +110,14 @@ def test_json_with_a_charset_and_vendor_json_types_are_accepted(post):
 
 # ---- sizes --------------------------------------------------------------------------------------------
 
+
 def limited_post(server, token, content, headers=None):
-    return httpx.post(f"{server.url}/v1/chat/completions", content=content, timeout=30,
-                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                               **(headers or {})})
+    return httpx.post(
+        f"{server.url}/v1/chat/completions",
+        content=content,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def test_a_body_above_max_request_bytes_is_a_413(limited_gateway, token):
@@ -125,8 +158,11 @@ def test_a_lying_content_length_above_the_limit_is_refused_before_the_body_is_re
     """A client that announces 10 MB and sends nothing gets its 413 at once, not after a read timeout."""
     host, port = urlsplit(limited_gateway.url).hostname, urlsplit(limited_gateway.url).port
     with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     + f"Authorization: Bearer {token}\r\n".encode() + b"Content-Length: 10000000\r\n\r\n{")
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token}\r\n".encode()
+            + b"Content-Length: 10000000\r\n\r\n{"
+        )
         sock.settimeout(5)
         answer = b""
         while b"request_too_large" not in answer:
@@ -142,6 +178,7 @@ def test_a_lying_content_length_above_the_limit_is_refused_before_the_body_is_re
 def test_more_messages_than_max_messages_is_a_400(limited_gateway, token):
     many = [{"role": "user" if i % 2 == 0 else "assistant", "content": "hi"} for i in range(21)]
     import orjson
+
     error = assert_openai_error(limited_post(limited_gateway, token, orjson.dumps({"messages": many})), 400)
     assert error["param"] == "messages" and "20" in error["message"]
 
@@ -153,6 +190,7 @@ def test_thousands_of_messages_on_the_default_limit_are_a_400(post):
 
 
 # ---- fields -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [-1, 0, 10**12, "10", 1.5, True, [], {}, 2**63, -(2**63)])
 @pytest.mark.parametrize("name", ["max_tokens", "max_completion_tokens"])
@@ -168,23 +206,43 @@ def test_a_max_tokens_beyond_64_bits_is_a_400(post):
 
 WRONG_VALUES = {
     "model": [1, [], {}, True, ""],
-    "messages": ["hi", [], {}, 1, [1], [None], [{"role": 1, "content": "x"}], [{"role": "wizard", "content": "x"}],
-                 [{"role": "user"}], [{"role": "user", "content": 5}], [{"role": "user", "content": [{"type": "x"}]}],
-                 [{"role": "user", "content": [{"type": "text"}]}], [{"role": "user", "content": [5]}],
-                 [{"role": "tool", "content": "x"}], [{"role": "assistant", "tool_calls": "x"}],
-                 [{"role": "assistant", "tool_calls": [{"id": 1}]}],
-                 [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": 5}}]}],
-                 [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,!!"}}]}]],
+    "messages": [
+        "hi",
+        [],
+        {},
+        1,
+        [1],
+        [None],
+        [{"role": 1, "content": "x"}],
+        [{"role": "wizard", "content": "x"}],
+        [{"role": "user"}],
+        [{"role": "user", "content": 5}],
+        [{"role": "user", "content": [{"type": "x"}]}],
+        [{"role": "user", "content": [{"type": "text"}]}],
+        [{"role": "user", "content": [5]}],
+        [{"role": "tool", "content": "x"}],
+        [{"role": "assistant", "tool_calls": "x"}],
+        [{"role": "assistant", "tool_calls": [{"id": 1}]}],
+        [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": 5}}]}],
+        [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,!!"}}]}],
+    ],
     "stream": ["true", 1, [], {}],
     "stream_options": ["x", 1, [], {"include_usage": "yes"}, {"unknown": True}],
     "temperature": ["1", -1, 3, [], {}, True],
     "top_p": ["1", -0.1, 1.1, [], True],
     "stop": [1, [1], ["a", "b", "c", "d", "e"], [""], {}, True],
     "n": [0, 2, "1", 1.5, [], True],
-    "tools": ["x", 1, {}, [1], [{"type": "retrieval"}], [{"type": "function"}],
-              [{"type": "function", "function": {"name": ""}}],
-              [{"type": "function", "function": {"name": "a", "parameters": "x"}}],
-              [{"type": "function", "function": {"name": "a"}}, {"type": "function", "function": {"name": "a"}}]],
+    "tools": [
+        "x",
+        1,
+        {},
+        [1],
+        [{"type": "retrieval"}],
+        [{"type": "function"}],
+        [{"type": "function", "function": {"name": ""}}],
+        [{"type": "function", "function": {"name": "a", "parameters": "x"}}],
+        [{"type": "function", "function": {"name": "a"}}, {"type": "function", "function": {"name": "a"}}],
+    ],
     "tool_choice": ["maybe", 1, [], {"type": "function"}, {"type": "function", "function": {"name": 1}}],
     "parallel_tool_calls": ["no", 0, []],
     "user": [1, [], {}],
@@ -221,8 +279,12 @@ def test_unknown_fields_are_dropped_named_and_never_forwarded(post, name, emulat
 def test_unknown_keys_inside_messages_never_reach_bedrock(post, emulator_log):
     """Clients add their own keys to messages (names, cache hints); the Converse request is built from an
     allow-list, so none of them is forwarded, however it is named."""
-    steer = {"endpoint_url": "http://169.254.169.254/", "region": "eu-west-1", "aws_access_key_id": "AKIAEXAMPLE",
-             "modelId": "arn:aws:bedrock:us-east-1:999999999999:foundation-model/x"}
+    steer = {
+        "endpoint_url": "http://169.254.169.254/",
+        "region": "eu-west-1",
+        "aws_access_key_id": "AKIAEXAMPLE",
+        "modelId": "arn:aws:bedrock:us-east-1:999999999999:foundation-model/x",
+    }
     message = {"role": "user", "content": [{"type": "text", "text": "x", **steer}], "name": "me", **steer}
     assert post({"model": "claude-4-sonnet", "messages": [message]}).status_code == 200
     [sent] = emulator_log()
@@ -232,16 +294,20 @@ def test_unknown_keys_inside_messages_never_reach_bedrock(post, emulator_log):
 
 # ---- strings ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field, value, statuses", [
-    ("model", "claude-4-sonnet\u0000", (404,)),
-    ("model", "\u0000", (400, 404)),
-    ("model", "a" * 100_000, (404,)),
-    ("model", "claude-4-sonnet\r\nX-Injected: 1", (404,)),
-    ("user", "a\u0000b", (200,)),
-    ("user", "u" * 100_000, (200,)),
-    ("metadata", {"k": "v\u0000"}, (200,)),
-    ("stop", ["\u0000"], (200,)),
-])
+
+@pytest.mark.parametrize(
+    "field, value, statuses",
+    [
+        ("model", "claude-4-sonnet\u0000", (404,)),
+        ("model", "\u0000", (400, 404)),
+        ("model", "a" * 100_000, (404,)),
+        ("model", "claude-4-sonnet\r\nX-Injected: 1", (404,)),
+        ("user", "a\u0000b", (200,)),
+        ("user", "u" * 100_000, (200,)),
+        ("metadata", {"k": "v\u0000"}, (200,)),
+        ("stop", ["\u0000"], (200,)),
+    ],
+)
 def test_nul_bytes_and_long_strings_in_fields_are_harmless(post, field, value, statuses):
     response = post(chat(**{field: value}))
     if statuses == (200,):
@@ -257,8 +323,16 @@ def test_nul_bytes_and_long_message_text_reach_bedrock_verbatim(post, emulator_l
     assert sent["body"]["messages"][0]["content"][0]["text"] == text
 
 
-@pytest.mark.parametrize("text", ["{{ settings.SECRET_KEY }}", "{% debug %}", "${jndi:ldap://127.0.0.1/a}",
-                                  "<script>alert(1)</script>", "'; DROP TABLE tokens_apitoken; --"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ settings.SECRET_KEY }}",
+        "{% debug %}",
+        "${jndi:ldap://127.0.0.1/a}",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE tokens_apitoken; --",
+    ],
+)
 def test_template_and_markup_in_prompts_are_forwarded_verbatim(post, emulator_log, text):
     assert post(chat(messages=[{"role": "user", "content": text}])).status_code == 200
     assert emulator_log()[-1]["body"]["messages"][0]["content"][0]["text"] == text
@@ -266,15 +340,25 @@ def test_template_and_markup_in_prompts_are_forwarded_verbatim(post, emulator_lo
 
 # ---- methods and paths --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 def test_other_methods_on_chat_completions_are_a_405(gateway, token, method):
-    response = httpx.request(method, f"{gateway.url}/v1/chat/completions",
-                             headers={"Authorization": f"Bearer {token}"})
+    response = httpx.request(method, f"{gateway.url}/v1/chat/completions", headers={"Authorization": f"Bearer {token}"})
     assert_openai_error(response, 405)
 
 
-@pytest.mark.parametrize("path", ["/v1/nope", "/v1/", "/v1", "/v1/chat/completions/", "/v1/%00",
-                                  "/v1/chat/completions%00", "/v1/models/..%2F..%2Fadmin"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/nope",
+        "/v1/",
+        "/v1",
+        "/v1/chat/completions/",
+        "/v1/%00",
+        "/v1/chat/completions%00",
+        "/v1/models/..%2F..%2Fadmin",
+    ],
+)
 def test_unknown_api_paths_are_json_404s(gateway, token, path):
     response = httpx.get(gateway.url + path, headers={"Authorization": f"Bearer {token}"})
     assert_openai_error(response, 401, 404, 405)

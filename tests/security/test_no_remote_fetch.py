@@ -1,4 +1,5 @@
 """Remote image URLs are refused with a 400 naming the field, and the gateway never connects to them (no SSRF)."""
+
 from __future__ import annotations
 
 import socket
@@ -43,9 +44,18 @@ def internal_service():
 
 
 def image_request(url) -> dict:
-    return {"model": "claude-4-sonnet", "messages": [
-        {"role": "user", "content": [{"type": "text", "text": "What is in this picture?"},
-                                     {"type": "image_url", "image_url": url}]}]}
+    return {
+        "model": "claude-4-sonnet",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image_url", "image_url": url},
+                ],
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize("shape", ["object", "bare string"])
@@ -61,9 +71,22 @@ def test_a_remote_image_url_is_refused_and_never_fetched(post, emulator_log, int
 
 
 def test_an_anthropic_url_image_source_is_not_fetched_by_the_gateway(post, internal_service):
-    body = {"model": "claude-4-sonnet", "max_tokens": 16, "messages": [{"role": "user", "content": [
-        {"type": "image", "source": {"type": "url", "url": f"http://127.0.0.1:{internal_service.port}/cat.png"}},
-        {"type": "text", "text": "Describe it"}]}]}
+    body = {
+        "model": "claude-4-sonnet",
+        "max_tokens": 16,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "image",
+                        "source": {"type": "url", "url": f"http://127.0.0.1:{internal_service.port}/cat.png"},
+                    },
+                    {"type": "text", "text": "Describe it"},
+                ],
+            }
+        ],
+    }
     response = post(body, path="/v1/messages")
     assert response.status_code < 500, response.text[:300]
     assert internal_service.connections == 0
@@ -71,14 +94,21 @@ def test_an_anthropic_url_image_source_is_not_fetched_by_the_gateway(post, inter
 
 def test_image_urls_in_tool_results_and_text_are_just_text(post, internal_service):
     url = f"http://127.0.0.1:{internal_service.port}/x.png"
-    response = post({"model": "claude-4-sonnet", "max_tokens": 16,
-                     "messages": [{"role": "user", "content": f"Look at {url} and ![img]({url})"}]})
+    response = post(
+        {
+            "model": "claude-4-sonnet",
+            "max_tokens": 16,
+            "messages": [{"role": "user", "content": f"Look at {url} and ![img]({url})"}],
+        }
+    )
     assert response.status_code == 200, response.text[:300]
     assert internal_service.connections == 0
 
 
 def test_an_inline_data_url_is_still_accepted(post):
-    pixel = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
-             "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+        "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
     response = post({**image_request({"url": pixel}), "max_tokens": 16})
     assert response.status_code == 200, response.text[:300]

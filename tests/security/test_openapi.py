@@ -8,6 +8,7 @@ FUZZ_RANDOM=1 draws new ones. For a deeper run: FUZZ_RANDOM=1 FUZZ_EXAMPLES=500;
 every request the schema forbids to be refused (it finds places where the gateway is more lenient than its
 description).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,21 +19,35 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, negative_data_rejection, \
-    response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.security.conftest import ERROR_KEYS, assert_openai_error
 
 pytestmark = pytest.mark.e2e
 
-OPERATIONS = [("POST", "/v1/chat/completions"), ("POST", "/v1/responses"), ("POST", "/v1/embeddings"),
-              ("POST", "/v1/messages"), ("POST", "/v1/messages/count_tokens"), ("GET", "/v1/models"),
-              ("GET", "/v1/models/{model_id}"), ("GET", "/v1/responses/{response_id}"),
-              ("DELETE", "/v1/responses/{response_id}"), ("GET", "/v1/responses/{response_id}/input_items"),
-              ("POST", "/v1/conversations"), ("GET", "/v1/conversations/{conversation_id}"),
-              ("POST", "/v1/conversations/{conversation_id}"), ("DELETE", "/v1/conversations/{conversation_id}"),
-              ("GET", "/v1/conversations/{conversation_id}/items")]
-EXAMPLES_PER_MODE = int(os.environ.get("FUZZ_EXAMPLES", "25"))   # raise for a deeper run
+OPERATIONS = [
+    ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/responses"),
+    ("POST", "/v1/embeddings"),
+    ("POST", "/v1/messages"),
+    ("POST", "/v1/messages/count_tokens"),
+    ("GET", "/v1/models"),
+    ("GET", "/v1/models/{model_id}"),
+    ("GET", "/v1/responses/{response_id}"),
+    ("DELETE", "/v1/responses/{response_id}"),
+    ("GET", "/v1/responses/{response_id}/input_items"),
+    ("POST", "/v1/conversations"),
+    ("GET", "/v1/conversations/{conversation_id}"),
+    ("POST", "/v1/conversations/{conversation_id}"),
+    ("DELETE", "/v1/conversations/{conversation_id}"),
+    ("GET", "/v1/conversations/{conversation_id}/items"),
+]
+EXAMPLES_PER_MODE = int(os.environ.get("FUZZ_EXAMPLES", "25"))  # raise for a deeper run
 STRICT = os.environ.get("FUZZ_STRICT") == "1"
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -48,8 +63,9 @@ def test_the_schema_is_published_without_a_token_and_describes_every_operation(g
         assert operation["security"], f"{method} {path} documents no credential"
         errors = "AnthropicError" if path.startswith("/v1/messages") else "OpenAIError"
         for status in ("401", "403", "404", "429", "503"):
-            assert operation["responses"][status]["content"]["application/json"]["schema"] == \
-                {"$ref": f"#/components/schemas/{errors}"}, (method, path, status)
+            assert operation["responses"][status]["content"]["application/json"]["schema"] == {
+                "$ref": f"#/components/schemas/{errors}"
+            }, (method, path, status)
         if method == "POST" and "{" not in path:
             assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             assert "400" in operation["responses"] and "413" in operation["responses"]
@@ -92,9 +108,11 @@ MESSAGES_HI = {"model": "claude-4-sonnet", "max_tokens": 16, "messages": [{"role
 
 
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
-@pytest.mark.parametrize("extra", [{"tools": [{"name": {"x": 1}}]},
-                                   {"tools": [{"name": "ok"}], "tool_choice": {"type": "tool", "name": ["ok"]}}],
-                         ids=["tool name", "tool_choice name"])
+@pytest.mark.parametrize(
+    "extra",
+    [{"tools": [{"name": {"x": 1}}]}, {"tools": [{"name": "ok"}], "tool_choice": {"type": "tool", "name": ["ok"]}}],
+    ids=["tool name", "tool_choice name"],
+)
 def test_a_tool_name_that_is_not_a_string_is_a_400_on_the_messages_api(gateway, token, path, extra):
     response = httpx.post(gateway.url + path, json={**MESSAGES_HI, **extra}, headers={"x-api-key": token}, timeout=30)
     assert response.status_code == 400, response.text[:300]
@@ -102,7 +120,7 @@ def test_a_tool_name_that_is_not_a_string_is_a_400_on_the_messages_api(gateway, 
 
 def assert_error_body(path: str, response) -> None:
     """A 4xx answer is JSON in the endpoint's error shape, with a message and no traceback."""
-    content_type = response.headers.get("content-type", [""])   # schemathesis keeps every value of a header
+    content_type = response.headers.get("content-type", [""])  # schemathesis keeps every value of a header
     assert content_type[0].startswith("application/json"), response.text[:300]
     assert "Traceback" not in response.text
     body = response.json()
@@ -114,14 +132,18 @@ def assert_error_body(path: str, response) -> None:
 
 
 # GET operations take no body and a free-form path, so there is no invalid input to generate for them.
-FUZZED = [(method, path, mode) for method, path in OPERATIONS for mode in (GenerationMode.POSITIVE,
-                                                                           GenerationMode.NEGATIVE)
-          if method == "POST" or mode is GenerationMode.POSITIVE]
+FUZZED = [
+    (method, path, mode)
+    for method, path in OPERATIONS
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    if method == "POST" or mode is GenerationMode.POSITIVE
+]
 
 
 @pytest.mark.parametrize("method, path, mode", FUZZED, ids=[f"{m} {p} {g.value}" for m, p, g in FUZZED])
-def test_fuzzed_requests_never_get_a_server_error_and_errors_are_well_formed(published_schema, token, method,
-                                                                             path, mode):
+def test_fuzzed_requests_never_get_a_server_error_and_errors_are_well_formed(
+    published_schema, token, method, path, mode
+):
     operation = published_schema[path][method]
     checks = list(CHECKS)
     if STRICT and mode is GenerationMode.NEGATIVE and not path.startswith("/v1/messages"):
@@ -131,9 +153,14 @@ def test_fuzzed_requests_never_get_a_server_error_and_errors_are_well_formed(pub
     answered: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_MODE, deadline=None, database=None, derandomize=not RANDOM,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_MODE,
+        deadline=None,
+        database=None,
+        derandomize=not RANDOM,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def fuzz(case):
         response = case.call(headers=headers, timeout=60)
         answered.append(response.status_code)

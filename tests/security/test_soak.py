@@ -10,6 +10,7 @@ the middle. Afterwards:
   peak in the second quarter (the first quarter is warm-up: imports, pools, caches);
 * every request sent has exactly one usage record, matched by its x-request-id.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,9 +31,9 @@ pytestmark = [pytest.mark.soak, pytest.mark.e2e]
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "150"))
 CLIENTS = 16
 FAULT_START, FAULT_SECONDS = 0.4 * SOAK_SECONDS, 20.0
-RECOVERY_GRACE = 3.0            # requests already retrying when the fault ends may still see it
-RSS_TOLERANCE = 1.15            # growth allowed between the second and the last quarter ...
-RSS_SLACK_KB = 16 * 1024        # ... plus this much, for allocator noise
+RECOVERY_GRACE = 3.0  # requests already retrying when the fault ends may still see it
+RSS_TOLERANCE = 1.15  # growth allowed between the second and the last quarter ...
+RSS_SLACK_KB = 16 * 1024  # ... plus this much, for allocator noise
 BODY = {"model": "claude-4-sonnet", "max_tokens": 32, "messages": [{"role": "user", "content": "Hello, soak"}]}
 
 
@@ -78,14 +79,20 @@ def client_loop(url: str, token: str, t0: float, stop: float, outcomes: list[Out
             try:
                 with http.stream("POST", "/v1/chat/completions", json={**BODY, "stream": streamed}) as response:
                     text = response.read().decode(errors="replace")
-                    outcome = Outcome(started, time.monotonic() - t0, response.status_code,
-                                      response.headers.get("x-request-id"), streamed,
-                                      response.headers.get("retry-after"))
+                    outcome = Outcome(
+                        started,
+                        time.monotonic() - t0,
+                        response.status_code,
+                        response.headers.get("x-request-id"),
+                        streamed,
+                        response.headers.get("retry-after"),
+                    )
                     if response.status_code == 200 and streamed and "data: [DONE]" not in text:
                         outcome.error = "stream ended without [DONE]"
             except httpx.HTTPError as exc:
-                outcome = Outcome(started, time.monotonic() - t0, 0, None, streamed,
-                                  error=f"{type(exc).__name__}: {exc}")
+                outcome = Outcome(
+                    started, time.monotonic() - t0, 0, None, streamed, error=f"{type(exc).__name__}: {exc}"
+                )
             with lock:
                 outcomes.append(outcome)
 
@@ -93,8 +100,9 @@ def client_loop(url: str, token: str, t0: float, stop: float, outcomes: list[Out
 @pytest.fixture(scope="module")
 def soak_gateway(django_db_setup, static_root):
     emulator = start_emulator(latency_ms=20)
-    env = server_env(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root),
-                     BEDROCK_BACKOFF_BASE="0.05")
+    env = server_env(
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root), BEDROCK_BACKOFF_BASE="0.05"
+    )
     server = start_gunicorn(env, workers=2, threads=32, log_path=ARTIFACTS / "gateway-soak.log")
     yield server, emulator
     server.stop()
@@ -109,15 +117,17 @@ def test_steady_load_with_an_upstream_fault_leaks_nothing_and_recovers(soak_gate
     tokens = [issue(f"{run}-{n}@test") for n in range(CLIENTS)]
     deadline = time.monotonic() + 20
     while len(workers := worker_pids(server.process.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)     # gunicorn is ready once one worker answers; the other may still be booting
+        time.sleep(0.2)  # gunicorn is ready once one worker answers; the other may still be booting
     assert len(workers) == 2
 
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     t0 = time.monotonic()
     stop = t0 + SOAK_SECONDS
-    clients = [threading.Thread(target=client_loop, args=(server.url, token, t0, stop, outcomes, lock), daemon=True)
-               for token in tokens]
+    clients = [
+        threading.Thread(target=client_loop, args=(server.url, token, t0, stop, outcomes, lock), daemon=True)
+        for token in tokens
+    ]
     for thread in clients:
         thread.start()
     samples: list[tuple[float, int]] = []
@@ -152,20 +162,25 @@ def test_steady_load_with_an_upstream_fault_leaks_nothing_and_recovers(soak_gate
 
     second_quarter = [kb for t, kb in samples if 0.25 * SOAK_SECONDS <= t < 0.5 * SOAK_SECONDS]
     last_quarter = [kb for t, kb in samples if t >= 0.75 * SOAK_SECONDS]
-    assert max(last_quarter) <= max(second_quarter) * RSS_TOLERANCE + RSS_SLACK_KB, \
+    assert max(last_quarter) <= max(second_quarter) * RSS_TOLERANCE + RSS_SLACK_KB, (
         f"worker RSS kept growing: {max(second_quarter)} kB -> {max(last_quarter)} kB"
+    )
 
     sent = {o.request_id for o in outcomes}
     assert None not in sent and len(sent) == len(outcomes), "every answer carries its own x-request-id"
     deadline, recorded = time.monotonic() + 30, []
-    while time.monotonic() < deadline:      # streams settle just after their last byte
+    while time.monotonic() < deadline:  # streams settle just after their last byte
         with django_db_blocker.unblock():
-            recorded = list(UsageRecord.objects.filter(identity_name__startswith=run)
-                            .values_list("request_id", flat=True))
+            recorded = list(
+                UsageRecord.objects.filter(identity_name__startswith=run).values_list("request_id", flat=True)
+            )
         if len(recorded) >= len(outcomes):
             break
         time.sleep(0.5)
-    assert len(recorded) == len(outcomes) and set(recorded) == sent, \
+    assert len(recorded) == len(outcomes) and set(recorded) == sent, (
         f"{len(outcomes)} requests, {len(recorded)} usage records, {len(sent ^ set(recorded))} unmatched"
-    print(f"\nsoak: {len(outcomes)} requests in {SOAK_SECONDS:.0f}s, {len(throttled)} throttled during the fault, "
-          f"worker RSS {max(second_quarter) // 1024} MB -> {max(last_quarter) // 1024} MB")
+    )
+    print(
+        f"\nsoak: {len(outcomes)} requests in {SOAK_SECONDS:.0f}s, {len(throttled)} throttled during the fault, "
+        f"worker RSS {max(second_quarter) // 1024} MB -> {max(last_quarter) // 1024} MB"
+    )

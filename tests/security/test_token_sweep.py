@@ -6,6 +6,7 @@ tests/tokens/test_e2e_lifecycle.py checks the database and the mirror after CLI 
 chat; this sweep widens the traffic, runs the gateway at debug log level, and adds CloudWatch, every log
 file under artifacts/ and the Bedrock emulator's record of each call.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,16 @@ def sweep_gateway(aws, emulator, static_root, settings, django_db_setup):
     """A gateway logging at debug level and shipping events to CloudWatch in moto, with the mirror on."""
     settings.SECRETS_MIRROR = "on"
     group = f"/sbc/sweep-{time.time_ns()}"
-    env = server_env(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root),
-                     CLOUDWATCH_LOG_GROUP=group, CLOUDWATCH_SEND_INTERVAL="0.3", LOG_LEVEL="debug",
-                     SECRETS_MIRROR="on", GUNICORN_LOG_LEVEL="debug", **aws.env())
+    env = server_env(
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url,
+        STATIC_ROOT=str(static_root),
+        CLOUDWATCH_LOG_GROUP=group,
+        CLOUDWATCH_SEND_INTERVAL="0.3",
+        LOG_LEVEL="debug",
+        SECRETS_MIRROR="on",
+        GUNICORN_LOG_LEVEL="debug",
+        **aws.env(),
+    )
     server = start_gunicorn(env, workers=2, threads=8, log_path=SWEEP_LOG)
     server.log_group = group
     yield server
@@ -46,25 +54,36 @@ def traffic(url: str, token: str) -> int:
     sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=token, max_retries=0, timeout=30)
     hello = [{"role": "user", "content": f"Hello {PROMPT}"}]
     sdk.chat.completions.create(model="claude-4-sonnet", max_tokens=32, messages=hello)
-    "".join(c.choices[0].delta.content or "" for c in sdk.chat.completions.create(
-        model="claude-4-sonnet", max_tokens=32, messages=hello, stream=True, stream_options={"include_usage": True})
-        if c.choices)
+    "".join(
+        c.choices[0].delta.content or ""
+        for c in sdk.chat.completions.create(
+            model="claude-4-sonnet", max_tokens=32, messages=hello, stream=True, stream_options={"include_usage": True}
+        )
+        if c.choices
+    )
     sdk.embeddings.create(model="titan-embed-text-v2", input=[PROMPT])
     sdk.models.list()
     failing = [
         lambda: sdk.chat.completions.create(model="no-such-model", messages=hello),
         lambda: sdk.chat.completions.create(model="claude-4-sonnet", messages=hello, n=3),
-        lambda: sdk.chat.completions.create(model="claude-4-sonnet", messages=[
-            {"role": "user", "content": f"{PROMPT} [[sbc:error=ThrottlingException]]"}]),
-        lambda: sdk.chat.completions.create(model="claude-4-sonnet", messages=[
-            {"role": "user", "content": f"{PROMPT} [[sbc:error=AccessDeniedException]]"}]),
+        lambda: sdk.chat.completions.create(
+            model="claude-4-sonnet",
+            messages=[{"role": "user", "content": f"{PROMPT} [[sbc:error=ThrottlingException]]"}],
+        ),
+        lambda: sdk.chat.completions.create(
+            model="claude-4-sonnet",
+            messages=[{"role": "user", "content": f"{PROMPT} [[sbc:error=AccessDeniedException]]"}],
+        ),
     ]
     for call in failing:
         with pytest.raises(openai.APIStatusError):
             call()
-    with pytest.raises(openai.APIError):   # an upstream error after the stream started
-        for _ in sdk.chat.completions.create(model="claude-4-sonnet", stream=True, messages=[
-                {"role": "user", "content": f"{PROMPT} [[sbc:stream-error=internalServerException]]"}]):
+    with pytest.raises(openai.APIError):  # an upstream error after the stream started
+        for _ in sdk.chat.completions.create(
+            model="claude-4-sonnet",
+            stream=True,
+            messages=[{"role": "user", "content": f"{PROMPT} [[sbc:stream-error=internalServerException]]"}],
+        ):
             pass
     headers = {"x-api-key": token, "anthropic-version": "2023-06-01"}
     body = {"model": "claude-4-sonnet", "max_tokens": 32, "messages": hello}
@@ -72,10 +91,14 @@ def traffic(url: str, token: str) -> int:
     with httpx.stream("POST", f"{url}/v1/messages", json={**body, "stream": True}, headers=headers, timeout=30) as r:
         assert r.status_code == 200 and "message_stop" in r.read().decode()
     assert httpx.post(f"{url}/v1/messages/count_tokens", json=body, headers=headers, timeout=30).status_code == 200
-    bad_json = httpx.post(f"{url}/v1/chat/completions", content=b'{"messages": [', timeout=30,
-                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    bad_json = httpx.post(
+        f"{url}/v1/chat/completions",
+        content=b'{"messages": [',
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     assert bad_json.status_code == 400
-    return 8    # chat, stream, embeddings, two upstream errors, the broken stream, messages and its stream
+    return 8  # chat, stream, embeddings, two upstream errors, the broken stream, messages and its stream
 
 
 def cloudwatch_text(moto_url: str, group: str, expected_responses: int) -> str:
@@ -88,7 +111,7 @@ def cloudwatch_text(moto_url: str, group: str, expected_responses: int) -> str:
         except logs.exceptions.ResourceNotFoundException:
             events = []
         if sum('"event":"response"' in e["message"] for e in events) >= expected_responses:
-            time.sleep(1)   # and whatever the shippers still hold
+            time.sleep(1)  # and whatever the shippers still hold
             events = logs.filter_log_events(logGroupName=group)["events"]
             break
         time.sleep(0.3)
@@ -105,8 +128,9 @@ def artifact_logs() -> dict[str, str]:
     return found
 
 
-def test_no_raw_token_is_kept_anywhere_after_every_kind_of_use(sweep_gateway, aws, issue, emulator,
-                                                              django_db_blocker, caplog):
+def test_no_raw_token_is_kept_anywhere_after_every_kind_of_use(
+    sweep_gateway, aws, issue, emulator, django_db_blocker, caplog
+):
     from tokens.models import ApiToken
     from tokens.services import token_revoke
 
@@ -115,19 +139,26 @@ def test_no_raw_token_is_kept_anywhere_after_every_kind_of_use(sweep_gateway, aw
     metered = traffic(sweep_gateway.url, used) + traffic(sweep_gateway.url, revoked)
     with django_db_blocker.unblock():
         token_revoke(token=ApiToken.objects.get(digest=keyformat.digest(revoked)))
-    time.sleep(1.2)   # the revoke reaches every worker within about a second
+    time.sleep(1.2)  # the revoke reaches every worker within about a second
     never_issued = keyformat.generate()[0]
     for offered in (revoked, never_issued):
         with pytest.raises(openai.PermissionDeniedError):
             openai.OpenAI(base_url=f"{sweep_gateway.url}/v1", api_key=offered, max_retries=0).models.list()
-        response = httpx.post(f"{sweep_gateway.url}/v1/messages", headers={"x-api-key": offered},
-                              json={"model": "claude-4-sonnet", "max_tokens": 8, "messages": []})
+        response = httpx.post(
+            f"{sweep_gateway.url}/v1/messages",
+            headers={"x-api-key": offered},
+            json={"model": "claude-4-sonnet", "max_tokens": 8, "messages": []},
+        )
         assert response.status_code == 403
 
     with django_db_blocker.unblock():
-        places = {"database": _every_row(), "secrets manager": _every_secret(),
-                  "cloudwatch": cloudwatch_text(aws.url, sweep_gateway.log_group, metered),
-                  "requests to bedrock": json.dumps(emulator.log()), "test process log": caplog.text}
+        places = {
+            "database": _every_row(),
+            "secrets manager": _every_secret(),
+            "cloudwatch": cloudwatch_text(aws.url, sweep_gateway.log_group, metered),
+            "requests to bedrock": json.dumps(emulator.log()),
+            "test process log": caplog.text,
+        }
     places.update({f"artifacts/{name}": text for name, text in artifact_logs().items()})
 
     # The sweep looks where the data is: each place holds what the traffic left there.

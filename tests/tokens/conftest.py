@@ -1,4 +1,5 @@
 """Fixtures for the token tests: the mirror switched on against moto, and a boto3 view of what it holds."""
+
 from __future__ import annotations
 
 import contextlib
@@ -16,8 +17,9 @@ class SecretsView:
     """What an operator sees with the aws CLI: list by the app tag, read values, delete by hand."""
 
     def __init__(self):
-        self.client = boto3.client("secretsmanager", region_name="us-east-1",
-                                   endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
+        self.client = boto3.client(
+            "secretsmanager", region_name="us-east-1", endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"]
+        )
 
     def listed(self) -> dict[str, dict[str, str]]:
         secrets = self.client.list_secrets(Filters=APP_FILTER)["SecretList"]

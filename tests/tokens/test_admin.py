@@ -1,4 +1,5 @@
 """The Django admin as staff use it: issue a token once, see status and mirror state, revoke."""
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,11 @@ def test_the_issue_page_shows_the_token_once_and_never_stores_it_elsewhere(staff
     assert token not in f"{entry.object_repr} {entry.change_message}"
     # Nothing shows it again: the changelist, the token page, the issue form.
     record = ApiToken.objects.get()
-    for url in (reverse("admin:tokens_apitoken_changelist"),
-                reverse("admin:tokens_apitoken_change", args=[record.pk]), ISSUE_URL):
+    for url in (
+        reverse("admin:tokens_apitoken_changelist"),
+        reverse("admin:tokens_apitoken_change", args=[record.pk]),
+        ISSUE_URL,
+    ):
         page = staff.get(url).content.decode()
         assert token not in page and record.digest not in page
 
@@ -79,8 +83,9 @@ def test_the_add_button_leads_to_the_issue_view(staff):
 def test_the_changelist_shows_status_and_filters_by_it(staff, jane):
     live = token_issue(identity=jane, ttl="1d", name="live").record
     gone = token_issue(identity=jane, ttl="1d", name="gone").record
-    staff.post(reverse("admin:tokens_apitoken_changelist"),
-               {"action": "revoke_selected", "_selected_action": [gone.pk]})
+    staff.post(
+        reverse("admin:tokens_apitoken_changelist"), {"action": "revoke_selected", "_selected_action": [gone.pk]}
+    )
     page = staff.get(reverse("admin:tokens_apitoken_changelist")).content.decode()
     assert "revoked" in page and "active" in page
     revoked_only = staff.get(reverse("admin:tokens_apitoken_changelist"), {"status": "revoked"})
@@ -92,8 +97,11 @@ def test_the_changelist_shows_status_and_filters_by_it(staff, jane):
 def test_revoke_selected_tokens(staff, jane):
     issued = token_issue(identity=jane, ttl="1d")
     token_authenticate(issued.token)
-    response = staff.post(reverse("admin:tokens_apitoken_changelist"),
-                          {"action": "revoke_selected", "_selected_action": [issued.record.pk]}, follow=True)
+    response = staff.post(
+        reverse("admin:tokens_apitoken_changelist"),
+        {"action": "revoke_selected", "_selected_action": [issued.record.pk]},
+        follow=True,
+    )
     assert "Revoked 1 token(s)." in response.content.decode()
     with pytest.raises(InvalidToken):
         token_authenticate(issued.token)
@@ -106,8 +114,9 @@ def test_revoke_selected_tokens(staff, jane):
 def test_revoke_all_tokens_of_selected_identities(staff, jane):
     tokens = [token_issue(identity=jane, ttl="1d").token for _ in range(2)]
     other = token_issue(identity=Identity.objects.create(name="ci-pipeline"), ttl="1d").token
-    staff.post(reverse("admin:tokens_identity_changelist"),
-               {"action": "revoke_all_tokens", "_selected_action": [jane.pk]})
+    staff.post(
+        reverse("admin:tokens_identity_changelist"), {"action": "revoke_all_tokens", "_selected_action": [jane.pk]}
+    )
     for token in tokens:
         with pytest.raises(InvalidToken):
             token_authenticate(token)
@@ -116,9 +125,10 @@ def test_revoke_all_tokens_of_selected_identities(staff, jane):
 
 def change_form_data(response) -> dict:
     """What the browser would post back unchanged: the main form and every inline formset."""
+
     def values(form) -> dict:
         data = {}
-        for name, field in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             if value is None or value is False:
                 continue

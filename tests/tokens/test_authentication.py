@@ -1,4 +1,5 @@
 """Bearer-token checks: format before the database, expiry, revocation, deactivation, coarse last use."""
+
 from __future__ import annotations
 
 import time
@@ -28,7 +29,7 @@ def issue(identity: Identity, ttl: str = "1d") -> str:
 
 def flip(token: str, index: int) -> str:
     char = "A" if token[index] != "A" else "B"
-    return token[:index] + char + token[index + 1:]
+    return token[:index] + char + token[index + 1 :]
 
 
 def test_it_authenticates_a_fresh_token(alice):

@@ -1,4 +1,5 @@
 """The token commands as an admin runs them: issue, list, revoke, sync, and their errors."""
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,12 @@ def test_issue_prints_the_documented_lines_with_the_mirror_on(jane, secrets_view
     expires = ApiToken.objects.get().expires_at.isoformat(timespec="seconds")
     lines = out.splitlines()
     assert re.fullmatch(r"✓ Authenticated as: arn:aws:\w+::\d{12}:\S+", lines[0])
-    assert lines[1:5] == ["✓ Token generated for identity: jane.doe@dev",
-                          f"✓ Stored in Secrets Manager: sbc/tokens/{token_id}", f"✓ Expires: {expires}", ""]
+    assert lines[1:5] == [
+        "✓ Token generated for identity: jane.doe@dev",
+        f"✓ Stored in Secrets Manager: sbc/tokens/{token_id}",
+        f"✓ Expires: {expires}",
+        "",
+    ]
     assert lines[5] == RULE and lines[7] == RULE
     token = re.fullmatch(r"  Bearer Token: (\S+)", lines[6]).group(1)
     assert re.fullmatch(TOKEN_REGEX, token) and f"_{token_id}_" in token
@@ -56,9 +61,14 @@ def test_issue_json(jane, secrets_view):
     out, _ = run("issue_token", "--identity", "jane.doe@dev", "--ttl", "7d", "--json")
     data = json.loads(out)
     record = ApiToken.objects.get()
-    assert data == {"token": data["token"], "token_id": record.token_id, "identity": "jane.doe@dev",
-                    "expires_at": record.expires_at.isoformat(timespec="seconds"),
-                    "secret_name": f"sbc/tokens/{record.token_id}", "mirror_state": "synced"}
+    assert data == {
+        "token": data["token"],
+        "token_id": record.token_id,
+        "identity": "jane.doe@dev",
+        "expires_at": record.expires_at.isoformat(timespec="seconds"),
+        "secret_name": f"sbc/tokens/{record.token_id}",
+        "mirror_state": "synced",
+    }
     assert re.fullmatch(TOKEN_REGEX, data["token"])
 
 
@@ -74,8 +84,10 @@ def test_issue_creates_the_identity_only_when_asked():
     assert ApiToken.objects.get().identity.name == "ci-pipeline"
 
 
-@pytest.mark.parametrize("ttl, message", [("30", "Invalid TTL '30'"), ("0d", "longer than zero"),
-                                          ("9999d", "the maximum is"), ("abc", "Invalid TTL")])
+@pytest.mark.parametrize(
+    "ttl, message",
+    [("30", "Invalid TTL '30'"), ("0d", "longer than zero"), ("9999d", "the maximum is"), ("abc", "Invalid TTL")],
+)
 def test_issue_rejects_bad_ttls(jane, ttl, message):
     with pytest.raises(CommandError, match=message):
         run("issue_token", "--identity", "jane.doe@dev", "--ttl", ttl)
@@ -103,10 +115,13 @@ def test_issue_during_a_secrets_manager_outage_prints_the_token_and_a_warning(ja
 
 
 def test_a_bad_ttl_exits_non_zero_without_a_traceback():
-    result = subprocess.run([sys.executable, "manage.py", "issue_token", "--identity", "x", "--ttl", "forever"],
-                            cwd=ROOT, capture_output=True, text=True,
-                            env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin",
-                                 "DATABASE_URL": "sqlite:///:memory:"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "issue_token", "--identity", "x", "--ttl", "forever"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///:memory:"},
+    )
     assert result.returncode == 1
     assert "Invalid TTL 'forever'" in result.stderr and "Traceback" not in result.stderr
 
@@ -117,8 +132,17 @@ def test_list_shows_active_tokens_and_all_with_all(jane):
     revoked = ApiToken.objects.get(identity=jane)
     run("revoke_token", revoked.token_id)
     table, _ = run("list_tokens")
-    assert table.splitlines()[0].split() == ["TOKEN", "ID", "IDENTITY", "NAME", "STATUS", "EXPIRES", "LAST", "USED",
-                                             "MIRROR"]
+    assert table.splitlines()[0].split() == [
+        "TOKEN",
+        "ID",
+        "IDENTITY",
+        "NAME",
+        "STATUS",
+        "EXPIRES",
+        "LAST",
+        "USED",
+        "MIRROR",
+    ]
     assert "ci-pipeline" in table and revoked.token_id not in table
     everything = json.loads(run("list_tokens", "--all", "--json")[0])
     assert {row["token_id"]: row["status"] for row in everything}[revoked.token_id] == "revoked"

@@ -3,6 +3,7 @@
 The gateway runs under gunicorn with two workers, so a revoke made here (another process) must reach
 workers that have the token cached: within the documented bound of about a second.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,7 +33,8 @@ def sdk(gateway, token: str) -> openai.OpenAI:
 
 def ask(gateway, token: str) -> str:
     reply = sdk(gateway, token).chat.completions.create(
-        model="claude-4-sonnet", max_tokens=64, messages=[{"role": "user", "content": "Hello"}])
+        model="claude-4-sonnet", max_tokens=64, messages=[{"role": "user", "content": "Hello"}]
+    )
     return reply.choices[0].message.content
 
 
@@ -72,8 +74,9 @@ def admin_browser() -> Client:
 
 
 def test_cli_issue_use_revoke(gateway, secrets_view):
-    token = json.loads(cli("issue_token", "--identity", "jane.doe@dev", "--ttl", "30d", "--create-identity",
-                           "--json"))["token"]
+    token = json.loads(cli("issue_token", "--identity", "jane.doe@dev", "--ttl", "30d", "--create-identity", "--json"))[
+        "token"
+    ]
     use_in_both_workers(gateway, token)
     record = ApiToken.objects.get()
     assert record.last_used_at is not None
@@ -88,14 +91,16 @@ def test_admin_issue_use_revoke(gateway, secrets_view):
     page = browser.post("/admin/tokens/apitoken/issue/", {"identity": jane.pk, "ttl": "7d", "name": "laptop"})
     token = re.search(TOKEN_REGEX, page.content.decode()).group(0)
     use_in_both_workers(gateway, token)
-    browser.post("/admin/tokens/apitoken/", {"action": "revoke_selected",
-                                              "_selected_action": [ApiToken.objects.get().pk]})
+    browser.post(
+        "/admin/tokens/apitoken/", {"action": "revoke_selected", "_selected_action": [ApiToken.objects.get().pk]}
+    )
     assert_rejected_soon(gateway, token)
 
 
 def test_deleting_the_secret_by_hand_then_sync_revokes(gateway, secrets_view):
-    token = json.loads(cli("issue_token", "--identity", "ci-pipeline", "--ttl", "7d", "--create-identity",
-                           "--json"))["token"]
+    token = json.loads(cli("issue_token", "--identity", "ci-pipeline", "--ttl", "7d", "--create-identity", "--json"))[
+        "token"
+    ]
     use_in_both_workers(gateway, token)
     secrets_view.delete_by_hand(f"sbc/tokens/{ApiToken.objects.get().token_id}")
     assert ask(gateway, token), "Secrets Manager is not on the request path: the token works until the sync"
@@ -129,8 +134,12 @@ def test_the_raw_token_appears_nowhere_at_rest(gateway, secrets_view, caplog):
     cli("revoke_token", revoked["token_id"])
     cli("sync_secrets")
 
-    places = {"database": _every_row(), "secrets manager": _every_secret(), "captured logs": caplog.text,
-              "gateway log": (ARTIFACTS / "gateway.log").read_text(errors="replace")}
+    places = {
+        "database": _every_row(),
+        "secrets manager": _every_secret(),
+        "captured logs": caplog.text,
+        "gateway log": (ARTIFACTS / "gateway.log").read_text(errors="replace"),
+    }
     assert "token issued: token_id=" in places["captured logs"], "the log capture works"
     assert ApiToken.objects.get(token_id=revoked["token_id"]).digest in places["database"], "the dump works"
     for token in (from_cli, from_admin, revoked["token"], from_cli[:-8] + "AAAAAAAA"):
@@ -153,8 +162,9 @@ def _every_secret() -> str:
     """Every secret's name, tags, description and value (including ones scheduled for deletion)."""
     import os
 
-    client = boto3.client("secretsmanager", region_name="us-east-1",
-                          endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
+    client = boto3.client(
+        "secretsmanager", region_name="us-east-1", endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"]
+    )
     dump = []
     for secret in client.list_secrets(IncludePlannedDeletion=True)["SecretList"]:
         dump.append(json.dumps(secret, default=str))

@@ -1,12 +1,13 @@
 """The Secrets Manager mirror against moto over HTTP: issue, list by tag, revoke, outages, sync both ways."""
+
 from __future__ import annotations
 
 import pytest
 
 from core.errors import InvalidToken
 from tokens.authentication import token_authenticate
-from tokens.secrets_sync import HAND_REVOKED_BY, secrets_sync
 from tokens.models import ApiToken
+from tokens.secrets_sync import HAND_REVOKED_BY, secrets_sync
 from tokens.services import identity_get_or_create, token_issue, token_revoke
 
 pytestmark = pytest.mark.usefixtures("committed")
@@ -26,23 +27,34 @@ def test_issuing_creates_a_tagged_secret_without_the_token(secrets_view):
     issued = issue()
     name = f"sbc/tokens/{issued.token_id}"
     listed = secrets_view.listed()
-    assert listed == {name: {"app": "simple-bedrock-connector", "identity": "jane.doe@dev",
-                             "expires_at": issued.expires_at.isoformat(timespec="seconds")}}
+    assert listed == {
+        name: {
+            "app": "simple-bedrock-connector",
+            "identity": "jane.doe@dev",
+            "expires_at": issued.expires_at.isoformat(timespec="seconds"),
+        }
+    }
     value = secrets_view.value(name)
-    assert value == {"identity": "jane.doe@dev", "token_id": issued.token_id, "digest": issued.record.digest,
-                     "expires_at": issued.expires_at.isoformat(timespec="seconds"), "limits": {}}
+    assert value == {
+        "identity": "jane.doe@dev",
+        "token_id": issued.token_id,
+        "digest": issued.record.digest,
+        "expires_at": issued.expires_at.isoformat(timespec="seconds"),
+        "limits": {},
+    }
     raw = secrets_view.client.get_secret_value(SecretId=name)["SecretString"]
     assert issued.token not in raw and issued.token.split("_")[2] not in raw
     assert refreshed(issued.record).mirror_state == State.SYNCED
 
 
 def test_the_secret_value_carries_the_identitys_limits(secrets_view):
-    from tokens.quotas import limits_forget
     from tokens.models import Quota
+    from tokens.quotas import limits_forget
 
     identity = identity_get_or_create(name="ci-pipeline")
-    Quota.objects.update_or_create(identity=identity, defaults={"tokens_per_day": 100_000,
-                                                                "allowed_models": "claude-4-sonnet, gpt-4o"})
+    Quota.objects.update_or_create(
+        identity=identity, defaults={"tokens_per_day": 100_000, "allowed_models": "claude-4-sonnet, gpt-4o"}
+    )
     limits_forget()
     issued = token_issue(identity=identity, ttl="7d")
     limits = secrets_view.value(f"sbc/tokens/{issued.token_id}")["limits"]
@@ -113,14 +125,16 @@ def test_sync_deletes_secrets_of_unknown_and_expired_tokens(secrets_view):
 
     stale, live = issue(), issue("ci-pipeline", "7d")
     ApiToken.objects.filter(pk=stale.record.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    secrets_view.client.create_secret(Name="sbc/tokens/UnknownToken", SecretString="{}",
-                                      Tags=[{"Key": "app", "Value": "simple-bedrock-connector"}])
+    secrets_view.client.create_secret(
+        Name="sbc/tokens/UnknownToken", SecretString="{}", Tags=[{"Key": "app", "Value": "simple-bedrock-connector"}]
+    )
     secrets_view.client.create_secret(Name="someone-elses/secret", SecretString="{}")
     report = secrets_sync()
     assert sorted(report.deleted) == sorted([f"sbc/tokens/{stale.token_id}", "sbc/tokens/UnknownToken"])
     assert list(secrets_view.listed()) == [f"sbc/tokens/{live.token_id}"]
-    assert [s["Name"] for s in secrets_view.client.list_secrets()["SecretList"]
-            if not s["Name"].startswith("sbc/")] == ["someone-elses/secret"], "only our prefix and tag"
+    assert [
+        s["Name"] for s in secrets_view.client.list_secrets()["SecretList"] if not s["Name"].startswith("sbc/")
+    ] == ["someone-elses/secret"], "only our prefix and tag"
     assert refreshed(stale.record).mirror_state == State.DELETED
 
 

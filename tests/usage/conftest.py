@@ -1,9 +1,10 @@
 """Fixtures for usage tests: fresh per-process caches, a replaceable clock, and quota helpers."""
+
 from __future__ import annotations
 
 import itertools
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,7 +23,7 @@ class Clock:
 def clock(monkeypatch) -> Clock:
     from usage.windows import calendar
 
-    fake = Clock(datetime(2026, 3, 31, 23, 59, 30, tzinfo=timezone.utc))
+    fake = Clock(datetime(2026, 3, 31, 23, 59, 30, tzinfo=UTC))
     monkeypatch.setattr(calendar, "clock", fake)
     return fake
 
@@ -36,8 +37,8 @@ def unique_name():
 @pytest.fixture
 def set_quota(django_db_blocker):
     """set_quota("name", requests_per_minute=2, ...): commit a quota the live server will read."""
-    from tokens.services import identity_get_or_create
     from tokens.models import Quota
+    from tokens.services import identity_get_or_create
 
     def _set(identity_name: str, **fields):
         with django_db_blocker.unblock():
@@ -46,4 +47,3 @@ def set_quota(django_db_blocker):
             return identity
 
     return _set
-

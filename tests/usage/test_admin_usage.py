@@ -1,9 +1,10 @@
 """The admin's usage views: the read-only ledger, the dashboard with its numbers and charts, and CSV export."""
+
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,14 +13,23 @@ from usage.models import UsageRecord
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = "/admin/usage/usagedashboard/"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def record(n: int, identity: str, model: str, tokens: int, cost: str, **extra) -> UsageRecord:
-    return UsageRecord.objects.create(request_id=f"req_admin_{n}", identity_name=identity, endpoint="chat.completions",
-                                      model_requested=model, prompt_tokens=tokens - 10, completion_tokens=10,
-                                      total_tokens=tokens, cost_usd=Decimal(cost), status=200,
-                                      created_at=extra.pop("created_at", NOW), **extra)
+    return UsageRecord.objects.create(
+        request_id=f"req_admin_{n}",
+        identity_name=identity,
+        endpoint="chat.completions",
+        model_requested=model,
+        prompt_tokens=tokens - 10,
+        completion_tokens=10,
+        total_tokens=tokens,
+        cost_usd=Decimal(cost),
+        status=200,
+        created_at=extra.pop("created_at", NOW),
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -27,7 +37,7 @@ def ledger():
     record(1, "ann@admin", "claude-4-sonnet", 1200, "0.0100")
     record(2, "ann@admin", "llama-3.3-70b", 800, "0.0006")
     record(3, "ben@admin", "claude-4-sonnet", 500, "0.0040")
-    record(4, "ben@admin", "claude-4-sonnet", 99, "0.0001", created_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    record(4, "ben@admin", "claude-4-sonnet", 99, "0.0001", created_at=datetime(2020, 1, 1, tzinfo=UTC))
 
 
 def test_staff_sees_totals_by_identity_model_and_day_with_charts(admin_client, ledger):
@@ -46,8 +56,9 @@ def test_staff_sees_totals_by_identity_model_and_day_with_charts(admin_client, l
 def test_the_dashboard_filters_by_model_and_date_range(admin_client, ledger):
     html = admin_client.get(DASHBOARD, {"model": "claude-4-sonnet", "identity": "ben@admin"}).content.decode()
     assert '<span class="value" id="total-tokens">500</span>' in html
-    html = admin_client.get(DASHBOARD, {"start": "2019-12-01", "end": "2020-01-31",
-                                        "identity": "ben@admin"}).content.decode()
+    html = admin_client.get(
+        DASHBOARD, {"start": "2019-12-01", "end": "2020-01-31", "identity": "ben@admin"}
+    ).content.decode()
     assert '<span class="value" id="total-tokens">99</span>' in html
 
 
@@ -60,7 +71,9 @@ def test_csv_export_has_the_filtered_records(admin_client, ledger):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert sorted((r["request_id"], r["total_tokens"], r["cost_usd"]) for r in rows) == [
-        ("req_admin_1", "1200", "0.01000000"), ("req_admin_2", "800", "0.00060000")]
+        ("req_admin_1", "1200", "0.01000000"),
+        ("req_admin_2", "800", "0.00060000"),
+    ]
 
 
 def test_non_staff_are_sent_to_the_login_page(django_user_model, ledger):
@@ -100,6 +113,13 @@ def test_an_admin_finds_the_requests_the_gateway_adapted_and_what_it_left_out(ad
     assert row("cat@admin") in html and row("dog@admin") not in html
     found = admin_client.get("/admin/usage/usagerecord/", {"q": "tool:web_search"}).content.decode()
     assert row("cat@admin") in found and row("dog@admin") not in found
-    rows = list(csv.DictReader(io.StringIO(b"".join(
-        admin_client.get(DASHBOARD + "export.csv", {"identity": "cat@admin"}).streaming_content).decode())))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                b"".join(
+                    admin_client.get(DASHBOARD + "export.csv", {"identity": "cat@admin"}).streaming_content
+                ).decode()
+            )
+        )
+    )
     assert [row["adapted"] for row in rows] == ["tool:web_search, store"]

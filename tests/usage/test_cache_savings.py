@@ -1,9 +1,10 @@
 """Prompt-cache hits and the money they saved, on the admin's usage dashboard and the developer's My usage page."""
+
 from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,38 +15,62 @@ from usage.selectors import UsageFilter, usage_summary
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = "/admin/usage/usagedashboard/"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 _ids = itertools.count()
 
 
 @pytest.fixture(autouse=True)
 def prices():
     # USD per million tokens: (input, output, cache read, cache write).
-    for model, (inp, out, read, write) in {"cache-model-a": ("3", "15", "0.30", "3.75"),
-                                           "cache-model-b": ("1", "5", "0.10", "1.25"),
-                                           "anthropic.cache-base-v1:0": ("5", "25", "0.50", "6.25")}.items():
-        ModelPrice.objects.update_or_create(model=model, defaults=dict(
-            input_per_million=Decimal(inp), output_per_million=Decimal(out), cache_read_per_million=Decimal(read),
-            cache_write_per_million=Decimal(write)))
+    for model, (inp, out, read, write) in {
+        "cache-model-a": ("3", "15", "0.30", "3.75"),
+        "cache-model-b": ("1", "5", "0.10", "1.25"),
+        "anthropic.cache-base-v1:0": ("5", "25", "0.50", "6.25"),
+    }.items():
+        ModelPrice.objects.update_or_create(
+            model=model,
+            defaults=dict(
+                input_per_million=Decimal(inp),
+                output_per_million=Decimal(out),
+                cache_read_per_million=Decimal(read),
+                cache_write_per_million=Decimal(write),
+            ),
+        )
 
 
-def record(identity_name: str, model: str, *, prompt: int, cached: int, resolved: str = "", identity=None,
-           at: datetime = NOW) -> UsageRecord:
+def record(
+    identity_name: str, model: str, *, prompt: int, cached: int, resolved: str = "", identity=None, at: datetime = NOW
+) -> UsageRecord:
     return UsageRecord.objects.create(
-        request_id=f"req_cache_{next(_ids)}", identity=identity, identity_name=identity_name,
-        endpoint="chat.completions", model_requested=model, model_resolved=resolved, prompt_tokens=prompt,
-        completion_tokens=100, total_tokens=prompt + 100, cached_tokens=cached, cost_usd=Decimal("0.01"),
-        status=200, created_at=at)
+        request_id=f"req_cache_{next(_ids)}",
+        identity=identity,
+        identity_name=identity_name,
+        endpoint="chat.completions",
+        model_requested=model,
+        model_resolved=resolved,
+        prompt_tokens=prompt,
+        completion_tokens=100,
+        total_tokens=prompt + 100,
+        cached_tokens=cached,
+        cost_usd=Decimal("0.01"),
+        status=200,
+        created_at=at,
+    )
 
 
 @pytest.fixture
 def ledger():
-    record("ann@cache", "cache-model-a", prompt=1_200_000, cached=1_000_000)      # saves 1M x (3 - 0.30) = 2.70
-    record("ann@cache", "cache-model-b", prompt=600_000, cached=500_000)         # saves 0.5M x (1 - 0.10) = 0.45
+    record("ann@cache", "cache-model-a", prompt=1_200_000, cached=1_000_000)  # saves 1M x (3 - 0.30) = 2.70
+    record("ann@cache", "cache-model-b", prompt=600_000, cached=500_000)  # saves 0.5M x (1 - 0.10) = 0.45
     record("ben@cache", "cache-model-a", prompt=200_000, cached=0)
-    record("ben@cache", "gpt-4o-ish", prompt=500_000, cached=100_000,            # priced by its Bedrock model:
-           resolved="us.anthropic.cache-base-v1:0")                              # 0.1M x (5 - 0.50) = 0.45
-    record("ben@cache", "unpriced-model", prompt=10_000, cached=5_000)           # no price, no saving
+    record(
+        "ben@cache",
+        "gpt-4o-ish",
+        prompt=500_000,
+        cached=100_000,  # priced by its Bedrock model:
+        resolved="us.anthropic.cache-base-v1:0",
+    )  # 0.1M x (5 - 0.50) = 0.45
+    record("ben@cache", "unpriced-model", prompt=10_000, cached=5_000)  # no price, no saving
 
 
 def rows(html: str, table_id: str) -> dict[str, list[str]]:
@@ -54,7 +79,7 @@ def rows(html: str, table_id: str) -> dict[str, list[str]]:
     found = {}
     for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
         cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-        if cells and "<th scope=\"col\"" not in row:
+        if cells and '<th scope="col"' not in row:
             found[cells[0]] = cells[1:]
     return found
 
@@ -67,8 +92,12 @@ def test_the_summary_prices_cache_reads_at_the_input_rate_minus_the_cache_read_r
     by_identity = {row["identity_name"]: row["cache_saved_usd"] for row in summary["by_identity"]}
     assert by_identity == {"ann@cache": Decimal("3.15"), "ben@cache": Decimal("0.45")}
     by_model = {row["model_requested"]: (row["cached_tokens"], row["cache_saved_usd"]) for row in summary["by_model"]}
-    assert by_model == {"cache-model-a": (1_000_000, Decimal("2.70")), "cache-model-b": (500_000, Decimal("0.45")),
-                        "gpt-4o-ish": (100_000, Decimal("0.45")), "unpriced-model": (5_000, Decimal(0))}
+    assert by_model == {
+        "cache-model-a": (1_000_000, Decimal("2.70")),
+        "cache-model-b": (500_000, Decimal("0.45")),
+        "gpt-4o-ish": (100_000, Decimal("0.45")),
+        "unpriced-model": (5_000, Decimal(0)),
+    }
 
 
 def test_the_dashboard_shows_cache_hits_and_savings_in_totals_and_per_identity_and_model(admin_client, ledger):
@@ -105,7 +134,7 @@ def test_my_usage_shows_my_cache_hits_and_savings_per_model():
     alice = signed_in("alice-cache", email="alice-cache@example.com")
     alice.get("/keys/")
     identity = Identity.objects.get(user=alice.user)
-    record(identity.name, "cache-model-a", prompt=400_000, cached=300_000, identity=identity)   # 0.81
+    record(identity.name, "cache-model-a", prompt=400_000, cached=300_000, identity=identity)  # 0.81
     record(identity.name, "cache-model-b", prompt=100_000, cached=0, identity=identity)
     record("someone@else", "cache-model-a", prompt=900_000, cached=900_000)
     html = alice.get("/usage/").content.decode()

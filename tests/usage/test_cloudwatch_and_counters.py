@@ -1,4 +1,5 @@
 """CloudWatch events in moto, a dead CloudWatch, Redis counters (live and dead), and concurrent admission."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ ARTIFACTS = ROOT / "artifacts"
 
 def ask(url: str, token: str, text: str = "Hello there", **kwargs):
     client = openai.OpenAI(base_url=f"{url}/v1", api_key=token, max_retries=0, timeout=30)
-    return client.chat.completions.create(model=kwargs.pop("model", "gpt-4o"),
-                                          messages=[{"role": "user", "content": text}], **kwargs)
+    return client.chat.completions.create(
+        model=kwargs.pop("model", "gpt-4o"), messages=[{"role": "user", "content": text}], **kwargs
+    )
 
 
 @pytest.fixture
@@ -73,14 +75,17 @@ def test_request_and_response_events_reach_cloudwatch(gateway_with, moto_server,
     assert response["usage"]["total_tokens"] == reply.usage.total_tokens
     assert response["status"] == 200 and response["latency_ms"] >= 0 and response["cost_usd"] > 0
     assert response["request_id"] == request["request_id"]
-    assert response["adapted"] == ["seed"]      # what the gateway left out, by name only
+    assert response["adapted"] == ["seed"]  # what the gateway left out, by name only
     raw = json.dumps(events)
     assert token not in raw and "Bearer" not in raw and "Hello there" not in raw
 
 
 def test_a_dead_cloudwatch_changes_nothing_for_clients(gateway_with, issue, unique_name, records):
-    server = gateway_with(CLOUDWATCH_LOG_GROUP="/sbc/unreachable", CLOUDWATCH_SEND_INTERVAL="0.2",
-                          AWS_ENDPOINT_URL_CLOUDWATCH_LOGS="http://127.0.0.1:9")
+    server = gateway_with(
+        CLOUDWATCH_LOG_GROUP="/sbc/unreachable",
+        CLOUDWATCH_SEND_INTERVAL="0.2",
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS="http://127.0.0.1:9",
+    )
     name = unique_name("cwdown")
     token = issue(name)
     started = time.monotonic()
@@ -130,8 +135,9 @@ def test_with_redis_down_limits_fall_back_to_the_database(gateway_with, issue, u
     assert "Redis is unavailable" in (ARTIFACTS / "gateway-usage.log").read_text()
 
 
-def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(gateway_with, emulator, issue, unique_name,
-                                                               set_quota, records, django_db_blocker):
+def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(
+    gateway_with, emulator, issue, unique_name, set_quota, records, django_db_blocker
+):
     if connection.vendor != "postgresql":
         pytest.skip("the concurrency proof runs on PostgreSQL (set DATABASE_URL=postgres://...)")
     from usage.models import UsageCounter
@@ -139,16 +145,26 @@ def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(gateway_with, emu
     server = gateway_with(GUNICORN_THREADS="64")
     name = unique_name("conc")
     gate = f"fifty-{name}"
-    body = json.dumps({"model": "claude-4-sonnet", "max_tokens": 100, "stream": True,
-                       "messages": [{"role": "user", "content": f"Go [[sbc:gate={gate}]]"}]}).encode()
-    estimate = len(body) // 4 + 1 + 100   # what admission reserves for this body
+    body = json.dumps(
+        {
+            "model": "claude-4-sonnet",
+            "max_tokens": 100,
+            "stream": True,
+            "messages": [{"role": "user", "content": f"Go [[sbc:gate={gate}]]"}],
+        }
+    ).encode()
+    estimate = len(body) // 4 + 1 + 100  # what admission reserves for this body
     identity = set_quota(name, tokens_per_day=estimate * 10 + estimate // 2)
     token = issue(name)
 
     def fire(_):
         with httpx.Client(timeout=60) as http:
-            with http.stream("POST", f"{server.url}/v1/chat/completions", content=body,
-                             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as r:
+            with http.stream(
+                "POST",
+                f"{server.url}/v1/chat/completions",
+                content=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            ) as r:
                 if r.status_code != 200:
                     r.read()
                     return r.status_code, r.json()["error"]["code"]
@@ -156,7 +172,7 @@ def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(gateway_with, emu
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         futures = [pool.submit(fire, n) for n in range(50)]
-        time.sleep(3)                       # every request is admitted or refused while the admitted ones wait
+        time.sleep(3)  # every request is admitted or refused while the admitted ones wait
         httpx.post(f"{emulator.url}/_emulator/gates/{gate}/release")
         results = [f.result() for f in futures]
     admitted = [r for r in results if r[0] == 200]
@@ -171,22 +187,35 @@ def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(gateway_with, emu
 
 
 def test_two_hundred_requests_forty_at_a_time_under_every_limit_all_pass_and_every_window_adds_up(
-        gateway, issue, unique_name, set_quota, records, django_db_blocker):
+    gateway, issue, unique_name, set_quota, records, django_db_blocker
+):
     """Admission and settlement lock all of an identity's windows together: under concurrency that must never
     deadlock nor lose a count. (On PostgreSQL, rows locked without one order deadlocked here: 503s.)"""
     from usage.models import UsageCounter
 
     name = unique_name("every")
-    identity = set_quota(name, tokens_per_day=10**9, tokens_per_month=10**9, usd_per_month=Decimal("1000"),
-                         requests_per_minute=1000, tokens_per_minute=10**8, concurrent_streams=100)
+    identity = set_quota(
+        name,
+        tokens_per_day=10**9,
+        tokens_per_month=10**9,
+        usd_per_month=Decimal("1000"),
+        requests_per_minute=1000,
+        tokens_per_minute=10**8,
+        concurrent_streams=100,
+    )
     token = issue(name)
 
     def fire(n: int) -> int:
-        body = {"model": "claude-4-sonnet", "max_tokens": 50, "stream": n % 2 == 1,
-                "messages": [{"role": "user", "content": f"Hello {n}"}]}
+        body = {
+            "model": "claude-4-sonnet",
+            "max_tokens": 50,
+            "stream": n % 2 == 1,
+            "messages": [{"role": "user", "content": f"Hello {n}"}],
+        }
         with httpx.Client(timeout=60) as http:
-            response = http.post(f"{gateway.url}/v1/chat/completions", json=body,
-                                 headers={"Authorization": f"Bearer {token}"})
+            response = http.post(
+                f"{gateway.url}/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
             return response.status_code
 
     with ThreadPoolExecutor(max_workers=40) as pool:
@@ -197,7 +226,9 @@ def test_two_hundred_requests_forty_at_a_time_under_every_limit_all_pass_and_eve
     total = sum(row["total_tokens"] for row in rows)
     with django_db_blocker.unblock():
         counters = list(UsageCounter.objects.filter(identity=identity).values("period", "requests", "tokens"))
-    by_period = {period: [c for c in counters if c["period"] == period] for period in ("minute", "day", "month", "lease")}
+    by_period = {
+        period: [c for c in counters if c["period"] == period] for period in ("minute", "day", "month", "lease")
+    }
     assert sum(c["requests"] for c in by_period["minute"]) == 200
     assert sum(c["tokens"] for c in by_period["minute"]) == total
     assert by_period["day"][0]["tokens"] == by_period["month"][0]["tokens"] == total > 0

@@ -1,4 +1,5 @@
 """End to end: requests made with the openai SDK through gunicorn leave usage records, and limits answer 429/403."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,16 +16,20 @@ def sdk(gateway, raw_token):
 
 
 def ask(client, text="Hello there", **kwargs):
-    return client.chat.completions.create(model=kwargs.pop("model", "claude-4-sonnet"),
-                                          messages=[{"role": "user", "content": text}], **kwargs)
+    return client.chat.completions.create(
+        model=kwargs.pop("model", "claude-4-sonnet"), messages=[{"role": "user", "content": text}], **kwargs
+    )
 
 
 def test_a_request_is_recorded_with_its_tokens_and_cost(gateway, issue, unique_name, records):
     name = unique_name()
     reply = ask(sdk(gateway, issue(name)), model="gpt-4o", max_tokens=100)
     [record] = records(name)
-    assert (record["prompt_tokens"], record["completion_tokens"], record["total_tokens"]) == \
-        (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens)
+    assert (record["prompt_tokens"], record["completion_tokens"], record["total_tokens"]) == (
+        reply.usage.prompt_tokens,
+        reply.usage.completion_tokens,
+        reply.usage.total_tokens,
+    )
     # claude-4-sonnet's list price, which gpt-4o points at: $3 in, $15 out per million tokens.
     expected = (Decimal(reply.usage.prompt_tokens) * 3 + Decimal(reply.usage.completion_tokens) * 15) / 1_000_000
     assert record["cost_usd"] == expected.quantize(Decimal("0.00000001")) and record["cost_usd"] > 0
@@ -52,15 +57,20 @@ def test_a_bedrock_error_still_leaves_one_record(gateway, issue, unique_name, re
 
 
 def test_a_client_that_disconnects_mid_stream_leaves_one_record_and_bedrock_is_closed(
-        gateway, issue, unique_name, records, emulator_log):
+    gateway, issue, unique_name, records, emulator_log
+):
     import time
 
     name = unique_name()
-    body = {"model": "claude-4-sonnet", "stream": True,
-            "messages": [{"role": "user", "content": "Tell me more [[sbc:pace=50x40]]"}]}
+    body = {
+        "model": "claude-4-sonnet",
+        "stream": True,
+        "messages": [{"role": "user", "content": "Tell me more [[sbc:pace=50x40]]"}],
+    }
     with httpx.Client(timeout=10) as http:
-        with http.stream("POST", f"{gateway.url}/v1/chat/completions", json=body,
-                         headers={"Authorization": f"Bearer {issue(name)}"}) as response:
+        with http.stream(
+            "POST", f"{gateway.url}/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {issue(name)}"}
+        ) as response:
             assert response.status_code == 200
             lines = response.iter_lines()
             seen = 0
@@ -80,8 +90,9 @@ def test_a_client_that_disconnects_mid_stream_leaves_one_record_and_bedrock_is_c
     assert sent.get("client_disconnected") is True
 
 
-def test_a_model_outside_the_allow_list_is_refused_before_bedrock(gateway, issue, unique_name, set_quota, records,
-                                                                    emulator_log):
+def test_a_model_outside_the_allow_list_is_refused_before_bedrock(
+    gateway, issue, unique_name, set_quota, records, emulator_log
+):
     name = unique_name()
     set_quota(name, allowed_models="claude-3.5-haiku\nllama-3.3-70b")
     client = sdk(gateway, issue(name))
@@ -99,14 +110,16 @@ def test_requests_per_minute_answer_429_with_retry_after_and_headers(gateway, is
     set_quota(name, requests_per_minute=2, tokens_per_minute=100_000)
     client = sdk(gateway, issue(name))
     first = client.chat.completions.with_raw_response.create(
-        model="claude-4-sonnet", messages=[{"role": "user", "content": "Hi"}], max_tokens=50)
+        model="claude-4-sonnet", messages=[{"role": "user", "content": "Hi"}], max_tokens=50
+    )
     assert first.headers["x-ratelimit-limit-requests"] == "2"
     assert first.headers["x-ratelimit-remaining-requests"] == "1"
     assert first.headers["x-ratelimit-limit-tokens"] == "100000"
     assert int(first.headers["x-ratelimit-remaining-tokens"]) < 100_000
     assert first.headers["x-ratelimit-reset-requests"].endswith("s")
     stream = client.chat.completions.with_raw_response.create(
-        model="claude-4-sonnet", messages=[{"role": "user", "content": "Hi"}], max_tokens=50, stream=True)
+        model="claude-4-sonnet", messages=[{"role": "user", "content": "Hi"}], max_tokens=50, stream=True
+    )
     assert stream.headers["x-ratelimit-remaining-requests"] == "0"
     list(stream.parse())
     with pytest.raises(openai.RateLimitError) as refused:
@@ -155,8 +168,9 @@ def test_sdk_requests_show_up_on_the_admin_dashboard(gateway, issue, unique_name
     client = sdk(gateway, issue(name))
     replies = [ask(client, "Hi") for _ in range(2)]
     with django_db_blocker.unblock():
-        admin, _ = get_user_model().objects.get_or_create(username="usage-admin", defaults={
-            "is_staff": True, "is_superuser": True})
+        admin, _ = get_user_model().objects.get_or_create(
+            username="usage-admin", defaults={"is_staff": True, "is_superuser": True}
+        )
         browser = Client()
         browser.force_login(admin)
         html = browser.get("/admin/usage/usagedashboard/", {"identity": name}).content.decode()

@@ -1,21 +1,21 @@
 """Quotas and rate limits at the service level, with a replaceable clock to cross window boundaries."""
+
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import override_settings
 
 from core.errors import QuotaExceeded, RateLimited
-from tokens.models import Identity
-from usage.admission import quota_admit, quota_settle
+from tokens.models import Identity, Quota
 from tokens.quotas import Limits, limits_for
-from usage.windows.calendar import seconds_to_reset
+from usage.admission import quota_admit, quota_settle
 from usage.metering import Meter
-from tokens.models import Quota
 from usage.models import UsageCounter, UsageRecord
 from usage.pricing import Price, cost_usd
+from usage.windows.calendar import seconds_to_reset
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,13 @@ def alice():
 
 def admit(identity, limits, tokens=100, cost=0, request_id=None):
     admit.n = getattr(admit, "n", 0) + 1
-    return quota_admit(identity_id=identity.pk, request_id=request_id or f"req_{admit.n}", limits=limits,
-                       tokens=tokens, cost_micros=cost)
+    return quota_admit(
+        identity_id=identity.pk,
+        request_id=request_id or f"req_{admit.n}",
+        limits=limits,
+        tokens=tokens,
+        cost_micros=cost,
+    )
 
 
 def counter(identity, period):
@@ -37,8 +42,11 @@ def counter(identity, period):
 
 def test_it_prices_fresh_cached_and_written_prompt_tokens_separately():
     price = Price(Decimal(3), Decimal(15), Decimal("0.30"), Decimal("3.75"))
-    usage = {"prompt_tokens": 1_000_000 + 2_000_000 + 100_000, "completion_tokens": 10_000,
-             "prompt_tokens_details": {"cached_tokens": 2_000_000, "cache_write_tokens": 100_000}}
+    usage = {
+        "prompt_tokens": 1_000_000 + 2_000_000 + 100_000,
+        "completion_tokens": 10_000,
+        "prompt_tokens_details": {"cached_tokens": 2_000_000, "cache_write_tokens": 100_000},
+    }
     assert cost_usd(price, usage) == Decimal("3") + Decimal("0.60") + Decimal("0.375") + Decimal("0.15")
 
 
@@ -151,19 +159,35 @@ def test_a_request_that_ends_after_its_lease_expired_frees_no_other_slot(alice, 
 def test_a_refused_usage_record_does_not_cost_the_quota_settlement(alice, clock):
     limits = Limits(tokens_per_day=10_000, concurrent=1)
     reservation = admit(alice, limits, tokens=4_000, request_id="req_taken")
-    UsageRecord.objects.create(request_id="req_taken", identity_name="someone", endpoint="chat.completions",
-                               model_requested="m", status=200)   # the record's unique id is already used
-    meter = Meter(request_id="req_taken", identity=alice.name, identity_id=alice.pk, token_id="", endpoint="chat.completions",
-                  model_requested="m", model_resolved="m", message_count=1, streamed=False, client="test", metadata={},
-                  reservation=reservation)
+    UsageRecord.objects.create(
+        request_id="req_taken", identity_name="someone", endpoint="chat.completions", model_requested="m", status=200
+    )  # the record's unique id is already used
+    meter = Meter(
+        request_id="req_taken",
+        identity=alice.name,
+        identity_id=alice.pk,
+        token_id="",
+        endpoint="chat.completions",
+        model_requested="m",
+        model_resolved="m",
+        message_count=1,
+        streamed=False,
+        client="test",
+        metadata={},
+        reservation=reservation,
+    )
     assert meter.settle(status=200, usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15})
     assert counter(alice, "day").tokens == 15
     admit(alice, limits)  # and the concurrency slot was freed
 
 
 def test_a_new_identity_gets_the_default_quota_from_settings():
-    with override_settings(QUOTA_DEFAULT_TOKENS_PER_DAY=5000, QUOTA_DEFAULT_REQUESTS_PER_MINUTE=10,
-                           QUOTA_DEFAULT_USD_PER_MONTH="25.50", QUOTA_DEFAULT_ALLOWED_MODELS=["claude-4-sonnet"]):
+    with override_settings(
+        QUOTA_DEFAULT_TOKENS_PER_DAY=5000,
+        QUOTA_DEFAULT_REQUESTS_PER_MINUTE=10,
+        QUOTA_DEFAULT_USD_PER_MONTH="25.50",
+        QUOTA_DEFAULT_ALLOWED_MODELS=["claude-4-sonnet"],
+    ):
         bob = Identity.objects.create(name="bob@unit")
     quota = Quota.objects.get(identity=bob)
     assert (quota.tokens_per_day, quota.requests_per_minute, quota.usd_per_month) == (5000, 10, Decimal("25.50"))
@@ -173,11 +197,12 @@ def test_a_new_identity_gets_the_default_quota_from_settings():
 
 
 def test_the_clock_is_utc(clock):
-    assert clock().tzinfo is timezone.utc
+    assert clock().tzinfo is UTC
 
 
-@pytest.mark.parametrize("name", ["QUOTA_DEFAULT_REQUESTS_PER_MINUTE", "QUOTA_DEFAULT_TOKENS_PER_MINUTE",
-                                  "QUOTA_DEFAULT_CONCURRENT_STREAMS"])
+@pytest.mark.parametrize(
+    "name", ["QUOTA_DEFAULT_REQUESTS_PER_MINUTE", "QUOTA_DEFAULT_TOKENS_PER_MINUTE", "QUOTA_DEFAULT_CONCURRENT_STREAMS"]
+)
 def test_a_per_minute_default_beyond_its_column_stops_start_up_with_a_clear_message(name):
     """Otherwise PostgreSQL refuses the value when the first identity is created, and that request fails."""
     import subprocess
@@ -185,7 +210,13 @@ def test_a_per_minute_default_beyond_its_column_stops_start_up_with_a_clear_mess
 
     from tests.live import ROOT, server_env
 
-    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env=server_env(**{name: "3000000000"}))
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=server_env(**{name: "3000000000"}),
+    )
     assert done.returncode != 0
     assert f"{name} must be at most 2147483647, got 3000000000" in done.stderr

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,39 +15,69 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='e.g. jane.doe@dev or ci-pipeline', max_length=200, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(blank=True, help_text="Django user who manages this identity's keys", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='identity', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="e.g. jane.doe@dev or ci-pipeline", max_length=200, unique=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="Django user who manages this identity's keys",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="identity",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'identities',
-                'ordering': ['name'],
+                "verbose_name_plural": "identities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_id', models.CharField(max_length=12, unique=True)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.CharField(blank=True, max_length=200)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('mirror_state', models.CharField(choices=[('disabled', 'Mirror off'), ('pending', 'Pending'), ('synced', 'In Secrets Manager'), ('failed', 'Failed (retried by sync_secrets)'), ('deleted', 'Secret deleted')], default='disabled', max_length=10)),
-                ('mirror_error', models.TextField(blank=True)),
-                ('identity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='tokens.identity')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_id", models.CharField(max_length=12, unique=True)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_by", models.CharField(blank=True, max_length=200)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "mirror_state",
+                    models.CharField(
+                        choices=[
+                            ("disabled", "Mirror off"),
+                            ("pending", "Pending"),
+                            ("synced", "In Secrets Manager"),
+                            ("failed", "Failed (retried by sync_secrets)"),
+                            ("deleted", "Secret deleted"),
+                        ],
+                        default="disabled",
+                        max_length=10,
+                    ),
+                ),
+                ("mirror_error", models.TextField(blank=True)),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tokens", to="tokens.identity"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['identity', 'revoked_at', 'expires_at'], name='tokens_apit_identit_476616_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["identity", "revoked_at", "expires_at"], name="tokens_apit_identit_476616_idx")
+                ],
             },
         ),
     ]

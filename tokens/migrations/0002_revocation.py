@@ -5,23 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tokens', '0001_initial'),
+        ("tokens", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RevocationGeneration',
+            name="RevocationGeneration",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('value', models.BigIntegerField(default=0)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("value", models.BigIntegerField(default=0)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='revoked_by',
-            field=models.CharField(blank=True, help_text='who or what revoked the token', max_length=200),
+            model_name="apitoken",
+            name="revoked_by",
+            field=models.CharField(blank=True, help_text="who or what revoked the token", max_length=200),
         ),
     ]

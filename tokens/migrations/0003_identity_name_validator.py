@@ -5,15 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tokens', '0002_revocation'),
+        ("tokens", "0002_revocation"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='identity',
-            name='name',
-            field=models.CharField(help_text='e.g. jane.doe@dev or ci-pipeline', max_length=200, unique=True, validators=[django.core.validators.RegexValidator('^[\\w.:/=+@ -]+$', 'Use letters, digits, spaces and . : / = + - @ _ only (e.g. jane.doe@dev or ci-pipeline).')]),
+            model_name="identity",
+            name="name",
+            field=models.CharField(
+                help_text="e.g. jane.doe@dev or ci-pipeline",
+                max_length=200,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[\\w.:/=+@ -]+$",
+                        "Use letters, digits, spaces and . : / = + - @ _ only (e.g. jane.doe@dev or ci-pipeline).",
+                    )
+                ],
+            ),
         ),
     ]

@@ -5,6 +5,7 @@ are list prices to be checked against https://aws.amazon.com/bedrock/pricing/ (a
 discounts or region) and edited in the admin under Usage > Model prices. Keyed by Bedrock base
 model id, so every alias of a model (gpt-4o -> claude-4-sonnet) and its inference profiles share it.
 """
+
 from decimal import Decimal
 
 from django.db import migrations
@@ -32,9 +33,15 @@ PRICES = {
 def seed(apps, schema_editor):
     ModelPrice = apps.get_model("usage", "ModelPrice")
     for model, (inp, out, read, write) in PRICES.items():
-        ModelPrice.objects.get_or_create(model=model, defaults=dict(
-            input_per_million=Decimal(inp), output_per_million=Decimal(out),
-            cache_read_per_million=Decimal(read), cache_write_per_million=Decimal(write)))
+        ModelPrice.objects.get_or_create(
+            model=model,
+            defaults=dict(
+                input_per_million=Decimal(inp),
+                output_per_million=Decimal(out),
+                cache_read_per_million=Decimal(read),
+                cache_write_per_million=Decimal(write),
+            ),
+        )
 
 
 def unseed(apps, schema_editor):

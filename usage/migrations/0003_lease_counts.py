@@ -1,11 +1,12 @@
 """Concurrency counts now live on each identity's `lease` counter row: start them from the live leases."""
-from datetime import datetime, timezone as tz
+
+from datetime import UTC, datetime
 
 from django.db import migrations
 from django.db.models import Count
 from django.utils import timezone
 
-EPOCH = datetime(1970, 1, 1, tzinfo=tz.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def count_live_leases(apps, schema_editor):

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('usage', '0003_lease_counts'),
+        ("usage", "0003_lease_counts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='usagerecord',
-            name='adapted',
-            field=models.CharField(blank=True, help_text='What the gateway adapted or dropped from the request (names only).', max_length=400),
+            model_name="usagerecord",
+            name="adapted",
+            field=models.CharField(
+                blank=True,
+                help_text="What the gateway adapted or dropped from the request (names only).",
+                max_length=400,
+            ),
         ),
     ]

@@ -1,4 +1,5 @@
 """Template helpers for the usage dashboard."""
+
 from urllib.parse import urlencode
 
 from django import template

@@ -3,15 +3,16 @@
 `clock` is the one source of "now" for quotas and rate limits; tests replace it to cross a minute, day or
 month boundary.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def minute_start(now: datetime) -> datetime:

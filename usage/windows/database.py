@@ -12,6 +12,7 @@ what was already used. A concurrency slot is also a `ConcurrencyLease` row that 
 worker cannot hold a slot for ever: when the lease count refuses, it is recounted from the live leases
 (expired ones deleted) before the answer is final.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,12 +21,12 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from core.cache import ProcessCache
+from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
 from usage.windows import sql as statements
 from usage.windows.calendar import EPOCH
-from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
 from usage.windows.takes import LEASE, Lease, Refused, Take
 
-_known: ProcessCache[int] = ProcessCache("counter rows")   # (identity, period, start) -> row pk
+_known: ProcessCache[int] = ProcessCache("counter rows")  # (identity, period, start) -> row pk
 MINUTE_ROWS_KEPT = timedelta(hours=1)
 
 
@@ -34,8 +35,9 @@ def counters_forget() -> None:
 
 
 def _ledger_totals(identity_id: int, start: datetime, end: datetime) -> tuple[int, int]:
-    totals = UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=start, created_at__lt=end) \
-        .aggregate(tokens=Sum("total_tokens"), cost=Sum("cost_usd"))
+    totals = UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=start, created_at__lt=end).aggregate(
+        tokens=Sum("total_tokens"), cost=Sum("cost_usd")
+    )
     return int(totals["tokens"] or 0), int((totals["cost"] or 0) * 1_000_000)
 
 
@@ -46,13 +48,19 @@ def _row(identity_id: int, period: str, start: datetime, end: datetime | None) -
     if pk is not None:
         return pk
     tokens, cost = _ledger_totals(identity_id, start, end) if period in ("day", "month") and end else (0, 0)
-    UsageCounter.objects.bulk_create([UsageCounter(identity_id=identity_id, period=period, start=start,
-                                                   tokens=tokens, cost_micros=cost)], ignore_conflicts=True)
-    pk = UsageCounter.objects.filter(identity_id=identity_id, period=period, start=start) \
-        .values_list("pk", flat=True).get()
+    UsageCounter.objects.bulk_create(
+        [UsageCounter(identity_id=identity_id, period=period, start=start, tokens=tokens, cost_micros=cost)],
+        ignore_conflicts=True,
+    )
+    pk = (
+        UsageCounter.objects.filter(identity_id=identity_id, period=period, start=start)
+        .values_list("pk", flat=True)
+        .get()
+    )
     if period == "minute":
-        UsageCounter.objects.filter(identity_id=identity_id, period="minute",
-                                    start__lt=start - MINUTE_ROWS_KEPT).delete()
+        UsageCounter.objects.filter(
+            identity_id=identity_id, period="minute", start__lt=start - MINUTE_ROWS_KEPT
+        ).delete()
     return _known.put(pk, key)
 
 
@@ -65,8 +73,9 @@ def _fits(take: Take, used: tuple[int, int, int]) -> bool:
     return all(used[index] + amount <= limit for index, _, amount, limit in take.limited())
 
 
-def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = None,
-                  _retried: bool = False) -> dict[str, tuple[int, int, int]]:
+def counters_take(
+    *, identity_id: int, takes: list[Take], lease: Lease | None = None, _retried: bool = False
+) -> dict[str, tuple[int, int, int]]:
     """Add every take (and the lease) together, or nothing: each window's new (requests, tokens, cost_micros).
 
     Raises Refused for the first window, in `takes` order and then the lease, that would pass its limit.
@@ -77,9 +86,11 @@ def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = 
     ok, rows = take_rows(identity_id, pks, all_takes, lease)
     if ok:
         return {take.period: rows[pk] for pk, take in zip(pks, all_takes)}
-    pk, first = next(((pk, take) for pk, take in zip(pks, all_takes) if pk not in rows or not _fits(take, rows[pk])),
-                     (pks[0], all_takes[0]))
-    if not _retried and pk not in rows:   # the row was deleted under us (an admin reset): start it again
+    pk, first = next(
+        ((pk, take) for pk, take in zip(pks, all_takes) if pk not in rows or not _fits(take, rows[pk])),
+        (pks[0], all_takes[0]),
+    )
+    if not _retried and pk not in rows:  # the row was deleted under us (an admin reset): start it again
         _forget(identity_id, first)
         return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
     if not _retried and first.period == LEASE and lease_recount(identity_id, lease.now):
@@ -87,8 +98,14 @@ def counters_take(*, identity_id: int, takes: list[Take], lease: Lease | None = 
     raise Refused(first.period, {take.period: rows[pk] for pk, take in zip(pks, all_takes) if pk in rows})
 
 
-def counters_adjust(*, identity_id: int, adjusts: list[Take], lease_request_id: str | None = None,
-                    now: datetime | None = None, record: dict | None = None) -> None:
+def counters_adjust(
+    *,
+    identity_id: int,
+    adjusts: list[Take],
+    lease_request_id: str | None = None,
+    now: datetime | None = None,
+    record: dict | None = None,
+) -> None:
     """Settle: add each adjustment (may go over the limit; the next admission blocks), free the lease and write
     the usage `record`, all in one transaction (one statement on PostgreSQL).
 
@@ -96,13 +113,14 @@ def counters_adjust(*, identity_id: int, adjusts: list[Take], lease_request_id: 
     """
     adjusts = [take for take in adjusts if take.requests or take.tokens or take.cost_micros]
     if lease_request_id is not None:
-        adjusts.append(Take(LEASE, EPOCH))   # its decrement is decided by the lease's delete
+        adjusts.append(Take(LEASE, EPOCH))  # its decrement is decided by the lease's delete
     pks = [_row(identity_id, take.period, take.start, None) for take in adjusts]
     adjust = statements.adjust_postgres if connection.vendor == "postgresql" else statements.adjust_sqlite
     adjust(pks, adjusts, lease_request_id, now or EPOCH, record)
 
 
 # --- Concurrency leases ----------------------------------------------------------------------------
+
 
 def lease_recount(identity_id: int, now: datetime) -> bool:
     """Drop the identity's expired leases and reset its lease count to the live ones: whether it went down."""

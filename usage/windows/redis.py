@@ -4,6 +4,7 @@ Each script checks, increments and sets the key's expiry together, so a surge ca
 no key is left without a TTL. Any Redis error raises `CountersUnavailable`; the caller then uses the
 database counters (see `usage.admission`).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,21 +66,23 @@ class RedisCounters:
         except redis.RedisError as exc:
             raise CountersUnavailable(str(exc)) from exc
 
-    def minute_take(self, *, identity_id: int, start: datetime, tokens: int, max_requests: int,
-                    max_tokens: int) -> tuple[bool, int, int]:
-        ok, used_requests, used_tokens = self._run(self._minute_take, [self._minute_key(identity_id, start)],
-                                                   [tokens, max_requests, max_tokens])
+    def minute_take(
+        self, *, identity_id: int, start: datetime, tokens: int, max_requests: int, max_tokens: int
+    ) -> tuple[bool, int, int]:
+        ok, used_requests, used_tokens = self._run(
+            self._minute_take, [self._minute_key(identity_id, start)], [tokens, max_requests, max_tokens]
+        )
         return bool(ok), int(used_requests), int(used_tokens)
 
     def minute_adjust(self, *, identity_id: int, start: datetime, requests: int, tokens: int) -> None:
         if requests or tokens:
             self._run(self._minute_adjust, [self._minute_key(identity_id, start)], [requests, tokens])
 
-    def lease_take(self, *, identity_id: int, request_id: str, limit: int, now: datetime,
-                   ttl: int) -> tuple[bool, int]:
+    def lease_take(self, *, identity_id: int, request_id: str, limit: int, now: datetime, ttl: int) -> tuple[bool, int]:
         now_s = now.timestamp()
-        ok, count = self._run(self._lease_take, [f"sbc:leases:{identity_id}"],
-                              [now_s, now_s + ttl, limit, request_id, ttl])
+        ok, count = self._run(
+            self._lease_take, [f"sbc:leases:{identity_id}"], [now_s, now_s + ttl, limit, request_id, ttl]
+        )
         return bool(ok), int(count)
 
     def lease_release(self, *, identity_id: int, request_id: str) -> None:

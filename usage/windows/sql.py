@@ -4,6 +4,7 @@ SQLite one short write transaction for each.
 PostgreSQL statements lock a request's counter rows in id order first: a row's physical place moves with
 every update, and two transactions locking the same rows in different orders would deadlock.
 """
+
 from __future__ import annotations
 
 import threading
@@ -17,8 +18,7 @@ from usage.models import ConcurrencyLease, UsageCounter
 from usage.records import usage_record_insert, usage_record_sql
 from usage.windows.takes import Lease, Take
 
-
-_sqlite_writer = threading.RLock()   # re-entrant: a write transaction may open inside another
+_sqlite_writer = threading.RLock()  # re-entrant: a write transaction may open inside another
 
 
 @contextmanager
@@ -97,13 +97,16 @@ def _within_cases(key: str, pks: list[int], takes: list[Take], params: list) -> 
 
 def _rows(pks: list[int]) -> dict[int, tuple[int, int, int]]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, requests, tokens, cost_micros FROM {_table()} "
-                       f"WHERE id IN ({', '.join(['%s'] * len(pks))})", pks)
+        cursor.execute(
+            f"SELECT id, requests, tokens, cost_micros FROM {_table()} WHERE id IN ({', '.join(['%s'] * len(pks))})",
+            pks,
+        )
         return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
-def take_sqlite(identity_id: int, pks: list[int], takes: list[Take],
-                lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
+def take_sqlite(
+    identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None
+) -> tuple[bool, dict[int, tuple[int, int, int]]]:
     """One conditional UPDATE in a write transaction, rolled back unless every row had room."""
     table = _table()
     key = f"{table}.id"
@@ -114,8 +117,9 @@ def take_sqlite(identity_id: int, pks: list[int], takes: list[Take],
     try:
         with write_transaction():
             with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET {sets} WHERE {where} RETURNING id, requests, tokens, cost_micros",
-                               params)
+                cursor.execute(
+                    f"UPDATE {table} SET {sets} WHERE {where} RETURNING id, requests, tokens, cost_micros", params
+                )
                 returned = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
             if len(returned) < len(pks):
                 raise _Rollback
@@ -126,8 +130,9 @@ def take_sqlite(identity_id: int, pks: list[int], takes: list[Take],
     return True, returned
 
 
-def take_postgres(identity_id: int, pks: list[int], takes: list[Take],
-                  lease: Lease | None) -> tuple[bool, dict[int, tuple[int, int, int]]]:
+def take_postgres(
+    identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None
+) -> tuple[bool, dict[int, tuple[int, int, int]]]:
     """One statement (its own transaction): lock the rows in id order (rows move as they are updated, and
     two transactions locking them in different orders would deadlock), judge them all, then update them and
     insert the lease only if every row had room; otherwise return the rows as they are."""
@@ -137,26 +142,33 @@ def take_postgres(identity_id: int, pks: list[int], takes: list[Take],
     verdict = _within_cases("id", pks, takes, verdict_params)
     set_params: list = []
     sets = _sets(f"{table}.id", pks, takes, set_params)
-    sql = (f"WITH locked AS (SELECT id, requests, tokens, cost_micros FROM {table} WHERE id IN ({ids}) "
-           f"ORDER BY id FOR UPDATE), "
-           f"verdict AS (SELECT count(*) = %s AND coalesce(bool_and({verdict}), false) AS ok FROM locked), "
-           f"updated AS (UPDATE {table} SET {sets} FROM verdict WHERE {table}.id IN ({ids}) AND verdict.ok "
-           f"RETURNING {table}.id, {table}.requests, {table}.tokens, {table}.cost_micros)")
+    sql = (
+        f"WITH locked AS (SELECT id, requests, tokens, cost_micros FROM {table} WHERE id IN ({ids}) "
+        f"ORDER BY id FOR UPDATE), "
+        f"verdict AS (SELECT count(*) = %s AND coalesce(bool_and({verdict}), false) AS ok FROM locked), "
+        f"updated AS (UPDATE {table} SET {sets} FROM verdict WHERE {table}.id IN ({ids}) AND verdict.ok "
+        f"RETURNING {table}.id, {table}.requests, {table}.tokens, {table}.cost_micros)"
+    )
     params = [*pks, len(pks), *verdict_params, *set_params, *pks]
     if lease is not None:
-        sql += (f", leased AS (INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) "
-                "SELECT %s, %s, %s FROM verdict WHERE verdict.ok RETURNING 1)")
+        sql += (
+            f", leased AS (INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) "
+            "SELECT %s, %s, %s FROM verdict WHERE verdict.ok RETURNING 1)"
+        )
         params += [identity_id, lease.request_id, lease.expires_at]
-    sql += (" SELECT id, requests, tokens, cost_micros, true FROM updated UNION ALL "
-            "SELECT id, requests, tokens, cost_micros, false FROM locked WHERE NOT (SELECT ok FROM verdict)")
+    sql += (
+        " SELECT id, requests, tokens, cost_micros, true FROM updated UNION ALL "
+        "SELECT id, requests, tokens, cost_micros, false FROM locked WHERE NOT (SELECT ok FROM verdict)"
+    )
     with _one_statement(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return bool(rows) and bool(rows[0][4]), {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
-def adjust_sqlite(pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime,
-                  record: dict | None) -> None:
+def adjust_sqlite(
+    pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime, record: dict | None
+) -> None:
     """Settlement in one write transaction: the record, the lease's delete, one UPDATE of the windows."""
     with write_transaction():
         if record is not None:
@@ -173,8 +185,9 @@ def adjust_sqlite(pks: list[int], adjusts: list[Take], lease_request_id: str | N
                 cursor.execute(f"UPDATE {table} SET {sets} WHERE id IN ({', '.join(['%s'] * len(adjusts))})", params)
 
 
-def adjust_postgres(pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime,
-                    record: dict | None) -> None:
+def adjust_postgres(
+    pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime, record: dict | None
+) -> None:
     """Settlement in one statement: delete the lease, insert the record, lock and adjust the windows."""
     ctes, params = [], []
     if record is not None:
@@ -190,18 +203,22 @@ def adjust_postgres(pks: list[int], adjusts: list[Take], lease_request_id: str |
         return
     table = _table()
     key = f"{table}.id"
-    ctes.append(f"locked AS (SELECT id FROM {table} WHERE id IN ({', '.join(['%s'] * len(pks))}) "
-                "ORDER BY id FOR UPDATE)")
+    ctes.append(
+        f"locked AS (SELECT id FROM {table} WHERE id IN ({', '.join(['%s'] * len(pks))}) ORDER BY id FOR UPDATE)"
+    )
     params += pks
     requests = "requests + " + _case(key, [(pk, take.requests) for pk, take in zip(pks, adjusts)], params)
-    if lease_request_id is not None:   # less the lease deleted above, if it was still live
+    if lease_request_id is not None:  # less the lease deleted above, if it was still live
         requests += f" - CASE {key} WHEN %s THEN (SELECT count(*) FROM gone WHERE expires_at > %s) ELSE 0 END"
         params += [pks[-1], now]
     tokens = "tokens + " + _case(key, [(pk, take.tokens) for pk, take in zip(pks, adjusts)], params)
     cost = "cost_micros + " + _case(key, [(pk, take.cost_micros) for pk, take in zip(pks, adjusts)], params)
     with _one_statement(), connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} UPDATE {table} SET requests = GREATEST({requests}, 0), "
-                       f"tokens = {tokens}, cost_micros = {cost} FROM locked WHERE {key} = locked.id", params)
+        cursor.execute(
+            f"WITH {', '.join(ctes)} UPDATE {table} SET requests = GREATEST({requests}, 0), "
+            f"tokens = {tokens}, cost_micros = {cost} FROM locked WHERE {key} = locked.id",
+            params,
+        )
 
 
 def _expires_at(value: datetime):
@@ -211,14 +228,18 @@ def _expires_at(value: datetime):
 
 def _lease_insert(identity_id: int, lease: Lease) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) "
-                       "VALUES (%s, %s, %s)", [identity_id, lease.request_id, _expires_at(lease.expires_at)])
+        cursor.execute(
+            f"INSERT INTO {_table(ConcurrencyLease)} (identity_id, request_id, expires_at) VALUES (%s, %s, %s)",
+            [identity_id, lease.request_id, _expires_at(lease.expires_at)],
+        )
 
 
 def _lease_delete(request_id: str, now: datetime) -> bool:
     """Delete the request's lease: whether it was still live."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at > %s",
-                       [request_id, _expires_at(now)])
+        cursor.execute(
+            f"DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at > %s",
+            [request_id, _expires_at(now)],
+        )
         row = cursor.fetchone()
     return row is not None and bool(row[0])

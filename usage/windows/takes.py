@@ -1,4 +1,5 @@
 """What a request takes from its windows (`Take`), its slot in flight (`Lease`), and a refusal (`Refused`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,17 @@ class Take:
 
     def limited(self) -> list[tuple[int, str, int, int]]:
         """(column index, column, amount, limit) for each column this take has a limit on."""
-        return [(index, column, amount, limit) for index, (column, amount, limit) in enumerate((
-            ("requests", self.requests, self.max_requests), ("tokens", self.tokens, self.max_tokens),
-            ("cost_micros", self.cost_micros, self.max_cost_micros))) if limit]
+        return [
+            (index, column, amount, limit)
+            for index, (column, amount, limit) in enumerate(
+                (
+                    ("requests", self.requests, self.max_requests),
+                    ("tokens", self.tokens, self.max_tokens),
+                    ("cost_micros", self.cost_micros, self.max_cost_micros),
+                )
+            )
+            if limit
+        ]
 
 
 @dataclass(frozen=True)

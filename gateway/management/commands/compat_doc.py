@@ -1,4 +1,5 @@
 """Rewrite the README's compatibility section from the policy tables and the client matrix."""
+
 from pathlib import Path
 
 from django.conf import settings

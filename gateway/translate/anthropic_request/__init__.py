@@ -7,15 +7,17 @@ system entries (`turns`), adaptive thinking and effort (`thinking`), cache TTLs 
 newer tool keys (`tools`), betas and top-level fields Bedrock answers with "invalid beta flag" or
 "extraneous key". The policy table in `gateway.compat.messages` says the same for users.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
-from gateway.compat import Adaptations
 from core.errors import InvalidRequest
+from gateway.compat import Adaptations
 from gateway.registry import ModelSpec
 from gateway.translate.anthropic_request.cache import fit_ttls
 from gateway.translate.anthropic_request.thinking import thinking_fields
@@ -24,24 +26,41 @@ from gateway.translate.anthropic_request.turns import place_system_entries
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 # Top-level body fields sent as they are; `thinking` and `output_config` go through `thinking_fields`.
-BEDROCK_FIELDS = ("max_tokens", "messages", "system", "temperature", "top_p", "top_k", "stop_sequences", "tools",
-                  "tool_choice")
+BEDROCK_FIELDS = (
+    "max_tokens",
+    "messages",
+    "system",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "tools",
+    "tool_choice",
+)
 ADAPTED_FIELDS = ("thinking", "output_config")
 # Fields Anthropic's API has and Bedrock rejects, left out and named as they are; any other field is named
 # `unknown:<field>`. `metadata.user_id` is kept in the usage record, so `metadata` is named only for other keys.
-KNOWN_DROPPED = ("context_management", "service_tier", "container", "mcp_servers", "inference_geo",
-                 "speed")
+KNOWN_DROPPED = ("context_management", "service_tier", "container", "mcp_servers", "inference_geo", "speed")
 # Betas Bedrock accepts in `anthropic_beta`; the rest (claude-code-*, oauth-*, context-management-*,
 # prompt-caching-scope-*, thinking-token-count-*, mid-conversation-*, advanced-tool-use-*, ...) Bedrock answers
 # with "invalid beta flag".
-BEDROCK_BETAS = frozenset({
-    "computer-use-2024-10-22", "computer-use-2025-01-24", "computer-use-2025-11-24",
-    "token-efficient-tools-2025-02-19", "interleaved-thinking-2025-05-14", "output-128k-2025-02-19",
-    "dev-full-thinking-2025-05-14", "context-1m-2025-08-07", "effort-2025-11-24",
-    "tool-search-tool-2025-10-19", "tool-examples-2025-10-29",
-})
+BEDROCK_BETAS = frozenset(
+    {
+        "computer-use-2024-10-22",
+        "computer-use-2025-01-24",
+        "computer-use-2025-11-24",
+        "token-efficient-tools-2025-02-19",
+        "interleaved-thinking-2025-05-14",
+        "output-128k-2025-02-19",
+        "dev-full-thinking-2025-05-14",
+        "context-1m-2025-08-07",
+        "effort-2025-11-24",
+        "tool-search-tool-2025-10-19",
+        "tool-examples-2025-10-29",
+    }
+)
 ROLES = ("user", "assistant", "system")
-MAX_TOKENS_FOR_COUNTING = 1   # CountTokens wants a complete InvokeModel body; max_tokens does not change the count
+MAX_TOKENS_FOR_COUNTING = 1  # CountTokens wants a complete InvokeModel body; max_tokens does not change the count
 
 
 @dataclass
@@ -50,7 +69,7 @@ class MessagesRequest:
     spec: ModelSpec
     stream: bool
     max_tokens: int | None
-    body: dict[str, Any]                       # the InvokeModel body
+    body: dict[str, Any]  # the InvokeModel body
     adaptations: Adaptations = field(default_factory=Adaptations)
     user_id: str | None = None
     message_count: int = 0
@@ -68,22 +87,33 @@ def _require(condition: bool, message: str, param: str) -> None:
 def _validate_messages(messages: Any) -> None:
     _require(isinstance(messages, list) and len(messages) > 0, "`messages` must be a non-empty list.", "messages")
     for index, message in enumerate(messages):
-        _require(isinstance(message, dict) and message.get("role") in ROLES,
-                 f"messages.{index}.role must be `user`, `assistant` or `system`.", f"messages.{index}.role")
-        _require(isinstance(message.get("content"), (str, list)),
-                 f"messages.{index}.content must be a string or a list of content blocks.",
-                 f"messages.{index}.content")
+        _require(
+            isinstance(message, dict) and message.get("role") in ROLES,
+            f"messages.{index}.role must be `user`, `assistant` or `system`.",
+            f"messages.{index}.role",
+        )
+        _require(
+            isinstance(message.get("content"), (str, list)),
+            f"messages.{index}.content must be a string or a list of content blocks.",
+            f"messages.{index}.content",
+        )
 
 
 def _validate(data: Any, *, counting: bool) -> None:
     _require(isinstance(data, dict), "The request body must be a JSON object.", "body")
-    _require(isinstance(data.get("model"), str) and data["model"].strip() != "",
-             "`model` is required and must be a string.", "model")
+    _require(
+        isinstance(data.get("model"), str) and data["model"].strip() != "",
+        "`model` is required and must be a string.",
+        "model",
+    )
     _validate_messages(data.get("messages"))
     if not counting:
         max_tokens = data.get("max_tokens")
-        _require(isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 1,
-                 "`max_tokens` is required and must be a positive integer.", "max_tokens")
+        _require(
+            isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 1,
+            "`max_tokens` is required and must be a positive integer.",
+            "max_tokens",
+        )
     _require(isinstance(data.get("stream", False), bool), "`stream` must be a boolean.", "stream")
     _require(isinstance(data.get("tools", []), list), "`tools` must be a list.", "tools")
     for index, tool in enumerate(data.get("tools") or []):
@@ -91,8 +121,9 @@ def _validate(data: Any, *, counting: bool) -> None:
         _require(isinstance(tool.get("name", ""), str), f"tools.{index}.name must be a string.", f"tools.{index}.name")
     choice = data.get("tool_choice")
     _require(choice is None or isinstance(choice, dict), "`tool_choice` must be an object.", "tool_choice")
-    _require(isinstance((choice or {}).get("name", ""), str), "`tool_choice.name` must be a string.",
-             "tool_choice.name")
+    _require(
+        isinstance((choice or {}).get("name", ""), str), "`tool_choice.name` must be a string.", "tool_choice.name"
+    )
 
 
 def betas_for_bedrock(header: str) -> tuple[list[str], list[str]]:
@@ -118,14 +149,15 @@ def _user_id(data: dict[str, Any]) -> str | None:
     return str(user_id)[:256] if user_id else None
 
 
-def to_messages_request(data: Any, *, resolve: Callable[[str, Adaptations], ModelSpec], beta_header: str = "",
-                        counting: bool = False) -> MessagesRequest:
+def to_messages_request(
+    data: Any, *, resolve: Callable[[str, Adaptations], ModelSpec], beta_header: str = "", counting: bool = False
+) -> MessagesRequest:
     """The validated request and its Bedrock body for the model `resolve` names (noting a substitute);
     InvalidRequest (400) for what no model could answer."""
     _validate(data, counting=counting)
     notes = Adaptations()
     spec = resolve(data["model"], notes)
-    data = orjson.loads(orjson.dumps(data))     # adapted in place below; the caller's request stays as sent
+    data = orjson.loads(orjson.dumps(data))  # adapted in place below; the caller's request stays as sent
     _note_dropped_fields(data, notes)
     body = {name: data[name] for name in BEDROCK_FIELDS if name in data}
     body["messages"] = place_system_entries(data["messages"], notes)
@@ -134,7 +166,7 @@ def to_messages_request(data: Any, *, resolve: Callable[[str, Adaptations], Mode
     fit_tools(body, notes)
     fit_ttls(body, spec, notes)
     betas, unknown_betas = betas_for_bedrock(beta_header)
-    if "output_config" not in body:     # effort is a beta only where the effort itself is sent
+    if "output_config" not in body:  # effort is a beta only where the effort itself is sent
         unknown_betas += [beta for beta in betas if beta.startswith("effort-")]
         betas = [beta for beta in betas if not beta.startswith("effort-")]
     notes.extend(f"beta:{beta}" for beta in unknown_betas)
@@ -143,9 +175,16 @@ def to_messages_request(data: Any, *, resolve: Callable[[str, Adaptations], Mode
         body["anthropic_beta"] = betas
     if counting:
         body.setdefault("max_tokens", MAX_TOKENS_FOR_COUNTING)
-    return MessagesRequest(model=data["model"], spec=spec, stream=bool(data.get("stream", False)),
-                           max_tokens=data.get("max_tokens"), body=body, adaptations=notes, user_id=_user_id(data),
-                           message_count=len(data["messages"]))
+    return MessagesRequest(
+        model=data["model"],
+        spec=spec,
+        stream=bool(data.get("stream", False)),
+        max_tokens=data.get("max_tokens"),
+        body=body,
+        adaptations=notes,
+        user_id=_user_id(data),
+        message_count=len(data["messages"]),
+    )
 
 
 def estimate_input_tokens(body: dict[str, Any]) -> int:

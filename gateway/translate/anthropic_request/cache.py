@@ -6,17 +6,19 @@ refuses a 1-hour breakpoint after a 5-minute one (in prompt order: tools, system
 1-hour breakpoint is shortened to 5 minutes rather than lengthening the earlier ones, which would cost more.
 Keys other than `type` and `ttl` (such as `scope`) are removed: Bedrock rejects them.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gateway.compat import Adaptations
 from gateway.registry import ModelSpec, strip_profile
 
 HOUR_TTL_MODELS = re.compile(r"anthropic\.claude-(?:(?:opus|sonnet|haiku)-4-[5-9]|[a-z]+-(?:[5-9]|\d\d))")
 TTL_NOTE = "cache_control.ttl"
-MARK_KEYS = ("type", "ttl")      # Anthropic's `scope` (beta prompt-caching-scope-*) is unknown to Bedrock
+MARK_KEYS = ("type", "ttl")  # Anthropic's `scope` (beta prompt-caching-scope-*) is unknown to Bedrock
 
 
 def _marks(value: Any) -> Iterator[dict[str, Any]]:

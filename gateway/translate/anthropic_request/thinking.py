@@ -6,16 +6,17 @@ Bedrock takes both only on models with adaptive thinking (Claude 4.6 and later; 
 effort as for `reasoning_effort` on chat completions (`THINKING_BUDGETS`) and below `max_tokens`; a model
 without thinking gets neither. `display` (whether thinking text is shown) exists only with adaptive thinking.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from gateway.compat import Adaptations
 from core.errors import InvalidRequest
+from gateway.compat import Adaptations
 from gateway.registry import ModelSpec
 from gateway.translate.reasoning import ADAPTIVE_EFFORTS, MIN_BUDGET, THINKING_BUDGETS
 
-DEFAULT_EFFORT = "high"          # Anthropic's default when no effort is given
+DEFAULT_EFFORT = "high"  # Anthropic's default when no effort is given
 EFFORT_NOTE = "output_config.effort"
 
 
@@ -26,12 +27,16 @@ def _effort(output_config: Any) -> str | None:
         raise InvalidRequest("`output_config` must be an object.", param="output_config")
     if "format" in output_config:
         # Dropping it would answer free text to a client that parses JSON.
-        raise InvalidRequest("`output_config.format` (structured output) is not available on /v1/messages here; "
-                             "use /v1/chat/completions with `response_format`.", param="output_config.format")
+        raise InvalidRequest(
+            "`output_config.format` (structured output) is not available on /v1/messages here; "
+            "use /v1/chat/completions with `response_format`.",
+            param="output_config.format",
+        )
     effort = output_config.get("effort")
     if effort is not None and effort not in ADAPTIVE_EFFORTS:
-        raise InvalidRequest(f"`output_config.effort` must be one of: {', '.join(ADAPTIVE_EFFORTS)}.",
-                             param="output_config.effort")
+        raise InvalidRequest(
+            f"`output_config.effort` must be one of: {', '.join(ADAPTIVE_EFFORTS)}.", param="output_config.effort"
+        )
     return effort
 
 
@@ -58,7 +63,7 @@ def thinking_fields(data: dict[str, Any], spec: ModelSpec, notes: Adaptations) -
                 notes.note(EFFORT_NOTE)
         return fields
     if effort is not None:
-        notes.note(EFFORT_NOTE)        # into the budget below, or nowhere on a model without thinking
+        notes.note(EFFORT_NOTE)  # into the budget below, or nowhere on a model without thinking
     if kind in ("adaptive", "enabled") and spec.reasoning == "budget":
         if kind == "enabled":
             fields["thinking"] = {"type": "enabled", "budget_tokens": thinking.get("budget_tokens")}

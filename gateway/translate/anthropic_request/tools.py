@@ -6,6 +6,7 @@ Bedrock does not do for Claude Code's placeholder, so leaving it out shows the m
 Newer per-tool keys (`eager_input_streaming`, `strict`, ...) are "extraneous" to Bedrock and only change
 how the call streams or is checked, not what the model may call.
 """
+
 from __future__ import annotations
 
 from typing import Any

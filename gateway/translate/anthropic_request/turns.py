@@ -12,12 +12,13 @@ turns of one role are then merged into one (as Anthropic's API merges them), whi
 user turn before it, or at the start of the user turn after it (after that turn's tool results, which must
 come first), or alone between two assistant turns.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from gateway.compat import Adaptations
 from core.errors import InvalidRequest
+from gateway.compat import Adaptations
 
 MARK = "<system-reminder>\n{}\n</system-reminder>"
 SYSTEM_NOTE = "messages.role:system"
@@ -33,8 +34,10 @@ def _system_turn(index: int, message: dict[str, Any]) -> dict[str, Any] | None:
     blocks = []
     for position, block in enumerate(_blocks(message["content"])):
         if not isinstance(block, dict) or block.get("type") != "text" or not isinstance(block.get("text"), str):
-            raise InvalidRequest(f"messages.{index}.content.{position}: a `system` entry may carry text blocks only.",
-                                 param=f"messages.{index}.content")
+            raise InvalidRequest(
+                f"messages.{index}.content.{position}: a `system` entry may carry text blocks only.",
+                param=f"messages.{index}.content",
+            )
         if block["text"].strip():
             blocks.append({**block, "text": MARK.format(block["text"])})
     return {"role": "user", "content": blocks} if blocks else None
@@ -45,8 +48,9 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
     blocks = _blocks(first["content"]) + _blocks(second["content"])
     if first["role"] == "user":
         results = [block for block in blocks if isinstance(block, dict) and block.get("type") == "tool_result"]
-        blocks = results + [block for block in blocks if not (isinstance(block, dict)
-                                                               and block.get("type") == "tool_result")]
+        blocks = results + [
+            block for block in blocks if not (isinstance(block, dict) and block.get("type") == "tool_result")
+        ]
     return {**first, "content": blocks}
 
 
@@ -61,7 +65,7 @@ def place_system_entries(messages: list[dict[str, Any]], notes: Adaptations) -> 
                 continue
         if turns and turns[-1]["role"] == message["role"]:
             if "system" not in (messages[index]["role"], messages[index - 1]["role"]):
-                notes.note(MERGED_NOTE)      # the client's own consecutive turns, not a placed entry
+                notes.note(MERGED_NOTE)  # the client's own consecutive turns, not a placed entry
             turns[-1] = _merge(turns[-1], message)
         else:
             turns.append(message)

@@ -1,4 +1,5 @@
 """`manage.py demo_setup`: the demo admin, the demo developer and a fresh demo token for `make run`."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,14 @@ class Command(BaseCommand):
         for previous in ApiToken.objects.filter(identity=identity, name=DEMO_TOKEN_NAME, revoked_at__isnull=True):
             token_revoke(token=previous, revoked_by="make run")
         issued = token_issue(identity=identity, ttl="30d", name=DEMO_TOKEN_NAME, created_by="make run")
-        result = {"admin_user": "admin", "admin_password": admin_password, "demo_user": "demo",
-                  "demo_password": demo_password, "token": issued.token, "identity": identity.name}
-        self.stdout.write(json.dumps(result) if options["json"] else
-                          "\n".join(f"{key}: {value}" for key, value in result.items()))
+        result = {
+            "admin_user": "admin",
+            "admin_password": admin_password,
+            "demo_user": "demo",
+            "demo_password": demo_password,
+            "token": issued.token,
+            "identity": identity.name,
+        }
+        self.stdout.write(
+            json.dumps(result) if options["json"] else "\n".join(f"{key}: {value}" for key, value in result.items())
+        )

@@ -1,14 +1,15 @@
 """`manage.py issue_token --identity NAME --ttl 30d [--name LABEL] [--json] [--create-identity]`."""
+
 from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.secrets_manager import MirrorError, get_mirror, secret_name
 from tokens.models import ApiToken
+from tokens.secrets_manager import MirrorError, get_mirror, secret_name
 from tokens.selectors import identity_get
 from tokens.services import identity_get_or_create, token_issue, ttl_validate
 from tokens.ttl import BadTTL
@@ -23,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--identity", required=True, help="e.g. jane.doe@dev or ci-pipeline")
         parser.add_argument("--ttl", default=None, help="lifetime such as 12h, 30d, 90d (default TOKEN_DEFAULT_TTL)")
         parser.add_argument("--name", default="", help="a label for the token, e.g. 'laptop'")
-        parser.add_argument("--create-identity", action="store_true",
-                            help="create the identity if it does not exist yet")
+        parser.add_argument(
+            "--create-identity", action="store_true", help="create the identity if it does not exist yet"
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     def handle(self, *args, **options):
@@ -38,19 +40,30 @@ class Command(BaseCommand):
         try:
             caller = mirror.caller_arn()
         except MirrorError as exc:
-            raise CommandError(f"{exc}. No token was issued: check your AWS credentials "
-                               "(aws configure, AWS_PROFILE) or set SECRETS_MIRROR=off.") from None
-        issued = token_issue(identity=identity, ttl=ttl, name=options["name"],
-                             created_by=f"cli:{caller}" if caller else "cli")
+            raise CommandError(
+                f"{exc}. No token was issued: check your AWS credentials "
+                "(aws configure, AWS_PROFILE) or set SECRETS_MIRROR=off."
+            ) from None
+        issued = token_issue(
+            identity=identity, ttl=ttl, name=options["name"], created_by=f"cli:{caller}" if caller else "cli"
+        )
         record = issued.record
         record.refresh_from_db(fields=["mirror_state", "mirror_error"])
         stored = record.mirror_state == ApiToken.MirrorState.SYNCED
         expires = issued.expires_at.isoformat(timespec="seconds")
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "token": issued.token, "token_id": issued.token_id, "identity": identity.name, "expires_at": expires,
-                "secret_name": secret_name(issued.token_id) if mirror.enabled else None,
-                "mirror_state": record.mirror_state}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "token": issued.token,
+                        "token_id": issued.token_id,
+                        "identity": identity.name,
+                        "expires_at": expires,
+                        "secret_name": secret_name(issued.token_id) if mirror.enabled else None,
+                        "mirror_state": record.mirror_state,
+                    }
+                )
+            )
         else:
             if caller:
                 self.stdout.write(f"✓ Authenticated as: {caller}")
@@ -63,8 +76,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  Bearer Token: {issued.token}")
             self.stdout.write(RULE)
         if mirror.enabled and not stored:
-            self.stderr.write(f"! The token works, but it is not in Secrets Manager yet: {record.mirror_error}\n"
-                              f"  Run `manage.py sync_secrets` once Secrets Manager is reachable.")
+            self.stderr.write(
+                f"! The token works, but it is not in Secrets Manager yet: {record.mirror_error}\n"
+                f"  Run `manage.py sync_secrets` once Secrets Manager is reachable."
+            )
 
     def _identity(self, name: str, *, create: bool):
         name = name.strip()

@@ -1,4 +1,5 @@
 """`manage.py list_tokens [--identity NAME] [--all] [--json]`: tokens and their state, never their value."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,16 @@ def _row(token: ApiToken) -> dict:
     def iso(value):
         return value.isoformat(timespec="seconds") if value else None
 
-    return {"token_id": token.token_id, "identity": token.identity.name, "name": token.name,
-            "status": token.status, "expires_at": iso(token.expires_at), "last_used_at": iso(token.last_used_at),
-            "mirror_state": token.mirror_state, "revoked_at": iso(token.revoked_at)}
+    return {
+        "token_id": token.token_id,
+        "identity": token.identity.name,
+        "name": token.name,
+        "status": token.status,
+        "expires_at": iso(token.expires_at),
+        "last_used_at": iso(token.last_used_at),
+        "mirror_state": token.mirror_state,
+        "revoked_at": iso(token.revoked_at),
+    }
 
 
 class Command(BaseCommand):

@@ -1,11 +1,12 @@
 """`manage.py revoke_token TOKEN_ID` or `manage.py revoke_token --identity NAME --all`."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens.keyformat import TOKEN_ID_RE, parse
-from tokens.secrets_manager import get_mirror
 from tokens.models import ApiToken
+from tokens.secrets_manager import get_mirror
 from tokens.selectors import identity_get, token_get
 from tokens.services import identity_revoke_all, token_revoke
 
@@ -41,10 +42,16 @@ class Command(BaseCommand):
         if token is None:
             raise CommandError(f"Unknown token id {token_id!r}")
         if not token_revoke(token=token, revoked_by="cli"):
-            self.stdout.write(f"Token {token_id} was already revoked at {token.revoked_at.isoformat(timespec='seconds')}")
+            self.stdout.write(
+                f"Token {token_id} was already revoked at {token.revoked_at.isoformat(timespec='seconds')}"
+            )
             return
         self.stdout.write(f"✓ Revoked token {token_id} of {token.identity.name}")
-        if get_mirror().enabled and token.mirror_state not in (ApiToken.MirrorState.DELETED,
-                                                               ApiToken.MirrorState.DISABLED):
-            self.stderr.write(f"! Its secret is still in Secrets Manager ({token.mirror_error}); "
-                              "`manage.py sync_secrets` will delete it.")
+        if get_mirror().enabled and token.mirror_state not in (
+            ApiToken.MirrorState.DELETED,
+            ApiToken.MirrorState.DISABLED,
+        ):
+            self.stderr.write(
+                f"! Its secret is still in Secrets Manager ({token.mirror_error}); "
+                "`manage.py sync_secrets` will delete it."
+            )

@@ -1,4 +1,5 @@
 """`manage.py sync_secrets [--json]`: reconcile the token table and Secrets Manager, both ways."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,10 @@ from tokens.secrets_sync import secrets_sync
 
 
 class Command(BaseCommand):
-    help = ("Create missing secrets for live tokens, revoke tokens whose secret was deleted by hand, and "
-            "delete secrets of revoked, expired or unknown tokens. Safe to run on a schedule.")
+    help = (
+        "Create missing secrets for live tokens, revoke tokens whose secret was deleted by hand, and "
+        "delete secrets of revoked, expired or unknown tokens. Safe to run on a schedule."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -38,7 +41,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"✓ Deleted secret {name}")
             for error in report.errors:
                 self.stderr.write(f"! {error}")
-            self.stdout.write(f"Sync done: {len(report.created)} created, {len(report.revoked)} revoked, "
-                              f"{len(report.deleted)} deleted, {len(report.errors)} failed.")
+            self.stdout.write(
+                f"Sync done: {len(report.created)} created, {len(report.revoked)} revoked, "
+                f"{len(report.deleted)} deleted, {len(report.errors)} failed."
+            )
         if report.errors:
             raise CommandError(f"{len(report.errors)} token(s) could not be synced; run sync_secrets again later")
