@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres bench soak install clean package
+.PHONY: run test test-sqlite test-postgres lint bench soak install clean package
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	env $(TEST_PATH) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The house style and types, by tool: ruff (lint and format), mypy, and the docs generated from the code.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	env DJANGO_DEBUG=true $(PY) manage.py compat_doc --check
 
 bench: $(STAMP)
 	$(PY) -m bench.run

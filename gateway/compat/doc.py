@@ -1,4 +1,4 @@
-"""The README's compatibility section, rendered from the policy tables and the client matrix."""
+"""The README's compatibility section and docs/setup.md, rendered from the policy tables and the client matrix."""
 
 from __future__ import annotations
 
@@ -46,14 +46,29 @@ def client_setups() -> str:
     return "\n\n".join(parts)
 
 
+def setup_doc() -> str:
+    """docs/setup.md: each tool's setup, as the portal shows it (with the key and address filled in there)."""
+    return (
+        "\n\n".join(
+            [
+                "# Setting up each tool",
+                "Generated from `gateway/compat/clients.py` (`python manage.py compat_doc`): the texts the portal's "
+                "*My keys* page shows with your key and the gateway's address filled in, and the ones the end-to-end "
+                "tests configure each tool with. `https://gateway.example.com` stands for your gateway.",
+                client_setups(),
+            ]
+        )
+        + "\n"
+    )
+
+
 def compat_section() -> str:
     """The text between the README's compat markers."""
     return "\n\n".join(
         [
             "### Tools and the versions tested",
             client_matrix(),
-            "### How to set up each tool",
-            client_setups(),
+            "How to set up each one, as the portal shows it: [docs/setup.md](docs/setup.md).",
             "### What the gateway does with what clients send",
             "Each field, item, tool type and header a current client sends is honoured, adapted, dropped or "
             "refused. What was adapted or dropped for a request is named (never its value) in the response "

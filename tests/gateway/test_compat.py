@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from gateway.compat import ADAPTED, DROPPED, REFUSED, Adaptations, chat, responses
-from gateway.compat.doc import readme_with_section
+from gateway.compat.doc import readme_with_section, setup_doc
 from gateway.translate.chat_request import FIELD_RULES as CHAT_RULES
 from gateway.translate.fields import dropped
 from gateway.translate.responses_request import FIELD_RULES as RESPONSES_RULES
@@ -42,6 +42,7 @@ def test_a_field_the_rules_drop_is_not_listed_as_honoured(rules, api):
 def test_the_readme_shows_the_tables_and_the_client_matrix_as_they_are():
     readme = (ROOT / "README.md").read_text()
     assert readme_with_section(readme) == readme, "run: python manage.py compat_doc"
+    assert (ROOT / "docs" / "setup.md").read_text() == setup_doc(), "run: python manage.py compat_doc"
 
 
 def test_adaptation_names_are_kept_short_and_never_carry_values():
