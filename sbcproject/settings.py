@@ -203,7 +203,7 @@ BEDROCK_BACKOFF_CAP = _positive_float("BEDROCK_BACKOFF_CAP", 2.0)
 BEDROCK_REGION_FAILURES = max(1, _positive_int("BEDROCK_REGION_FAILURES", 3))
 BEDROCK_REGION_COOLDOWN = _positive_float("BEDROCK_REGION_COOLDOWN", 30.0)
 BEDROCK_INFERENCE_GEOGRAPHY = env.str("BEDROCK_INFERENCE_GEOGRAPHY", default="")
-# "direct": Converse and InvokeModel calls through the gateway's lean client (gateway.bedrock_http); "sdk": all
+# "direct": Converse and InvokeModel calls through the gateway's lean client (gateway.bedrock.http); "sdk": all
 # through boto3. An HTTP(S)_PROXY that applies to the endpoint always means the SDK, which honours it.
 BEDROCK_TRANSPORT = env.str("BEDROCK_TRANSPORT", default="direct").strip().lower()
 if BEDROCK_TRANSPORT not in ("direct", "sdk"):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bedrock_emulator import eventstream
 from core.errors import GatewayTimeout, ServiceUnavailable
 from gateway import bedrock
-from gateway.bedrock_http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
+from gateway.bedrock.http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
 from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 
 REGION = "us-east-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from gateway.failover import RegionHealth, attempt_plan, backoff_delay
+from gateway.bedrock.failover import RegionHealth, attempt_plan, backoff_delay
 from tests.live import server_env, start_gunicorn
 
 

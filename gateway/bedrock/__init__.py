@@ -1,8 +1,8 @@
-"""The Bedrock adapter: the only gateway module that imports boto3.
+"""The Bedrock adapter: the only gateway package that imports boto3 (its lean HTTP client and failover inside).
 
 One client per region per process (created lazily, reused, with explicit timeouts and a
-connection pool): the lean client of `gateway.bedrock_http` for Converse and InvokeModel, boto3's for
-the rest. Regional failover (policy in `gateway.failover`) for errors that happen before
+connection pool): the lean client of `gateway.bedrock.http` for Converse and InvokeModel, boto3's for
+the rest. Regional failover (policy in `gateway.bedrock.failover`) for errors that happen before
 any byte reaches the client, and the single table that maps Bedrock and botocore errors to ours.
 """
 
@@ -41,9 +41,9 @@ from core.errors import (
     ServiceUnavailable,
     UpstreamError,
 )
-from gateway.bedrock_http import OPERATIONS as HTTP_OPERATIONS
-from gateway.bedrock_http import BedrockHttpClient
-from gateway.failover import RegionHealth, attempt_plan, backoff_delay
+from gateway.bedrock.failover import RegionHealth, attempt_plan, backoff_delay
+from gateway.bedrock.http import OPERATIONS as HTTP_OPERATIONS
+from gateway.bedrock.http import BedrockHttpClient
 from gateway.registry import ModelSpec, strip_profile
 
 log = logging.getLogger("sbc.bedrock")
