@@ -2,7 +2,7 @@
 
 The views parse their bodies by hand (see `gateway.translate`), so there are no serializers to
 introspect. The request and answer bodies are written once as JSON Schema (`schemas`) and attached to
-documentation-only subclasses of the views, which a separate route table (`DOCUMENTED_ROUTES`) hands to
+documentation-only subclasses of the views, which the routes of the endpoint table (`gateway.endpoints`) hand to
 the schema generator: the views that serve traffic are never modified by documenting them.
 """
 
@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from drf_spectacular.views import SpectacularAPIView
 
 from core.cache import ProcessCache
+from gateway.endpoints import ENDPOINTS
 from gateway.openapi.schemas import SCHEMAS, SSE, ref
 from gateway.views.chat import ChatCompletions
 from gateway.views.conversations import ConversationDetail, ConversationItems, Conversations
@@ -270,22 +271,26 @@ class CountTokensDocumented(CountTokens):
     pass
 
 
+# Each endpoint's view as documented here; the routes come from the one endpoint table.
+DOCUMENTED_VIEWS = {
+    ChatCompletions: ChatCompletionsDocumented,
+    ResponsesCompact: ResponsesCompactDocumented,
+    Responses: ResponsesDocumented,
+    StoredResponseDetail: StoredResponseDetailDocumented,
+    StoredResponseInputItems: StoredResponseInputItemsDocumented,
+    Conversations: ConversationsDocumented,
+    ConversationDetail: ConversationDetailDocumented,
+    ConversationItems: ConversationItemsDocumented,
+    Embeddings: EmbeddingsDocumented,
+    Messages: MessagesDocumented,
+    CountTokens: CountTokensDocumented,
+    ModelList: ModelListDocumented,
+    ModelDetail: ModelDetailDocumented,
+}
+
+
 class DOCUMENTED_ROUTES:  # noqa: N801 - stands in for a URLconf module: the generator reads `urlpatterns`
-    urlpatterns = [
-        path("v1/chat/completions", ChatCompletionsDocumented.as_view()),
-        path("v1/responses/compact", ResponsesCompactDocumented.as_view()),
-        path("v1/responses", ResponsesDocumented.as_view()),
-        path("v1/responses/<str:response_id>", StoredResponseDetailDocumented.as_view()),
-        path("v1/responses/<str:response_id>/input_items", StoredResponseInputItemsDocumented.as_view()),
-        path("v1/conversations", ConversationsDocumented.as_view()),
-        path("v1/conversations/<str:conversation_id>", ConversationDetailDocumented.as_view()),
-        path("v1/conversations/<str:conversation_id>/items", ConversationItemsDocumented.as_view()),
-        path("v1/embeddings", EmbeddingsDocumented.as_view()),
-        path("v1/messages", MessagesDocumented.as_view()),
-        path("v1/messages/count_tokens", CountTokensDocumented.as_view()),
-        path("v1/models", ModelListDocumented.as_view()),
-        path("v1/models/<path:model_id>", ModelDetailDocumented.as_view()),
-    ]
+    urlpatterns = [path(endpoint.route, DOCUMENTED_VIEWS[endpoint.view].as_view()) for endpoint in ENDPOINTS]
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
