@@ -31,7 +31,6 @@ def responses_events(
     result: bedrock.BedrockResult,
     translator: ResponsesStreamTranslator,
     meter: Meter,
-    prompt_estimate: int,
     *,
     shown: Callable[[dict], dict] = _same,
     finishing: Callable[[list[dict]], list[dict]] = _same,
@@ -54,7 +53,7 @@ def responses_events(
         result=result,
         meter=meter,
         error_frames=error_frames,
-        usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
+        usage=lambda: translator.usage or estimated_usage(meter.prompt_estimate, translator.completion_text_chars),
         finish_reason=lambda: translator.finish_reason,
         closing=lambda: [frame(shown(event)) for event in finishing(translator.final_events())],
     )

@@ -86,9 +86,7 @@ def settled(
     yield from tail
 
 
-def chat_events(
-    result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter, prompt_estimate: int
-) -> Iterator[bytes]:
+def chat_events(result: bedrock.BedrockResult, translator: ChatStreamTranslator, meter: Meter) -> Iterator[bytes]:
     def frames() -> Iterator[bytes]:
         yield sse(translator.first_chunk())
         for event in bedrock.stream_events(result):
@@ -100,7 +98,7 @@ def chat_events(
         result=result,
         meter=meter,
         error_frames=lambda error: [sse(error_chunk(error.message, error.type, error.code))],
-        usage=lambda: translator.usage or estimated_usage(prompt_estimate, translator.completion_text_chars),
+        usage=lambda: translator.usage or estimated_usage(meter.prompt_estimate, translator.completion_text_chars),
         finish_reason=lambda: translator.finish_reason,
         closing=lambda: [*map(sse, translator.final_chunks()), DONE],
     )
@@ -110,9 +108,7 @@ def named_sse(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
 
 
-def messages_events(
-    result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter, prompt_estimate: int
-) -> Iterator[bytes]:
+def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter) -> Iterator[bytes]:
     """Claude's own events from Bedrock's `chunk.bytes`, passed through one by one as Anthropic SSE."""
     last: list[bytes] = []
 
@@ -134,7 +130,7 @@ def messages_events(
         result=result,
         meter=meter,
         error_frames=error_frames,
-        usage=lambda: reader.usage or estimated_usage(prompt_estimate, reader.output_chars),
+        usage=lambda: reader.usage or estimated_usage(meter.prompt_estimate, reader.output_chars),
         finish_reason=lambda: reader.stop_reason,
         closing=lambda: last,
     )

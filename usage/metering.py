@@ -64,13 +64,18 @@ def new_request_id() -> str:
     return "req_" + uuid.uuid4().hex
 
 
-def prompt_estimate(request) -> int:
+def prompt_estimate_for(body_bytes: int) -> int:
     """An upper-bound-ish token count from the body size (about 4 bytes per token)."""
-    try:
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        size = 0
-    return min(size // 4 + 1, MAX_PROMPT_ESTIMATE)
+    return min(max(body_bytes, 0) // 4 + 1, MAX_PROMPT_ESTIMATE)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What metering knows of the HTTP request behind a metered call, as plain values."""
+
+    request_id: str
+    client: str  # the calling tool, named from its User-Agent (`client_from_user_agent`)
+    prompt_estimate: int  # tokens, from the body's size (`prompt_estimate_for`)
 
 
 @dataclass
@@ -87,6 +92,7 @@ class Meter:
     client: str
     metadata: dict
     adapted: tuple[str, ...] = ()  # what the gateway adapted or dropped (names only, see gateway.compat)
+    prompt_estimate: int = 0  # tokens, from the body's size: what is charged if Bedrock reports no usage
     started: float = field(default_factory=time.monotonic)
     region: str = ""
     settled: bool = False
@@ -204,7 +210,7 @@ class Meter:
 
 def meter_start(
     *,
-    request,
+    origin: Origin,
     caller,
     endpoint: str,
     model_requested: str,
@@ -220,7 +226,7 @@ def meter_start(
     `adapted`: the names of what the gateway adapted or dropped for this request (gateway.compat).
     """
     meter = Meter(
-        request_id=getattr(request, "request_id", None) or new_request_id(),
+        request_id=origin.request_id,
         identity=caller.identity_name,
         identity_id=caller.identity_id,
         token_id=caller.token_id,
@@ -229,9 +235,10 @@ def meter_start(
         model_resolved=model_resolved,
         message_count=message_count,
         streamed=streamed,
-        client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
+        client=origin.client,
         metadata=metadata or {},
         adapted=tuple(adapted),
+        prompt_estimate=origin.prompt_estimate,
     )
     event_emit(
         "request",
@@ -252,11 +259,11 @@ def meter_start(
     try:
         if not limits.allows(model_requested, model_resolved, strip_profile(model_resolved)):
             raise PermissionDenied(f"This identity may not use the model `{model_requested}`.", param="model")
-        tokens = prompt_estimate(request) + (max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS)
+        tokens = origin.prompt_estimate + (max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS)
         cost = (
             estimate_cost_micros(
                 price_for(model_requested, model_resolved),
-                prompt_estimate(request),
+                origin.prompt_estimate,
                 max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS,
             )
             if limits.usd_micros_per_month

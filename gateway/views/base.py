@@ -12,15 +12,19 @@ from typing import TypeVar
 
 from rest_framework.views import APIView
 
+from core import headers
 from core.errors import ApiError
 from gateway.http import anthropic_exception_handler
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
-from usage.metering import Meter, new_request_id
+from usage.metering import Meter, Origin, client_from_user_agent, new_request_id, prompt_estimate_for
 
 Result = TypeVar("Result")
 
 
 class ApiView(APIView):
+    """A /v1 view. Its `request.user` is not a Django user: it is the token's `Caller` (token, identity), which
+    DRF's authentication (`tokens.authentication`) sets; /v1 has no other user and no session."""
+
     authentication_classes = [BearerTokenAuthentication]
     permission_classes: list = []
 
@@ -31,8 +35,8 @@ class ApiView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         request_id = getattr(request, "request_id", None)
-        if request_id and not response.has_header("x-request-id"):
-            response["x-request-id"] = request_id
+        if request_id and not response.has_header(headers.REQUEST_ID):
+            response[headers.REQUEST_ID] = request_id
         return response
 
 
@@ -43,6 +47,19 @@ class AnthropicApiView(ApiView):
 
     def get_exception_handler(self):
         return anthropic_exception_handler
+
+
+def origin_of(request, *, request_id: str | None = None) -> Origin:
+    """What metering needs to know of `request` (its id, the calling tool, a prompt estimate), as plain values."""
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    return Origin(
+        request_id=request_id or getattr(request, "request_id", None) or new_request_id(),
+        client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
+        prompt_estimate=prompt_estimate_for(size),
+    )
 
 
 @contextmanager

@@ -14,8 +14,8 @@ from gateway.streaming import chat_events, sse_response
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from gateway.translate.chat_response import to_chat_completion
 from gateway.translate.chat_stream import ChatStreamTranslator
-from gateway.views.base import ApiView, metered, settling
-from usage.metering import meter_start, prompt_estimate
+from gateway.views.base import ApiView, metered, origin_of, settling
+from usage.metering import meter_start
 
 
 class ChatCompletions(ApiView):
@@ -25,7 +25,7 @@ class ChatCompletions(ApiView):
         call = to_converse_request(chat, spec)
         requested = chat.model or settings.DEFAULT_MODEL
         meter = meter_start(
-            request=request,
+            origin=origin_of(request),
             caller=request.user,
             endpoint="chat.completions",
             model_requested=requested,
@@ -48,9 +48,7 @@ class ChatCompletions(ApiView):
                 json_tool=call.json_tool,
                 custom_tools=call.custom_tools,
             )
-            return sse_response(
-                chat_events(result, translator, meter, prompt_estimate(request)), meter.response_headers()
-            )
+            return sse_response(chat_events(result, translator, meter), meter.response_headers())
         result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
         with settling(meter):
             completion = to_chat_completion(

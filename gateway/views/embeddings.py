@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from gateway.embeddings import embeddings_create
 from gateway.selectors import resolve_model
 from gateway.translate.embeddings import to_openai_embeddings, validate_embeddings_request
-from gateway.views.base import ApiView, metered
+from gateway.views.base import ApiView, metered, origin_of
 from usage.metering import meter_start
 
 
@@ -17,7 +17,7 @@ class Embeddings(ApiView):
         embed = validate_embeddings_request(request.data)
         spec = resolve_model(embed.model, kind="embedding")
         meter = meter_start(
-            request=request,
+            origin=origin_of(request),
             caller=request.user,
             endpoint="embeddings",
             model_requested=embed.model,

@@ -18,8 +18,8 @@ from gateway.claude import claude_model, messages_count_tokens
 from gateway.streaming import messages_events, sse_response
 from gateway.translate.anthropic_request import MessagesRequest, to_messages_request
 from gateway.translate.anthropic_usage import MessagesStreamReader, message_answer, usage_from_anthropic
-from gateway.views.base import AnthropicApiView, metered, settling
-from usage.metering import meter_start, prompt_estimate
+from gateway.views.base import AnthropicApiView, metered, origin_of, settling
+from usage.metering import meter_start
 
 log = logging.getLogger("sbc.messages")
 
@@ -35,7 +35,7 @@ def _parse(request, *, counting: bool = False) -> MessagesRequest:
 
 def _meter(request, call: MessagesRequest, spec, endpoint: str):
     return meter_start(
-        request=request,
+        origin=origin_of(request),
         caller=request.user,
         endpoint=endpoint,
         model_requested=call.model,
@@ -55,7 +55,7 @@ class Messages(AnthropicApiView):
         meter = _meter(request, call, spec, "messages")
         if call.stream:
             result = metered(meter, lambda: bedrock.invoke_stream(spec, call.body))
-            events = messages_events(result, MessagesStreamReader(model=call.model), meter, prompt_estimate(request))
+            events = messages_events(result, MessagesStreamReader(model=call.model), meter)
             return sse_response(events, meter.response_headers())
         result = metered(meter, lambda: bedrock.invoke_json(spec, call.body))
         with settling(meter):

@@ -22,9 +22,9 @@ from gateway.streaming import sse_response
 from gateway.translate.responses_request import ResponsesRequest, state_fields, validate_responses_request
 from gateway.translate.responses_response import ResponseShape, new_id, to_response
 from gateway.translate.responses_stream import ResponsesStreamTranslator
-from gateway.views.base import ApiView, metered, settling
+from gateway.views.base import ApiView, metered, origin_of, settling
 from gateway.views.responses_compact import prepare
-from usage.metering import meter_start, prompt_estimate
+from usage.metering import meter_start
 
 FINAL_EVENTS = ("response.completed", "response.incomplete")
 
@@ -62,7 +62,7 @@ class Responses(ApiView):
         # A client asking to store when storage is off is told so by the header, as for any adapted field.
         adapted = (*call.adaptations.names, "store") if ask.store and not storing else call.adaptations.names
         meter = meter_start(
-            request=request,
+            origin=origin_of(request),
             caller=caller,
             endpoint="responses",
             model_requested=requested,
@@ -96,7 +96,6 @@ class Responses(ApiView):
                 result,
                 ResponsesStreamTranslator(shape),
                 meter,
-                prompt_estimate(request),
                 shown=lambda event: _event_for_client(event, encrypted),
                 finishing=finishing,
             )

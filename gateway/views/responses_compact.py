@@ -32,18 +32,10 @@ from gateway.translate.context_window import estimate_prompt_tokens
 from gateway.translate.responses_input import NOTHING_STORED, Stored
 from gateway.translate.responses_request import ResponsesRequest, validate_responses_request
 from gateway.translate.responses_response import new_id, responses_usage
-from gateway.views.base import ApiView, metered, settling
+from gateway.views.base import ApiView, metered, origin_of, settling
 from usage.metering import Meter, meter_start, new_request_id
 
 ENDPOINT = "responses.compact"
-
-
-@dataclass(frozen=True)
-class _MeteredAs:
-    """What the meter reads of a request, under a request id of its own (a compaction inside another request)."""
-
-    request_id: str
-    META: dict
 
 
 @dataclass(frozen=True)
@@ -60,9 +52,8 @@ def compact(request, body: dict, items: list, *, inner: bool = False, stored: St
     spec = resolve_model(ask.chat.model)
     call = to_converse_request(ask.chat, spec)
     requested = ask.chat.model or settings.DEFAULT_MODEL
-    metered_as = _MeteredAs(new_request_id(), request.META) if inner else request
     meter = meter_start(
-        request=metered_as,
+        origin=origin_of(request, request_id=new_request_id() if inner else None),
         caller=request.user,
         endpoint=ENDPOINT,
         model_requested=requested,

@@ -32,6 +32,7 @@ class Upstream:
 
 class Meter:
     request_id = "req_test"
+    prompt_estimate = 10
 
     def __init__(self) -> None:
         self.settlements: list[dict] = []
@@ -80,17 +81,17 @@ def chat(upstream: Upstream, meter: Meter, *, bug: bool = False):
     translator = ChatStreamTranslator(
         completion_id="chatcmpl-1", created=1, model="m", include_usage=False, tool_names={}
     )
-    return chat_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter, 10)
+    return chat_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter)
 
 
 def responses(upstream: Upstream, meter: Meter, *, bug: bool = False):
     translator = ResponsesStreamTranslator(shape())
-    return responses_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter, 10)
+    return responses_events(BedrockResult("us-east-1", "m", {"stream": upstream}), broken(translator, bug), meter)
 
 
 def messages(upstream: Upstream, meter: Meter, *, bug: bool = False):
     return messages_events(
-        BedrockResult("us-east-1", "m", {"stream": upstream}), broken(MessagesStreamReader(model="m"), bug), meter, 10
+        BedrockResult("us-east-1", "m", {"stream": upstream}), broken(MessagesStreamReader(model="m"), bug), meter
     )
 
 
