@@ -12,6 +12,7 @@ import openai
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests import people
 from tests.live import ROOT, server_env, start_gunicorn
 from tests.servers import start_emulator
 
@@ -65,6 +66,24 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture
+def alice(db):
+    """Alice, a developer, signed in to the portal."""
+    return people.developer(people.ALICE)
+
+
+@pytest.fixture
+def bob(db):
+    """Bob, another developer, signed in to the portal."""
+    return people.developer(people.BOB)
+
+
+@pytest.fixture
+def admin(db):
+    """An admin (staff, superuser) signed in to the Django admin."""
+    return people.admin()
 
 
 @pytest.fixture(autouse=True)

@@ -13,12 +13,8 @@ CHANGELIST = "/admin/gateway/modelalias/"
 
 
 @pytest.fixture
-def staff(db) -> Client:
-    browser = Client()
-    browser.force_login(
-        get_user_model().objects.create_user("root", password="pw-root-123", is_staff=True, is_superuser=True)
-    )
-    return browser
+def staff(admin) -> Client:
+    return admin
 
 
 def alias_form(**fields) -> dict:

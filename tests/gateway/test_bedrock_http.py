@@ -16,7 +16,7 @@ from bedrock_emulator import eventstream
 from core.errors import GatewayTimeout, ServiceUnavailable
 from gateway import bedrock
 from gateway.bedrock.http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
-from tests.gateway.emulator_client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
+from tests.bedrock_emulator.client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 
 REGION = "us-east-1"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import InvalidToken
-from tests.portal.conftest import signed_in
+from tests.people import signed_in
 from tokens.authentication import token_authenticate
 from tokens.keyformat import TOKEN_REGEX
 from tokens.models import ApiToken, Identity

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.portal.conftest import signed_in
+from tests.people import signed_in
 from usage.models import ModelPrice, UsageRecord
 from usage.selectors import UsageFilter, usage_summary
 

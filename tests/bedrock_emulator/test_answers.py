@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from tests.gateway.emulator_client import (  # noqa: F401
+from tests.bedrock_emulator.client import (  # noqa: F401
     GREETING,
     HAIKU_3,
     SONNET,

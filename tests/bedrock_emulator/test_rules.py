@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EventStreamError
 
-from tests.gateway.emulator_client import (  # noqa: F401
+from tests.bedrock_emulator.client import (  # noqa: F401
     GREETING,
     SONNET,
     WEATHER,
