@@ -204,8 +204,37 @@ CLIENTS: tuple[Client, ...] = (
         'reply = client.chat.completions.create(\n    model="{model}",\n'
         '    messages=[{{"role": "user", "content": "Hello!"}}],\n)\nprint(reply.choices[0].message.content)\n',
         "python",
-        versions="openai 1.x and 2.x",
+        versions="openai 3.60.0",
         features=CHAT_TOOL,
+    ),
+    Client(
+        "openai-agents",
+        "OpenAI Agents SDK (Python)",
+        "responses",
+        "pip install openai-agents, then (tracing off: its traces would otherwise go to OpenAI's servers):",
+        "from agents import Agent, Runner, set_default_openai_client, set_tracing_disabled\n"
+        "from openai import AsyncOpenAI\n\n"
+        'set_default_openai_client(AsyncOpenAI(base_url="{v1}", api_key="{key}"), use_for_tracing=False)\n'
+        "set_tracing_disabled(True)\n\n"
+        'agent = Agent(name="Assistant", instructions="Be brief.", model="{model}")\n'
+        'print(Runner.run_sync(agent, "Hello!").final_output)\n',
+        "python",
+        versions="openai-agents 0.24.0",
+        features=ALL,
+    ),
+    Client(
+        "anthropic-python",
+        "Anthropic Python SDK",
+        "messages",
+        "pip install anthropic, then (the gateway's root, without /v1):",
+        "import anthropic\n\n"
+        'client = anthropic.Anthropic(base_url="{root}", api_key="{key}")\n'
+        "reply = client.messages.create(\n"
+        '    model="{model}", max_tokens=1024, messages=[{{"role": "user", "content": "Hello!"}}]\n)\n'
+        "print(reply.content[0].text)\n",
+        "python",
+        versions="anthropic 2.16.0",
+        features={**ALL, "state": "client"},
     ),
     Client(
         "curl",

@@ -1,4 +1,4 @@
-"""End to end: the Anthropic Python SDK, set up as a user would (`Anthropic(base_url=<root>, api_key=<token>)`),
+"""End to end: the Anthropic Python SDK, set up as the README's snippet says (`Anthropic(base_url=<root>, ...)`),
 holds a conversation with a tool round trip through the gateway, streamed and not, and discovers models."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 import anthropic
 import openai
 import pytest
+
+from gateway.compat.clients import client
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +25,10 @@ PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQG
 
 @pytest.fixture
 def sdk(gateway, token) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=gateway.url, api_key=token)
+    snippet = client("anthropic-python").text(root=gateway.url, key=token, model=MODEL)
+    made: dict = {}
+    exec(snippet[: snippet.index("\nreply = ")], made)  # the snippet's setup, before its own one-off call
+    return made["client"]
 
 
 def send(sdk: anthropic.Anthropic, messages: list, *, stream: bool, **kwargs) -> anthropic.types.Message:

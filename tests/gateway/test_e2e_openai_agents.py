@@ -1,5 +1,5 @@
-"""End to end: the OpenAI Agents SDK (Responses API, its default) against the gateway, set up as its docs say for
-another provider: `AsyncOpenAI(base_url, api_key)` + `set_default_openai_client`, tracing off."""
+"""End to end: the OpenAI Agents SDK (Responses API, its default) against the gateway, set up exactly as the
+README's snippet says (`set_default_openai_client(AsyncOpenAI(base_url, api_key))`, tracing off)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 
 agents = pytest.importorskip("agents")
 from openai import AsyncOpenAI  # noqa: E402
+
+from gateway.compat.clients import client  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 MODEL = "claude-4-sonnet"
@@ -27,10 +29,8 @@ def agent(gateway, token):
 
     def play(turns):
         async def main():
-            agents.set_default_openai_client(
-                AsyncOpenAI(base_url=f"{gateway.url}/v1", api_key=token), use_for_tracing=False
-            )
-            agents.set_tracing_disabled(True)  # traces would go to OpenAI's servers
+            snippet = client("openai-agents").text(root=gateway.url, key=token, model=MODEL)
+            exec(snippet[: snippet.index("\nagent = ")], {})  # the snippet's setup, before its own one-off run
             return await turns(
                 agents.Agent(name="Assistant", instructions="Be brief.", model=MODEL, tools=[get_weather])
             )
