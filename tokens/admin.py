@@ -6,6 +6,8 @@ a URL or a LogEntry; the digest is never displayed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -21,6 +23,9 @@ from tokens.models import ApiToken, Identity, Quota
 from tokens.secrets_manager import get_mirror, secret_name
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
+
+if TYPE_CHECKING:  # the type checker's own helper, not installed where the gateway runs
+    from django_stubs_ext import WithAnnotations
 
 TTL_CHOICES = ("1d", "7d", "30d", "90d", "180d", "365d")
 TOKEN_FIELDS = (
@@ -106,6 +111,10 @@ class QuotaInline(admin.StackedInline):
     verbose_name = verbose_name_plural = "Quota and rate limits (empty = unlimited)"
 
 
+class LiveTokens(TypedDict):
+    live_tokens: int  # annotated by IdentityAdmin.get_queryset
+
+
 @admin.register(Identity)
 class IdentityAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "is_active", "active_tokens", "created_at")
@@ -120,7 +129,7 @@ class IdentityAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(live_tokens=Count("tokens", filter=live))
 
     @admin.display(description="active tokens", ordering="live_tokens")
-    def active_tokens(self, obj: Identity) -> int:
+    def active_tokens(self, obj: WithAnnotations[Identity, LiveTokens]) -> int:
         return obj.live_tokens
 
     def has_delete_permission(self, request, obj=None):

@@ -130,10 +130,11 @@ def token_authenticate(raw: str, *, before_lookup: Callable[[], None] | None = N
     else:
         if before_lookup is not None:
             before_lookup()
-        caller = _lookup(parsed)
-        if caller is None:
+        found = _lookup(parsed)
+        if found is None:
             token_cache_forget(parsed.digest)
             raise InvalidToken()
+        caller = found
         _callers.put((generation, caller), parsed.digest)
     _touch_last_used(caller)
     return caller

@@ -61,14 +61,14 @@ def secrets_sync() -> SyncReport:
         if token.mirror_state in (State.SYNCED, State.PENDING, State.FAILED)
     }
     for token_id in sorted((listed - known) | leftovers):
-        token = dead.get(token_id)
+        dead_token = dead.get(token_id)
         try:
             mirror.delete(token_id)
         except MirrorError as exc:
             report.errors.append(f"{token_id}: {exc}")
             continue
-        if token is not None:
-            mirror_state_record(token, State.DELETED)
+        if dead_token is not None:
+            mirror_state_record(dead_token, State.DELETED)
         if token_id in listed:
             report.deleted.append(secret_name(token_id))
     log.info(

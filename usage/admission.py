@@ -257,14 +257,15 @@ def _finish(
     if res.redis_minute is not None or res.lease == "redis":
         redis = redis_counters_if_up(even_if_tripped=True)
         try:
-            if res.redis_minute is not None:
+            # No Redis configured any more: as when it fails, the minute ends and the lease expires on their own.
+            if res.redis_minute is not None and redis is not None:
                 redis.minute_adjust(
                     identity_id=res.identity_id,
                     start=res.redis_minute,
                     requests=-1 if refund_request else 0,
                     tokens=delta_tokens,
                 )
-            if res.lease == "redis":
+            if res.lease == "redis" and redis is not None:
                 redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)
         except CountersUnavailable as exc:  # the minute ends and the lease expires on their own
             _redis_failed(exc)

@@ -11,6 +11,7 @@ source of truth; events can be re-shipped from it.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import boto3
 import watchtower
@@ -22,9 +23,9 @@ log = logging.getLogger("sbc.usage")
 class BackgroundCloudWatchHandler(watchtower.CloudWatchLogHandler):
     """watchtower, with the log group ensured from the sending thread instead of the constructor."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         self._group_ready = False
-        super().__init__(*args, create_log_group=False, **kwargs)
+        super().__init__(create_log_group=False, **kwargs)
 
     def _submit_batch(self, batch, log_stream_name, max_retries=2):
         if batch and not self._group_ready:

@@ -24,7 +24,7 @@ def _insert_sql() -> str:
     sql = _sql.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in _FIELDS)
+        columns = ", ".join(quote(f.column) for f in _FIELDS if f.column is not None)  # concrete: all have one
         sql = _sql[connection.vendor] = (
             f"INSERT INTO {quote(UsageRecord._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(_FIELDS))})"
         )

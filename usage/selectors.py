@@ -8,9 +8,11 @@ Cache writes, which cost more than plain input, are already in each record's cos
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -75,7 +77,7 @@ def usage_records(f: UsageFilter) -> QuerySet[UsageRecord]:
     return records
 
 
-def _clean(row: dict) -> dict:
+def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: (value or 0) if key in SUMS else value for key, value in row.items()}
 
 

@@ -51,9 +51,9 @@ class ChatStreamTranslator:
         self._json_blocks: set[object] = set()
         self._redacted_blocks: dict[object, object] = {}
         # Reasoning signatures and redacted reasoning, by content block: needed to replay a thinking turn.
-        self.reasoning_signatures: dict[int, str] = {}
+        self.reasoning_signatures: dict[object, str] = {}
         self._started = False
-        self._tool_index_for_block: dict[int, int] = {}
+        self._tool_index_for_block: dict[object, int] = {}
         self._handlers: dict[str, Callable[[dict], list[dict]]] = {
             "messageStart": self._message_start,
             "contentBlockStart": self._block_start,

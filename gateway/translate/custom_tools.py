@@ -23,7 +23,8 @@ def _format_note(spec: dict) -> str:
     fmt = spec.get("format")
     if not isinstance(fmt, dict) or fmt.get("type") != "grammar":
         return "Free text."
-    grammar = fmt.get("grammar") if isinstance(fmt.get("grammar"), dict) else fmt
+    nested = fmt.get("grammar")
+    grammar = nested if isinstance(nested, dict) else fmt
     definition = grammar.get("definition")
     syntax = grammar.get("syntax") or "lark"
     if not isinstance(definition, str):
@@ -68,7 +69,8 @@ def function_choice(value: object) -> object:
 
 def function_call(call: dict) -> dict:
     """A custom tool call from the history, as the function call Bedrock saw."""
-    spec = call.get("custom") if isinstance(call.get("custom"), dict) else {}
+    custom = call.get("custom")
+    spec = custom if isinstance(custom, dict) else {}
     text = spec.get(INPUT)
     return {
         **{k: v for k, v in call.items() if k != "custom"},

@@ -33,7 +33,7 @@ class EmbeddingsRequest:
 class EmbeddingFormat:
     batch_size: int  # texts per InvokeModel call
     body: Callable[[list[str], EmbeddingsRequest], dict[str, Any]]
-    vectors: Callable[[dict[str, Any]], list[list[float]]]
+    vectors: Callable[[dict[str, Any]], list[list[float]] | None]  # None: the answer holds none
     tokens: Callable[[dict[str, Any]], int | None]  # None: Bedrock does not say
 
 
@@ -48,7 +48,7 @@ def _cohere_body(texts: list[str], request: EmbeddingsRequest) -> dict[str, Any]
     return {"texts": texts, "input_type": request.input_type, "truncate": "END"}
 
 
-def _cohere_vectors(answer: dict[str, Any]) -> list[list[float]]:
+def _cohere_vectors(answer: dict[str, Any]) -> list[list[float]] | None:
     embeddings = answer.get("embeddings")
     return embeddings.get("float") if isinstance(embeddings, dict) else embeddings
 
@@ -93,7 +93,7 @@ def validate_embeddings_request(data: Any) -> EmbeddingsRequest:
     if input_type not in COHERE_INPUT_TYPES:
         raise InvalidRequest(f"`input_type` must be one of {', '.join(COHERE_INPUT_TYPES)}.", param="input_type")
     return EmbeddingsRequest(
-        model=data.get("model"),
+        model=data["model"],
         texts=_texts(data.get("input")),
         encoding_format=encoding,
         dimensions=dimensions,

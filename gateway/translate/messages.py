@@ -205,7 +205,7 @@ def _tool_use(call: object, param: str, acc: _Collector) -> dict:
         raise InvalidRequest("Only tool calls of type `function` or `custom` are supported", param=f"{param}.type")
     function = call.get("function")
     name = function.get("name") if isinstance(function, dict) else None
-    if not isinstance(name, str) or not name:
+    if not isinstance(function, dict) or not isinstance(name, str) or not name:
         raise InvalidRequest(f"`{param}.function.name` must be a non-empty string", param=f"{param}.function.name")
     tool_input = _tool_input(function.get("arguments"), f"{param}.function.arguments")
     bedrock_name = bedrock_tool_name(name)
@@ -218,15 +218,16 @@ def _tool_use(call: object, param: str, acc: _Collector) -> dict:
 
 
 def _thinking_block(block: object, param: str) -> dict | None:
-    kind = block.get("type") if isinstance(block, dict) else None
+    fields: dict = block if isinstance(block, dict) else {}
+    kind = fields.get("type")
     if kind == "thinking":
-        text, signature = block.get("thinking"), block.get("signature")
+        text, signature = fields.get("thinking"), fields.get("signature")
         if isinstance(text, str) and isinstance(signature, str) and signature:
             return {"reasoningContent": {"reasoningText": {"text": text, "signature": signature}}}
         return None
-    if kind == "redacted_thinking" and isinstance(block.get("data"), str):
+    if kind == "redacted_thinking" and isinstance(fields.get("data"), str):
         try:
-            return {"reasoningContent": {"redactedContent": base64.b64decode(block["data"], validate=True)}}
+            return {"reasoningContent": {"redactedContent": base64.b64decode(fields["data"], validate=True)}}
         except (binascii.Error, ValueError):
             raise InvalidRequest(f"`{param}.data` must be base64", param=f"{param}.data") from None
     raise InvalidRequest(f"`{param}` must be a thinking or redacted_thinking block", param=param)

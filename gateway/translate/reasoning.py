@@ -83,8 +83,8 @@ def without_reasoning(messages: list[dict]) -> list[dict]:
     return turns
 
 
-def _budget_fields(ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
-    budget = THINKING_BUDGETS[ask.effort]
+def _budget_fields(effort: str, ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
+    budget = THINKING_BUDGETS[effort]
     max_tokens = ask.max_tokens
     if max_tokens is None or max_tokens <= budget:
         max_tokens = budget + ANSWER_HEADROOM
@@ -99,10 +99,10 @@ def _budget_fields(ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
     return {"additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": budget}}}
 
 
-def _adaptive_fields(ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
+def _adaptive_fields(effort: str, ask: ReasoningAsk, spec: ModelSpec, inference: dict) -> dict:
     return {
         "additionalModelRequestFields": {"thinking": {"type": "adaptive"}},
-        "outputConfig": {"effort": ADAPTIVE_EFFORTS[ask.effort]},
+        "outputConfig": {"effort": ADAPTIVE_EFFORTS[effort]},
     }
 
 
@@ -111,13 +111,13 @@ THINKING_STYLES = {"budget": _budget_fields, "adaptive": _adaptive_fields}
 
 def apply_reasoning(kwargs: dict, ask: ReasoningAsk, spec: ModelSpec) -> bool:
     """Add thinking to the Converse `kwargs` in place when asked and possible; True when thinking is on."""
-    thinking = wants_thinking(ask, spec) and replays_thinking(kwargs["messages"])
-    if not thinking:
+    effort = ask.effort  # never None once thinking is on: `wants_thinking` says no to None
+    if effort is None or not (wants_thinking(ask, spec) and replays_thinking(kwargs["messages"])):
         kwargs["messages"] = without_reasoning(kwargs["messages"])
         return False
     inference = kwargs.setdefault("inferenceConfig", {})
     inference.pop("topP", None)
-    for key, value in THINKING_STYLES[spec.reasoning](ask, spec, inference).items():
+    for key, value in THINKING_STYLES[spec.reasoning](effort, ask, spec, inference).items():
         kwargs[key] = {**kwargs.get(key, {}), **value}
     if not inference:  # adaptive thinking with no client settings: send no empty inferenceConfig
         del kwargs["inferenceConfig"]

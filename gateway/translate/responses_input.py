@@ -34,6 +34,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from core.errors import InvalidRequest, NotFound
 from gateway.compat import Adaptations
@@ -119,10 +120,11 @@ def _image_part(part: dict, param: str) -> dict:
 def _part(part: object, param: str, *, images: bool) -> dict:
     allowed = [*TEXT_PARTS, "input_image"] if images else list(TEXT_PARTS)
     kind = part_kind(part, param, allowed=allowed, unsupported=UNSUPPORTED_PARTS)
+    fields = cast(dict, part)  # `part_kind` found a string `type` in it, so it is an object
     if kind == "input_image":
-        return _image_part(part, param)
+        return _image_part(fields, param)
     field = "refusal" if kind == "refusal" else "text"
-    return {"type": TEXT_PARTS[kind], field: _string(part.get(field), f"{param}.{field}")}
+    return {"type": TEXT_PARTS[kind], field: _string(fields.get(field), f"{param}.{field}")}
 
 
 def _content(content: object, param: str, *, images: bool) -> str | list[dict]:
@@ -286,7 +288,7 @@ def _is_reference(item: object) -> bool:
     return isinstance(item, dict) and (item.get("type") == REFERENCE or (set(item) == {"id"}))
 
 
-def resolved_input(value: object, stored: Stored) -> list[object]:
+def resolved_input(value: list, stored: Stored) -> list[object]:
     """`input` (a list) with each `item_reference` replaced by the stored item it names."""
     wanted = {k: item.get("id") for k, item in enumerate(value) if _is_reference(item)}
     if not wanted:
@@ -310,7 +312,7 @@ def resolved_input(value: object, stored: Stored) -> list[object]:
 
 
 def input_messages(
-    value: object, instructions: str | None, stored: Stored = NOTHING_STORED, adaptations: Adaptations | None = None
+    value: str | list, instructions: str | None, stored: Stored = NOTHING_STORED, adaptations: Adaptations | None = None
 ) -> list[tuple[dict, _Origin]]:
     """Chat messages (with where each came from) for a Responses `input` and `instructions`; `value` is a
     string or a list whose item references are resolved already. What was dropped is noted in `adaptations`."""

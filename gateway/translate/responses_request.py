@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from core.errors import InvalidRequest
 from gateway.translate.chat_request import DEFAULT_MAX_MESSAGES as DEFAULT_MAX_ITEMS
@@ -377,7 +378,7 @@ def validate_responses_request(
         chat=chat.with_conversation(conversation),
         namespaces=namespaces,
         encrypted_reasoning=encrypted,
-        echo=_echo(body),
+        echo=_echo(cast(dict, body)),  # `apply_rules` refused anything but an object
         store=store,
         input_items=tuple(items),
     )

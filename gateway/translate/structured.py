@@ -41,7 +41,7 @@ def validate_response_format(name: str, value: object) -> OutputFormat | None:
         return None
     if kind == "json_object":
         return OutputFormat("json_object", {"type": "object"})
-    if kind != "json_schema":
+    if kind != "json_schema" or not isinstance(value, dict):
         raise InvalidRequest(f"`{name}.type` must be one of: text, json_object, json_schema", param=f"{name}.type")
     # Chat nests the schema under `json_schema`; the Responses API's `text.format` holds it directly.
     spec = value.get("json_schema", value)

@@ -12,7 +12,7 @@ from gateway.registry import ModelSpec
 from gateway.translate.messages import Conversation
 from gateway.translate.tool_names import bedrock_tool_name
 
-TOOL_CHOICES = {"auto": {"auto": {}}, "required": {"any": {}}}
+TOOL_CHOICES: dict[str, dict[str, dict]] = {"auto": {"auto": {}}, "required": {"any": {}}}
 TOOL_FUNCTION_FIELDS = (
     ("description", str, "a string"),
     ("parameters", dict, "a JSON Schema object"),

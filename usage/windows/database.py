@@ -93,7 +93,7 @@ def counters_take(
     if not _retried and pk not in rows:  # the row was deleted under us (an admin reset): start it again
         _forget(identity_id, first)
         return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
-    if not _retried and first.period == LEASE and lease_recount(identity_id, lease.now):
+    if not _retried and first.period == LEASE and lease is not None and lease_recount(identity_id, lease.now):
         return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
     raise Refused(first.period, {take.period: rows[pk] for pk, take in zip(pks, all_takes) if pk in rows})
 

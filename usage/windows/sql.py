@@ -175,14 +175,14 @@ def adjust_sqlite(
             usage_record_insert(record)
         if lease_request_id is not None and _lease_delete(lease_request_id, now):
             adjusts[-1] = replace(adjusts[-1], requests=-1)
-        adjusts = [(pk, take) for pk, take in zip(pks, adjusts) if take.requests or take.tokens or take.cost_micros]
-        if adjusts:
+        changed = [(pk, take) for pk, take in zip(pks, adjusts) if take.requests or take.tokens or take.cost_micros]
+        if changed:
             params: list = []
             table = _table()
-            sets = _sets(f"{table}.id", [pk for pk, _ in adjusts], [take for _, take in adjusts], params, floor=True)
-            params += [pk for pk, _ in adjusts]
+            sets = _sets(f"{table}.id", [pk for pk, _ in changed], [take for _, take in changed], params, floor=True)
+            params += [pk for pk, _ in changed]
             with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET {sets} WHERE id IN ({', '.join(['%s'] * len(adjusts))})", params)
+                cursor.execute(f"UPDATE {table} SET {sets} WHERE id IN ({', '.join(['%s'] * len(changed))})", params)
 
 
 def adjust_postgres(

@@ -52,7 +52,8 @@ def thinking_fields(data: dict[str, Any], spec: ModelSpec, notes: Adaptations) -
     thinking = data.get("thinking")
     if thinking is not None and not (isinstance(thinking, dict) and isinstance(thinking.get("type"), str)):
         raise InvalidRequest("`thinking` must be an object with a `type`.", param="thinking")
-    kind = (thinking or {}).get("type")
+    given: dict[str, Any] = thinking or {}
+    kind = given.get("type")
     fields: dict[str, Any] = {}
     if spec.reasoning == "adaptive":
         if kind in ("adaptive", "enabled"):
@@ -66,8 +67,8 @@ def thinking_fields(data: dict[str, Any], spec: ModelSpec, notes: Adaptations) -
         notes.note(EFFORT_NOTE)  # into the budget below, or nowhere on a model without thinking
     if kind in ("adaptive", "enabled") and spec.reasoning == "budget":
         if kind == "enabled":
-            fields["thinking"] = {"type": "enabled", "budget_tokens": thinking.get("budget_tokens")}
-            if set(thinking) - set(fields["thinking"]):
+            fields["thinking"] = {"type": "enabled", "budget_tokens": given.get("budget_tokens")}
+            if set(given) - set(fields["thinking"]):
                 notes.note("thinking.display")
         else:
             notes.note("thinking.type:adaptive")

@@ -60,9 +60,10 @@ def place_system_entries(messages: list[dict[str, Any]], notes: Adaptations) -> 
     for index, message in enumerate(messages):
         if message["role"] == "system":
             notes.note(SYSTEM_NOTE)
-            message = _system_turn(index, message)
-            if message is None:
+            placed = _system_turn(index, message)
+            if placed is None:
                 continue
+            message = placed
         if turns and turns[-1]["role"] == message["role"]:
             if "system" not in (messages[index]["role"], messages[index - 1]["role"]):
                 notes.note(MERGED_NOTE)  # the client's own consecutive turns, not a placed entry

@@ -42,9 +42,9 @@ class Command(BaseCommand):
         if token is None:
             raise CommandError(f"Unknown token id {token_id!r}")
         if not token_revoke(token=token, revoked_by="cli"):
-            self.stdout.write(
-                f"Token {token_id} was already revoked at {token.revoked_at.isoformat(timespec='seconds')}"
-            )
+            revoked_at = token.revoked_at  # set: token_revoke read it back after finding the token revoked
+            when = f" at {revoked_at.isoformat(timespec='seconds')}" if revoked_at is not None else ""
+            self.stdout.write(f"Token {token_id} was already revoked{when}")
             return
         self.stdout.write(f"✓ Revoked token {token_id} of {token.identity.name}")
         if get_mirror().enabled and token.mirror_state not in (
