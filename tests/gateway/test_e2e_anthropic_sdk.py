@@ -130,3 +130,9 @@ def test_the_model_list_holds_only_the_models_the_identity_may_use(gateway, issu
         )
     listed = anthropic.Anthropic(base_url=gateway.url, api_key=token).models.list()
     assert [model.id for model in listed.data] == ["claude-3.5-haiku"]
+
+
+def test_an_openai_model_name_that_stands_for_claude_answers(sdk, emulator_log):
+    reply = sdk.messages.create(model="gpt-4o", max_tokens=256, messages=[{"role": "user", "content": "Hello"}])
+    assert "synthetic answer" in reply.content[0].text and reply.model == "gpt-4o"
+    assert emulator_log()[-1]["model_id"].startswith("us.anthropic.claude")

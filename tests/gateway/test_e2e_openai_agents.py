@@ -27,12 +27,12 @@ def get_weather(city: str) -> str:
 def agent(gateway, token):
     """run(agent, turns) plays `turns(agent)` (a coroutine function) on one event loop, as an application would."""
 
-    def play(turns):
+    def play(turns, model: str = MODEL):
         async def main():
-            snippet = client("openai-agents").text(root=gateway.url, key=token, model=MODEL)
+            snippet = client("openai-agents").text(root=gateway.url, key=token, model=model)
             exec(snippet[: snippet.index("\nagent = ")], {})  # the snippet's setup, before its own one-off run
             return await turns(
-                agents.Agent(name="Assistant", instructions="Be brief.", model=MODEL, tools=[get_weather])
+                agents.Agent(name="Assistant", instructions="Be brief.", model=model, tools=[get_weather])
             )
 
         return asyncio.run(main())
@@ -98,3 +98,9 @@ def test_turns_carry_on_in_a_server_side_conversation(agent, gateway, token, emu
     assert sent["messages"][0]["content"][0]["text"] == ASK
     assert tool_results(sent) == ["18C and sunny in Paris"]
     assert sent["messages"][-1]["content"][-1]["text"] == "And tomorrow?"
+
+
+def test_an_openai_model_name_answers_a_first_turn_with_its_tool(agent, emulator_log):
+    result = agent(lambda a: run(a, ASK), model="gpt-4o")
+    assert result.final_output == "The tool returned: 18C and sunny in Paris"
+    assert all(entry["status"] == 200 for entry in emulator_log())
