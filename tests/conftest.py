@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import httpx
 import openai
 import pytest
+from botocore.config import Config
 from hypothesis import settings as hypothesis_settings
 
 from tests import people
@@ -180,6 +182,19 @@ def emulator_log(emulator):
         return httpx.get(f"{emulator.url}/_emulator/log").json()
 
     return _log
+
+
+@pytest.fixture
+def bedrock(emulator):
+    """boto3's bedrock-runtime client pointed at the emulator, one attempt per call."""
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=emulator.url,
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
 
 
 @pytest.fixture(scope="session")
