@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from rest_framework import exceptions as drf
@@ -123,6 +124,29 @@ class JSONBodyParser(BaseParser):
         return body_parse(raw)
 
 
+def is_api_path(path: str) -> bool:
+    """Whether `path` is meant for the /v1 API, written oddly or not (`//v1/...`, `/V1/...`): its answers,
+    errors included, are the API's JSON, never a page."""
+    return path.lstrip("/").lower().startswith("v1") and path.lstrip("/")[2:3] in ("", "/")
+
+
+class AllowedHostMiddleware:
+    """A /v1 request whose Host is not in ALLOWED_HOSTS is refused with a JSON 400, as the admin and the portal
+    refuse it: the API's lean handler has no other middleware that asks for the host."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return error_response(
+                InvalidRequest("The Host header names no host this gateway serves.", code="invalid_host")
+            )
+        return self.get_response(request)
+
+
 class ChunkedBodyMiddleware:
     """Reads a chunked /v1 request body (no Content-Length) within MAX_REQUEST_BYTES, 413 above it.
 
@@ -136,7 +160,7 @@ class ChunkedBodyMiddleware:
     def __call__(self, request):
         meta = request.META
         if (
-            request.path.startswith("/v1/")
+            is_api_path(request.path)
             and not meta.get("CONTENT_LENGTH")
             and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
             and "wsgi.input" in meta

@@ -94,6 +94,7 @@ MIDDLEWARE = [
 # The /v1 API's own handler (sbcproject.wsgi): security headers and the chunked-body limit, nothing it never uses.
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gateway.http.AllowedHostMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
 ]
 

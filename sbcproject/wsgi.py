@@ -19,6 +19,7 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
 from gateway import websocket  # noqa: E402
+from gateway.http import is_api_path  # noqa: E402
 
 
 class ApiHandler(WSGIHandler):
@@ -39,7 +40,7 @@ api = ApiHandler()
 def application(environ, start_response):
     if websocket.is_upgrade(environ):
         return websocket.refuse(environ, start_response)
-    handler = api if environ.get("PATH_INFO", "").startswith("/v1/") else site
+    handler = api if is_api_path(environ.get("PATH_INFO", "")) else site
     return handler(environ, start_response)
 
 
