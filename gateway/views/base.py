@@ -16,7 +16,7 @@ from core import headers
 from core.errors import ApiError
 from gateway.http import anthropic_exception_handler
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
-from usage.metering import Meter, Origin, client_from_user_agent, new_request_id, prompt_estimate_for
+from usage.metering import Meter, Origin, client_from_user_agent, meter_start, new_request_id, prompt_estimate_for
 
 Result = TypeVar("Result")
 
@@ -27,6 +27,18 @@ class ApiView(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes: list = []
+    endpoint = ""  # the usage records' endpoint; empty for views that meter nothing (listings, stored objects)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if self.endpoint and not getattr(self.request, "metered", False) and response.status_code < 500:
+            record_refusal(
+                self.request,
+                endpoint=self.endpoint,
+                status=response.status_code,
+                error_code=getattr(exc, "code", None) if isinstance(exc, ApiError) else None,
+            )
+        return response
 
     def initial(self, request, *args, **kwargs):
         request.request_id = new_request_id()
@@ -60,6 +72,45 @@ def origin_of(request, *, request_id: str | None = None) -> Origin:
         client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
         prompt_estimate=prompt_estimate_for(size),
     )
+
+
+def meter_for(request, *, endpoint: str, request_id: str | None = None, **fields) -> Meter:
+    """Start the meter of `request` (admission included): from here on the request has its usage record."""
+    request.metered = True
+    return meter_start(
+        origin=origin_of(request, request_id=request_id), caller=request.user, endpoint=endpoint, **fields
+    )
+
+
+def _model_named(request) -> str:
+    try:
+        model = request.data.get("model") if isinstance(request.data, dict) else None
+    except Exception:  # noqa: BLE001 - the body itself may be what was refused
+        model = None
+    return model if isinstance(model, str) else ""
+
+
+def record_refusal(request, *, endpoint: str, status: int, error_code: str | None) -> None:
+    """The usage record of an authenticated request refused before its meter started (a 400 at validation, an
+    unknown model): every authenticated request has one. Unauthenticated ones are `auth_failure` events."""
+    caller = getattr(request, "_user", None)  # as authenticated already: asking `.user` would authenticate again
+    if getattr(caller, "token_id", None) is None:
+        return
+    model = _model_named(request)
+    meter = Meter(
+        request_id=getattr(request, "request_id", None) or new_request_id(),
+        identity=caller.identity_name,
+        identity_id=caller.identity_id,
+        token_id=caller.token_id,
+        endpoint=endpoint,
+        model_requested=model,
+        model_resolved="",
+        message_count=0,
+        streamed=False,
+        client=origin_of(request).client,
+        metadata={},
+    )
+    meter.settle(status=status, error_code=error_code)
 
 
 @contextmanager

@@ -14,20 +14,20 @@ from gateway.streaming import chat_events, sse_response
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from gateway.translate.chat_response import to_chat_completion
 from gateway.translate.chat_stream import ChatStreamTranslator
-from gateway.views.base import ApiView, metered, origin_of, settling
-from usage.metering import meter_start
+from gateway.views.base import ApiView, meter_for, metered, settling
 
 
 class ChatCompletions(ApiView):
+    endpoint = "chat.completions"
+
     def post(self, request):
         chat = validate_chat_request(request.data, max_messages=settings.MAX_MESSAGES)
         spec = resolve_model(chat.model)
         call = to_converse_request(chat, spec)
         requested = chat.model or settings.DEFAULT_MODEL
-        meter = meter_start(
-            origin=origin_of(request),
-            caller=request.user,
-            endpoint="chat.completions",
+        meter = meter_for(
+            request,
+            endpoint=self.endpoint,
             model_requested=requested,
             model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
             message_count=call.message_count,

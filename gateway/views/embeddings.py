@@ -8,18 +8,18 @@ from rest_framework.response import Response
 from gateway.embeddings import embeddings_create
 from gateway.selectors import resolve_model
 from gateway.translate.embeddings import to_openai_embeddings, validate_embeddings_request
-from gateway.views.base import ApiView, metered, origin_of
-from usage.metering import meter_start
+from gateway.views.base import ApiView, meter_for, metered
 
 
 class Embeddings(ApiView):
+    endpoint = "embeddings"
+
     def post(self, request):
         embed = validate_embeddings_request(request.data)
         spec = resolve_model(embed.model, kind="embedding")
-        meter = meter_start(
-            origin=origin_of(request),
-            caller=request.user,
-            endpoint="embeddings",
+        meter = meter_for(
+            request,
+            endpoint=self.endpoint,
             model_requested=embed.model,
             model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
             message_count=len(embed.texts),

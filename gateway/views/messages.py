@@ -18,8 +18,7 @@ from gateway.claude import claude_model, messages_count_tokens
 from gateway.streaming import messages_events, sse_response
 from gateway.translate.anthropic_request import MessagesRequest, to_messages_request
 from gateway.translate.anthropic_usage import MessagesStreamReader, message_answer, usage_from_anthropic
-from gateway.views.base import AnthropicApiView, metered, origin_of, settling
-from usage.metering import meter_start
+from gateway.views.base import AnthropicApiView, meter_for, metered, settling
 
 log = logging.getLogger("sbc.messages")
 
@@ -34,9 +33,8 @@ def _parse(request, *, counting: bool = False) -> MessagesRequest:
 
 
 def _meter(request, call: MessagesRequest, spec, endpoint: str):
-    return meter_start(
-        origin=origin_of(request),
-        caller=request.user,
+    return meter_for(
+        request,
         endpoint=endpoint,
         model_requested=call.model,
         model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
@@ -49,10 +47,12 @@ def _meter(request, call: MessagesRequest, spec, endpoint: str):
 
 
 class Messages(AnthropicApiView):
+    endpoint = "messages"
+
     def post(self, request):
         call = _parse(request)
         spec = call.spec
-        meter = _meter(request, call, spec, "messages")
+        meter = _meter(request, call, spec, self.endpoint)
         if call.stream:
             result = metered(meter, lambda: bedrock.invoke_stream(spec, call.body))
             events = messages_events(result, MessagesStreamReader(model=call.model), meter)
@@ -67,10 +67,12 @@ class Messages(AnthropicApiView):
 
 
 class CountTokens(AnthropicApiView):
+    endpoint = "messages.count_tokens"
+
     def post(self, request):
         call = _parse(request, counting=True)
         spec = call.spec
-        meter = _meter(request, call, spec, "messages.count_tokens")
+        meter = _meter(request, call, spec, self.endpoint)
         count = metered(meter, lambda: messages_count_tokens(spec=spec, body=call.body))
         meter.settle(status=200)  # counting costs nothing: recorded, with no tokens charged
         return Response({"input_tokens": count.input_tokens}, headers=meter.response_headers())

@@ -22,9 +22,8 @@ from gateway.streaming import sse_response
 from gateway.translate.responses_request import ResponsesRequest, state_fields, validate_responses_request
 from gateway.translate.responses_response import ResponseShape, new_id, to_response
 from gateway.translate.responses_stream import ResponsesStreamTranslator
-from gateway.views.base import ApiView, metered, origin_of, settling
+from gateway.views.base import ApiView, meter_for, metered, settling
 from gateway.views.responses_compact import prepare
-from usage.metering import meter_start
 
 FINAL_EVENTS = ("response.completed", "response.incomplete")
 
@@ -49,6 +48,8 @@ def _not_kept(body: dict) -> dict:
 
 
 class Responses(ApiView):
+    endpoint = "responses"
+
     def post(self, request):
         caller = request.user
         state = state_for(caller.identity_id, **state_fields(request.data))
@@ -61,10 +62,9 @@ class Responses(ApiView):
         requested = chat.model or settings.DEFAULT_MODEL
         # A client asking to store when storage is off is told so by the header, as for any adapted field.
         adapted = (*call.adaptations.names, "store") if ask.store and not storing else call.adaptations.names
-        meter = meter_start(
-            origin=origin_of(request),
-            caller=caller,
-            endpoint="responses",
+        meter = meter_for(
+            request,
+            endpoint=self.endpoint,
             model_requested=requested,
             model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
             message_count=call.message_count,

@@ -32,8 +32,8 @@ from gateway.translate.context_window import estimate_prompt_tokens
 from gateway.translate.responses_input import NOTHING_STORED, Stored
 from gateway.translate.responses_request import ResponsesRequest, validate_responses_request
 from gateway.translate.responses_response import new_id, responses_usage
-from gateway.views.base import ApiView, metered, origin_of, settling
-from usage.metering import Meter, meter_start, new_request_id
+from gateway.views.base import ApiView, meter_for, metered, settling
+from usage.metering import Meter, new_request_id
 
 ENDPOINT = "responses.compact"
 
@@ -52,10 +52,10 @@ def compact(request, body: dict, items: list, *, inner: bool = False, stored: St
     spec = resolve_model(ask.chat.model)
     call = to_converse_request(ask.chat, spec)
     requested = ask.chat.model or settings.DEFAULT_MODEL
-    meter = meter_start(
-        origin=origin_of(request, request_id=new_request_id() if inner else None),
-        caller=request.user,
+    meter = meter_for(
+        request,
         endpoint=ENDPOINT,
+        request_id=new_request_id() if inner else None,
         model_requested=requested,
         model_resolved=spec.model_id_for(settings.BEDROCK_REGIONS[0]),
         message_count=call.message_count,
@@ -73,6 +73,8 @@ def compact(request, body: dict, items: list, *, inner: bool = False, stored: St
 
 
 class ResponsesCompact(ApiView):
+    endpoint = ENDPOINT
+
     def post(self, request):
         body = request.data
         if not isinstance(body, dict):
