@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="portal-home"),
     path("keys/", views.keys, name="portal-keys"),
     path("keys/create", views.key_create, name="portal-key-create"),
+    path("keys/new", views.key_new, name="portal-key-new"),
     path("keys/revoke", views.key_revoke, name="portal-key-revoke"),
     path("keys/test", views.key_test, name="portal-key-test"),
     path("usage/", my_usage, name="portal-usage"),

@@ -16,11 +16,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.connection import ConnectionResult, connection_test
 from portal.forms import ConnectionTestForm, KeyCreateForm, TokenIdForm
+from portal.one_time import key_hold, key_take
 from portal.services import (
     IdentityUnavailable,
     KeyLimitReached,
@@ -121,8 +123,21 @@ def key_create(request: HttpRequest) -> HttpResponse:
     except (KeyLimitReached, BadTTL) as exc:
         form.add_error(None, str(exc))
         return portal_response(request, "portal/keys.html", _keys_context(request, form=form), status=400)
-    context = _keys_context(request, issued=issued.record, key=issued.token)
-    return portal_response(request, "portal/keys.html", context)
+    response = redirect("portal-key-new")
+    key_hold(request, response, token_id=issued.record.token_id, key=issued.token, path=reverse("portal-key-new"))
+    return response
+
+
+@require_GET
+@portal_page
+def key_new(request: HttpRequest) -> HttpResponse:
+    """The key just created, shown once; on a reload or Back, a plain word that it is no longer shown."""
+    response = portal_response(request, "portal/keys.html", {})
+    shown = key_take(request, response, path=reverse("portal-key-new"))
+    issued = portal_token_get(identity=request.identity, token_id=shown.token_id) if shown else None
+    response.context_data = _keys_context(request, issued=issued, key=shown.key if issued else "")
+    response.context_data["key_gone"] = issued is None
+    return response
 
 
 @require_POST

@@ -106,7 +106,7 @@ def test_a_developer_does_the_whole_loop_in_the_browser(page, gateway, developer
     page.get_by_role("button", name="Create key").click()
     page.get_by_text("It will not be shown again").wait_for()
     key = page.get_by_label("API key").input_value()
-    assert key.startswith("sbc_") and "/keys/create" in page.url and key not in page.url
+    assert key.startswith("sbc_") and page.url.endswith("/keys/new") and key not in page.url
 
     page.get_by_role("button", name="Copy key").click()
     expect(page.locator("#copy-status")).to_contain_text("Copied")
@@ -119,6 +119,11 @@ def test_a_developer_does_the_whole_loop_in_the_browser(page, gateway, developer
     page.locator("#test-result .notice-success").wait_for()
     assert "claude-3.5-haiku answered" in page.locator("#test-result").inner_text()
     shot(page, "03-key-created")
+    keys_before = page.locator("table.keys tbody tr").count()
+    page.reload()  # a reload neither shows the key again nor mints another
+    page.get_by_text("This key is no longer shown").wait_for()
+    assert page.get_by_label("API key").count() == 0 and page.locator("table.keys tbody tr").count() == keys_before
+    shot(page, "03-key-shown-once")
 
     reply = sdk(gateway, key).chat.completions.create(
         model="claude-4-sonnet", messages=[{"role": "user", "content": "hello from the portal test"}]

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import InvalidToken
+from portal.one_time import COOKIE
 from tests.people import signed_in
 from tokens.authentication import token_authenticate
 from tokens.keyformat import TOKEN_REGEX
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def create(web, **fields):
-    return web.post("/keys/create", {"name": "laptop", "ttl": "7d", **fields})
+    """Create a key as the browser does: the POST, then the page it redirects to."""
+    return web.post("/keys/create", {"name": "laptop", "ttl": "7d", **fields}, follow=True)
 
 
 def key_in(response) -> str:
@@ -187,7 +189,7 @@ def test_every_change_needs_post_and_a_csrf_token():
         assert web.get(url).status_code == 405, url
     assert not ApiToken.objects.exists()
     created = web.post("/keys/create", {"name": "x", "ttl": "7d", "csrfmiddlewaretoken": csrf})
-    assert created.status_code == 200 and ApiToken.objects.count() == 1
+    assert created.status_code == 302 and ApiToken.objects.count() == 1
     token_id = ApiToken.objects.get().token_id
     assert web.post("/keys/revoke", {"token_id": token_id, "confirm": "on"}).status_code == 403
     assert (
@@ -203,3 +205,28 @@ def test_portal_pages_are_never_cached_and_carry_a_strict_content_policy(alice):
         assert "no-store" in response["Cache-Control"], url
         assert "script-src 'self'" in response["Content-Security-Policy"], url
         assert "<script>" not in response.content.decode() and " style=" not in response.content.decode()
+
+
+def test_a_new_key_is_shown_once_after_a_redirect_and_rests_nowhere_readable(alice):
+    from django.contrib.sessions.models import Session
+
+    posted = alice.post("/keys/create", {"name": "laptop", "ttl": "7d"})
+    assert posted.status_code == 302 and posted.url == "/keys/new", "the POST answers with a redirect, not the key"
+    key = None
+    stored = " ".join(str(s.get_decoded()) for s in Session.objects.all()) + str(posted.cookies)
+    shown = alice.get("/keys/new")
+    key = key_in(shown)
+    assert key not in stored, "neither the session nor the cookie holds the key itself"
+    assert shown["Cache-Control"].startswith("max-age=0") and "no-store" in shown["Cache-Control"]
+    again = alice.get("/keys/new")
+    assert re.search(TOKEN_REGEX, again.content.decode()) is None and b"This key is no longer shown" in again.content
+    assert ApiToken.objects.count() == 1, "a reload mints nothing"
+
+
+def test_another_browser_cannot_see_the_key_held_for_the_first(alice, bob):
+    alice.post("/keys/create", {"name": "laptop", "ttl": "7d"})
+    bob.cookies[COOKIE] = alice.cookies[COOKIE].value  # alice's one-time view cookie, with bob's own session
+    page = bob.get("/keys/new")
+    assert page.status_code == 200 and b"My keys" in page.content
+    assert re.search(TOKEN_REGEX, page.content.decode()) is None
+    assert re.search(TOKEN_REGEX, alice.get("/keys/new").content.decode()), "alice still sees hers, once"

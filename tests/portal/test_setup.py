@@ -33,7 +33,7 @@ def bedrock_emulator(emulator, monkeypatch):
 
 
 def create(web) -> tuple[str, str]:
-    page = web.post("/keys/create", {"name": "cli", "ttl": "7d"}).content.decode()
+    page = web.post("/keys/create", {"name": "cli", "ttl": "7d"}, follow=True).content.decode()
     return re.search(TOKEN_REGEX, page).group(0), page
 
 
