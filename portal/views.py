@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from core.one_time import key_hold, key_take
 from portal.connection import ConnectionResult, connection_test
 from portal.forms import ConnectionTestForm, KeyCreateForm, TokenIdForm
-from portal.one_time import key_hold, key_take
 from portal.services import (
     IdentityUnavailable,
     KeyLimitReached,

@@ -1,4 +1,4 @@
-"""Django admin for identities and tokens: list, filter, issue (shown once), revoke.
+"""Django admin for identities and tokens: list, filter, issue (shown once, after a redirect), revoke.
 
 A token's value exists only in the response to the issuing POST: never in messages, the session,
 a URL or a LogEntry; the digest is never displayed.
@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from core.one_time import key_hold, key_take
 from tokens.models import ApiToken, Identity, Quota
 from tokens.secrets_manager import get_mirror, secret_name
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
@@ -174,7 +175,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="tokens_apitoken_issue")
-        return [issue, *super().get_urls()]
+        issued = path("issued/", self.admin_site.admin_view(self.issued_view), name="tokens_apitoken_issued")
+        return [issue, issued, *super().get_urls()]
 
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("admin:tokens_apitoken_issue"))
@@ -197,20 +199,30 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 name=form.cleaned_data["name"],
                 created_by=_who(request),
             )
-            record = issued.record
-            record.refresh_from_db(fields=["mirror_state", "mirror_error"])
-            self.log_addition(request, record, [{"added": {}}])
-            context.update(
-                title="Token issued",
-                issued=issued,
-                record=record,
-                mirror=get_mirror().enabled,
-                secret_name=secret_name(record.token_id),
-            )
-            response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
-        else:
-            response = TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
+            self.log_addition(request, issued.record, [{"added": {}}])
+            target = reverse("admin:tokens_apitoken_issued")
+            response = HttpResponseRedirect(target)  # a reload of what follows can never issue another token
+            key_hold(request, response, token_id=issued.record.token_id, key=issued.token, path=target)
+            return response
+        response = TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
         add_never_cache_headers(response)
+        return response
+
+    def issued_view(self, request: HttpRequest) -> HttpResponse:
+        """The token just issued, shown once; on a reload, a plain word that it is no longer shown."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Token issued"}
+        response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
+        add_never_cache_headers(response)
+        shown = key_take(request, response, path=reverse("admin:tokens_apitoken_issued"))
+        record = ApiToken.objects.select_related("identity").filter(token_id=shown.token_id).first() if shown else None
+        if shown is None or record is None:
+            context.update(title="Token no longer shown", gone=True)
+            return response
+        context.update(
+            token=shown.key, record=record, mirror=get_mirror().enabled, secret_name=secret_name(record.token_id)
+        )
         return response
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])

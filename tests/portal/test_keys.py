@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import InvalidToken
-from portal.one_time import COOKIE
+from core.one_time import COOKIE
 from tests.people import signed_in
 from tokens.authentication import token_authenticate
 from tokens.keyformat import TOKEN_REGEX

@@ -44,14 +44,19 @@ def issue_in_admin(staff, identity: Identity, **fields):
 
 def test_the_issue_page_shows_the_token_once_and_never_stores_it_elsewhere(staff, jane):
     assert staff.get(ISSUE_URL).status_code == 200
-    response = issue_in_admin(staff, jane)
-    assert response.status_code == 200
+    posted = issue_in_admin(staff, jane)
+    assert posted.status_code == 302 and posted["Location"] == reverse("admin:tokens_apitoken_issued")
+    at_rest = str(dict(staff.session)) + str(posted.cookies)
+    response = staff.get(posted["Location"])
     token = re.search(TOKEN_REGEX, response.content.decode()).group(0)
     assert "no-store" in response["Cache-Control"]
     assert token_authenticate(token).identity_name == "jane.doe@dev"
-    assert token not in response.get("Location", "") and token not in str(response.cookies)
+    assert token not in posted["Location"] and token not in at_rest and token not in str(response.cookies)
     assert not list(response.context["messages"]), "never through the messages framework"
     assert token not in str(dict(staff.session))
+    again = staff.get(posted["Location"]).content.decode()
+    assert token not in again and "This token is no longer shown" in again, "a reload shows it no more"
+    assert ApiToken.objects.count() == 1, "and issues nothing"
     entry = LogEntry.objects.get()
     assert entry.is_addition() and entry.object_repr == f"{ApiToken.objects.get().token_id} (jane.doe@dev)"
     assert token not in f"{entry.object_repr} {entry.change_message}"
@@ -189,7 +194,7 @@ def test_staff_without_the_add_permission_cannot_issue(browser, jane):
 
 
 def test_with_the_mirror_on_the_result_page_names_the_secret(staff, jane, secrets_view):
-    response = issue_in_admin(staff, jane)
+    response = staff.get(issue_in_admin(staff, jane)["Location"])
     record = ApiToken.objects.get()
     assert f"sbc/tokens/{record.token_id}" in response.content.decode()
     assert f"sbc/tokens/{record.token_id}" in secrets_view.listed()

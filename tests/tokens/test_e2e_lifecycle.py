@@ -88,7 +88,9 @@ def test_cli_issue_use_revoke(gateway, secrets_view):
 def test_admin_issue_use_revoke(gateway, secrets_view):
     jane = Identity.objects.create(name="jane.doe@dev")
     browser = admin_browser()
-    page = browser.post("/admin/tokens/apitoken/issue/", {"identity": jane.pk, "ttl": "7d", "name": "laptop"})
+    page = browser.post(
+        "/admin/tokens/apitoken/issue/", {"identity": jane.pk, "ttl": "7d", "name": "laptop"}, follow=True
+    )
     token = re.search(TOKEN_REGEX, page.content.decode()).group(0)
     use_in_both_workers(gateway, token)
     browser.post(
@@ -124,7 +126,7 @@ def test_the_raw_token_appears_nowhere_at_rest(gateway, secrets_view, caplog):
     caplog.set_level(logging.DEBUG)
     jane = Identity.objects.create(name="jane.doe@dev")
     from_cli = json.loads(cli("issue_token", "--identity", "jane.doe@dev", "--ttl", "30d", "--json"))["token"]
-    page = admin_browser().post("/admin/tokens/apitoken/issue/", {"identity": jane.pk, "ttl": "7d"})
+    page = admin_browser().post("/admin/tokens/apitoken/issue/", {"identity": jane.pk, "ttl": "7d"}, follow=True)
     from_admin = re.search(TOKEN_REGEX, page.content.decode()).group(0)
     revoked = json.loads(cli("issue_token", "--identity", "jane.doe@dev", "--json"))
     for token in (from_cli, from_admin, revoked["token"]):

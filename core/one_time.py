@@ -1,4 +1,4 @@
-"""A new key shown exactly once, after a redirect (POST/redirect/GET), so that no reload or Back mints another.
+"""A new key shown exactly once after a redirect (POST/redirect/GET): no reload or Back mints another.
 
 The key never rests anywhere readable: the session (server-side) holds it sealed with a fresh Fernet key,
 and that one-time key rides in a short-lived HttpOnly cookie scoped to the page that shows it. Neither half
