@@ -3,6 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+admin.site.site_header = "Simple Bedrock Connector"
+admin.site.site_title = "Simple Bedrock Connector admin"
+admin.site.index_title = "Tokens, usage and models"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("gateway.urls")),

@@ -230,3 +230,9 @@ def test_another_browser_cannot_see_the_key_held_for_the_first(alice, bob):
     assert page.status_code == 200 and b"My keys" in page.content
     assert re.search(TOKEN_REGEX, page.content.decode()) is None
     assert re.search(TOKEN_REGEX, alice.get("/keys/new").content.decode()), "alice still sees hers, once"
+
+
+def test_an_unknown_page_is_the_portals_own_not_found_page(alice):
+    page = alice.get("/no-such-page/")
+    assert page.status_code == 404 and b"Page not found" in page.content and b"portal.css" in page.content
+    assert b'rel="icon"' in page.content and b"My keys" in page.content

@@ -198,3 +198,10 @@ def test_with_the_mirror_on_the_result_page_names_the_secret(staff, jane, secret
     record = ApiToken.objects.get()
     assert f"sbc/tokens/{record.token_id}" in response.content.decode()
     assert f"sbc/tokens/{record.token_id}" in secrets_view.listed()
+
+
+def test_the_admin_speaks_of_the_product_and_of_api_tokens(staff):
+    page = staff.get("/admin/").content.decode()
+    assert "Simple Bedrock Connector" in page and "Django administration" not in page
+    assert "API tokens" in page and "Api tokens" not in page
+    assert 'rel="icon"' in page
