@@ -112,6 +112,13 @@ def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
         if not MODEL_ID_RE.match(name):
             raise ModelNotFound(f"The model `{name}` does not exist", param="model")
         known = table.by_base_id.get(strip_profile(name))
+        if known is None and name.startswith("arn:"):
+            # An ARN names a resource in some account; only the ones an admin added as aliases are called, so a
+            # caller cannot point the gateway's role at another account's provisioned model or profile.
+            raise ModelNotFound(
+                f"The model `{name}` is not configured here: an ARN works once an admin adds it as a model alias",
+                param="model",
+            )
         base = known or ModelSpec(name=name, base_model_id=name, kind=kind)
         # A known base id keeps its profile rule, so `anthropic.claude-…` works as the README promises.
         profile = known.profile if known is not None and name == strip_profile(name) else "optional"

@@ -362,3 +362,10 @@ def test_other_methods_on_chat_completions_are_a_405(gateway, token, method):
 def test_unknown_api_paths_are_json_404s(gateway, token, path):
     response = httpx.get(gateway.url + path, headers={"Authorization": f"Bearer {token}"})
     assert_openai_error(response, 401, 404, 405)
+
+
+def test_an_arn_no_admin_configured_is_never_passed_to_bedrock(post, emulator_log):
+    foreign = "arn:aws:bedrock:us-east-1:999999999999:provisioned-model/abcdef123456"
+    error = assert_openai_error(post(chat(model=foreign)), 404)
+    assert error["param"] == "model" and "model alias" in error["message"]
+    assert emulator_log() == []
