@@ -38,6 +38,9 @@ from portal.services import (
 from portal.snippets import MODEL_MARK, setup_snippets
 from tokens import keyformat
 from tokens.ttl import BadTTL
+from usage.charts import fmt_usd
+from usage.selectors import usage_month_by_token
+from usage.windows import calendar
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -67,6 +70,21 @@ def portal_page(view):
     return wrapper
 
 
+def _with_spend(identity) -> list[tuple]:
+    """(token, what it spent this month as text) for each of the identity's keys, newest first."""
+    spend = usage_month_by_token(identity_id=identity.pk, now=calendar.clock())
+    rows = []
+    for token in portal_tokens(identity=identity):
+        spent = spend.get(token.token_id)
+        text = (
+            f"{fmt_usd(spent.cost_usd)} · {spent.requests:,} request{'s' if spent.requests != 1 else ''}"
+            if spent
+            else ""
+        )
+        rows.append((token, text))
+    return rows
+
+
 def _keys_context(
     request: HttpRequest,
     *,
@@ -83,7 +101,7 @@ def _keys_context(
     snippets = [(s, s.render(model)) for s in setup_snippets(base_url=base_url, key=key)]
     return {
         "identity": identity,
-        "tokens": portal_tokens(identity=identity),
+        "tokens": _with_spend(identity),
         "form": form or KeyCreateForm(ttl_choices=portal_ttl_choices()),
         "issued": issued,
         "key": key,

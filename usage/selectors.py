@@ -212,3 +212,20 @@ def usage_month_for_identity(*, identity_id: int, now: datetime) -> dict:
             )[:RECENT_LIMIT]
         ),
     }
+
+
+@dataclass(frozen=True)
+class KeySpend:
+    requests: int = 0
+    cost_usd: Decimal = ZERO
+
+
+def usage_month_by_token(*, identity_id: int, now: datetime) -> dict[str, KeySpend]:
+    """This calendar UTC month's requests and cost of each of an identity's keys, by token id (one query)."""
+    month = datetime(now.year, now.month, 1, tzinfo=UTC)
+    rows = (
+        UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=month)
+        .values("token_id")
+        .annotate(requests=Count("id"), cost_usd=Sum("cost_usd"))
+    )
+    return {row["token_id"]: KeySpend(row["requests"], row["cost_usd"] or ZERO) for row in rows}

@@ -236,3 +236,29 @@ def test_an_unknown_page_is_the_portals_own_not_found_page(alice):
     page = alice.get("/no-such-page/")
     assert page.status_code == 404 and b"Page not found" in page.content and b"portal.css" in page.content
     assert b'rel="icon"' in page.content and b"My keys" in page.content
+
+
+def test_my_keys_shows_what_each_key_spent_this_month(alice, identity_of):
+    from decimal import Decimal
+
+    from usage.models import UsageRecord
+
+    alice.get("/keys/")  # the first visit makes alice's identity
+    identity = identity_of(alice)
+    used = token_issue(identity=identity, ttl="7d", name="used").record
+    idle = token_issue(identity=identity, ttl="7d", name="idle").record
+    for n, cost in enumerate(("0.0100", "0.0250")):
+        UsageRecord.objects.create(
+            request_id=f"req_spend_{n}",
+            identity=identity,
+            identity_name=identity.name,
+            token_id=used.token_id,
+            endpoint="chat.completions",
+            model_requested="m",
+            cost_usd=Decimal(cost),
+            status=200,
+        )
+    page = alice.get("/keys/").content.decode()
+    used_row = page.split(f"<code>{used.token_id}</code>")[1].split("</tr>")[0]
+    idle_row = page.split(f"<code>{idle.token_id}</code>")[1].split("</tr>")[0]
+    assert "$0.0350 · 2 requests" in used_row and "—" in idle_row and "This month" in page

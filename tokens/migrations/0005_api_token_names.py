@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tokens', '0004_quota'),
+        ("tokens", "0004_quota"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='apitoken',
-            options={'ordering': ['-created_at'], 'verbose_name': 'API token', 'verbose_name_plural': 'API tokens'},
+            name="apitoken",
+            options={"ordering": ["-created_at"], "verbose_name": "API token", "verbose_name_plural": "API tokens"},
         ),
     ]
