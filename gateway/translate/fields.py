@@ -34,11 +34,6 @@ def dropped(name: str, value: object, ctx: Context) -> dict:
     return {}
 
 
-def honoured_silently(name: str, value: object, ctx: Context) -> dict:
-    """Accepted with nothing to do: the gateway already behaves as the field asks."""
-    return {}
-
-
 def rejected(reason: str) -> Rule:
     def rule(name: str, value: object, ctx: Context) -> dict:
         raise InvalidRequest(f"`{name}` is not supported: {reason}", param=name)
