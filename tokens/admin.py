@@ -201,9 +201,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             )
             self.log_addition(request, issued.record, [{"added": {}}])
             target = reverse("admin:tokens_apitoken_issued")
-            response = HttpResponseRedirect(target)  # a reload of what follows can never issue another token
-            key_hold(request, response, token_id=issued.record.token_id, key=issued.token, path=target)
-            return response
+            onward = HttpResponseRedirect(target)  # a reload of what follows can never issue another token
+            key_hold(request, onward, token_id=issued.record.token_id, key=issued.token, path=target)
+            return onward
         response = TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
         add_never_cache_headers(response)
         return response
