@@ -93,7 +93,9 @@ CLIENTS: tuple[Client, ...] = (
         "Claude Code",
         "messages",
         "Add to your shell profile, then run `claude`. Leave `ANTHROPIC_MODEL` out to use Claude Code's own "
-        "default model.",
+        "default model. Claude Code knows the context window only of Anthropic's own model names: with an alias "
+        "it assumes a large one and compacts late, so prefer the Anthropic id of the same model "
+        "(`claude-sonnet-4-20250514` for `claude-4-sonnet`).",
         'export ANTHROPIC_BASE_URL="{root}"\nexport ANTHROPIC_AUTH_TOKEN="{key}"\nexport ANTHROPIC_MODEL="{model}"\n',
         "bash",
         versions="2.1.330, 2.1.331, 2.1.332",
