@@ -248,6 +248,7 @@ QUOTA_DEFAULT_REQUESTS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_REQUESTS_PER_MI
 QUOTA_DEFAULT_TOKENS_PER_MINUTE = _positive_int("QUOTA_DEFAULT_TOKENS_PER_MINUTE", 0, INT32_MAX)
 QUOTA_DEFAULT_CONCURRENT_STREAMS = _positive_int("QUOTA_DEFAULT_CONCURRENT_STREAMS", 0, INT32_MAX)
 QUOTA_DEFAULT_ALLOWED_MODELS = env.list("QUOTA_DEFAULT_ALLOWED_MODELS", default=[])
+QUOTA_DEFAULT_ALERT_PERCENT = _positive_int("QUOTA_DEFAULT_ALERT_PERCENT", 80, 100)
 try:
     if QUOTA_DEFAULT_USD_PER_MONTH and float(QUOTA_DEFAULT_USD_PER_MONTH) < 0:
         raise ValueError("negative")
@@ -256,6 +257,18 @@ except ValueError:
         f"QUOTA_DEFAULT_USD_PER_MONTH must be a dollar amount, got {QUOTA_DEFAULT_USD_PER_MONTH!r}"
     )
 QUOTA_CACHE_SECONDS = _positive_int("QUOTA_CACHE_SECONDS", 5)
+
+# --- Budget alerts: where a crossed alert share or a refusing quota is told (the log event always) --------
+ALERT_EMAIL_TO = env.list("ALERT_EMAIL_TO", default=[])
+ALERT_EMAIL_OWNER = env.bool("ALERT_EMAIL_OWNER", default=False)  # also the identity's user, if it has an address
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")  # a Slack-style incoming webhook: POST {"text": ...}
+if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("ALERT_WEBHOOK_URL must be an http(s) URL")
+ALERT_SNS_TOPIC_ARN = env.str("ALERT_SNS_TOPIC_ARN", default="")
+ALERT_TIMEOUT_SECONDS = _positive_float("ALERT_TIMEOUT_SECONDS", 5.0)
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="sbc@localhost")
 QUOTA_RESERVE_OUTPUT_TOKENS = _positive_int("QUOTA_RESERVE_OUTPUT_TOKENS", 4096)
 QUOTA_LEASE_SECONDS = _positive_int("QUOTA_LEASE_SECONDS", 900)
 PRICE_CACHE_SECONDS = _positive_int("PRICE_CACHE_SECONDS", 60)

@@ -1,4 +1,4 @@
-"""moto in server mode for Secrets Manager, STS and CloudWatch Logs, reached like real AWS over HTTP."""
+"""moto in server mode for Secrets Manager, STS, CloudWatch Logs, SNS and SQS, reached like real AWS over HTTP."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.servers import free_port
 
-SERVICES = ("SECRETS_MANAGER", "STS", "CLOUDWATCH_LOGS")
+SERVICES = ("SECRETS_MANAGER", "STS", "CLOUDWATCH_LOGS", "SNS", "SQS")
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -101,6 +101,7 @@ class Quota(models.Model):
     tokens_per_day = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC day.")
     tokens_per_month = models.PositiveBigIntegerField(null=True, blank=True, help_text="Calendar UTC month.")
     usd_per_month = models.DecimalField(
+        "USD per month",
         max_digits=12,
         decimal_places=2,
         null=True,
@@ -114,6 +115,14 @@ class Quota(models.Model):
     )
     allowed_models = models.TextField(
         blank=True, help_text="Model names or Bedrock ids, one per line or comma-separated. Empty: every model."
+    )
+    alert_percent = models.PositiveSmallIntegerField(
+        "alert at (% of a quota)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Notify once per day or month when its token or spend quota reaches this share, and when "
+        "requests are refused. Empty: no alerts.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,6 +24,7 @@ class Limits:
     tokens_per_minute: int = 0
     concurrent: int = 0
     allowed_models: frozenset[str] = frozenset()
+    alert_percent: int = 0  # notify when a day or month quota reaches this share (0: never)
 
     @property
     def per_minute(self) -> bool:
@@ -62,6 +63,7 @@ def limits_from_quota(row: dict) -> Limits:
         tokens_per_minute=row["tokens_per_minute"] or 0,
         concurrent=row["concurrent_streams"] or 0,
         allowed_models=parse_models(row["allowed_models"] or ""),
+        alert_percent=row.get("alert_percent") or 0,
     )
 
 
@@ -77,6 +79,7 @@ def quota_defaults() -> dict:
         "tokens_per_minute": settings.QUOTA_DEFAULT_TOKENS_PER_MINUTE or None,
         "concurrent_streams": settings.QUOTA_DEFAULT_CONCURRENT_STREAMS or None,
         "allowed_models": "\n".join(settings.QUOTA_DEFAULT_ALLOWED_MODELS),
+        "alert_percent": settings.QUOTA_DEFAULT_ALERT_PERCENT or None,
     }
 
 
@@ -88,6 +91,7 @@ QUOTA_FIELDS = (
     "tokens_per_minute",
     "concurrent_streams",
     "allowed_models",
+    "alert_percent",
 )
 _limits: ProcessCache[Limits] = ProcessCache("limits", ttl=lambda: settings.QUOTA_CACHE_SECONDS)
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from core.errors import ApiError, QuotaExceeded, RateLimited
 from core.redis import breaker
 from tokens.quotas import Limits
+from usage.alerts import OVER, Crossing, alert_raise, crossings
 from usage.windows import calendar
 from usage.windows.calendar import WINDOWS, minute_start, seconds_to_reset
 from usage.windows.database import counters_adjust, counters_take
@@ -42,6 +43,8 @@ class Reservation:
     redis_minute: datetime | None = None  # the minute taken in Redis
     lease: str | None = None  # "database" or "redis"
     headers: dict[str, str] = field(default_factory=dict)
+    held: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # day and month after admission
+    limits: Limits | None = None  # kept when budget alerts are on
 
 
 def _redis_failed(exc: Exception) -> None:
@@ -105,8 +108,13 @@ def _refused(refused: Refused, res: Reservation, limits: Limits, now: datetime) 
     max_cost = limits.usd_micros_per_month if refused.period == "month" else 0
     if max_cost and used_cost + res.cost_micros > max_cost:
         what = f"spend quota of ${max_cost / 1_000_000:.2f}"
+        quota, used, limit = "usd_per_month", used_cost, max_cost
     else:
         what = f"token quota of {max_tokens} tokens"
+        quota, used, limit = f"{TOKEN_LIMITS[refused.period]}", used_tokens, max_tokens
+    if limits.alert_percent:
+        start = WINDOWS[refused.period][0](now)
+        alert_raise(Crossing(res.identity_id, quota, start, OVER, used, limit))
     return QuotaExceeded(
         f"You exceeded your {what} per {QUOTA_NAMES[refused.period]} (this request reserves "
         f"about {res.tokens} tokens). It resets at the start of the next "
@@ -184,6 +192,8 @@ def _database_take(res: Reservation, limits: Limits, now: datetime, takes: list[
     if "minute" in used:
         res.headers = rate_headers(limits, used["minute"][0], used["minute"][1], now)
     res.windows = [(take.period, take.start) for take in takes]
+    if limits.alert_percent:
+        res.held, res.limits = {period: used[period] for period in ("day", "month") if period in used}, limits
     if lease is not None:
         res.lease = "database"
 
@@ -232,6 +242,15 @@ def quota_settle(res: Reservation, *, tokens: int, cost_micros: int, record: dic
     _finish(res, tokens=tokens, cost_micros=cost_micros, refund_request=False, record=record)
 
 
+def _alert_if_near(res: Reservation, starts: dict[str, datetime], delta_tokens: int, delta_cost: int) -> None:
+    """Raise the alerts whose share the settled request reached (what admission saw, corrected by the settlement)."""
+    assert res.limits is not None
+    for period, (requests, tokens, cost) in res.held.items():
+        held = (requests, tokens + delta_tokens, cost + delta_cost)
+        for crossing in crossings(res.identity_id, period, starts[period], held, res.limits):
+            alert_raise(crossing)
+
+
 def _finish(
     res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool, record: dict | None = None
 ) -> None:
@@ -254,6 +273,8 @@ def _finish(
             record=record,
             lease_request_id=res.request_id if res.lease == "database" else None,
         )
+        if res.limits is not None and not refund_request:
+            _alert_if_near(res, dict(res.windows), delta_tokens, delta_cost)
     if res.redis_minute is not None or res.lease == "redis":
         redis = redis_counters_if_up(even_if_tripped=True)
         try:

@@ -110,3 +110,32 @@ class ConcurrencyLease(models.Model):
 
     def __str__(self) -> str:
         return self.request_id
+
+
+class BudgetAlert(models.Model):
+    """One alert per identity, quota and window: its share crossed (`near`) or requests refused (`over`).
+
+    The unique constraint makes the alert once per window across every worker: whoever inserts the row
+    delivers it.
+    """
+
+    NEAR, OVER = "near", "over"
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="budget_alerts")
+    quota = models.CharField(max_length=20)  # tokens_per_day, tokens_per_month, usd_per_month
+    window_start = models.DateTimeField()
+    level = models.CharField(max_length=4, choices=[(NEAR, "near the quota"), (OVER, "refused by the quota")])
+    used = models.BigIntegerField(help_text="Tokens, or millionths of a US dollar, when it was raised.")
+    limit = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_to = models.CharField(max_length=200, blank=True, help_text="The channels that took the alert.")
+    error = models.CharField(max_length=500, blank=True, help_text="Why a channel failed, if one did.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "quota", "window_start", "level"], name="budget_alert_once")
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} {self.level} {self.quota} from {self.window_start:%Y-%m-%d}"

@@ -1,0 +1,175 @@
+"""Budget alerts: tell someone once when an identity nears a day or month quota, and once when it is refused.
+
+Admission knows what each window held before the request, so a check costs no query; only a crossing does
+work. `BudgetAlert`'s unique row makes each alert once per identity, quota, window and level across every
+worker and instance: whoever inserts the row delivers it, at once and within ALERT_TIMEOUT_SECONDS per
+channel: e-mail (ALERT_EMAIL_TO, and the identity's user with ALERT_EMAIL_OWNER), a Slack-style webhook
+(ALERT_WEBHOOK_URL) and SNS (ALERT_SNS_TOPIC_ARN). A `budget_alert` log event is written for every alert,
+so a CloudWatch alarm can follow it even with no channel configured. A failed channel is recorded on the row
+and in the event, never retried, and never fails the request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from core.cache import ProcessCache
+from tokens.models import Identity
+from tokens.quotas import Limits
+from usage.events import event_emit
+from usage.models import BudgetAlert
+from usage.windows.calendar import WINDOWS
+
+log = logging.getLogger("sbc.usage")
+NEAR, OVER = BudgetAlert.NEAR, BudgetAlert.OVER
+QUOTA_WORDS = {
+    "tokens_per_day": ("daily token quota", "tokens"),
+    "tokens_per_month": ("monthly token quota", "tokens"),
+    "usd_per_month": ("monthly spend quota", "USD"),
+}
+_raised: ProcessCache[bool] = ProcessCache("budget alerts raised")  # spares the insert once a window is told
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """An identity's window at or past a share of one of its quotas."""
+
+    identity_id: int
+    quota: str
+    window_start: datetime
+    level: str
+    used: int
+    limit: int
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.used / self.limit) if self.limit else 0
+
+    def amount(self, value: int) -> str:
+        return f"${value / 1_000_000:,.2f}" if self.quota == "usd_per_month" else f"{value:,} tokens"
+
+
+def crossings(identity_id: int, period: str, start: datetime, held: tuple[int, int, int], limits: Limits):
+    """The quotas of one window whose alert share `held` (requests, tokens, cost_micros) reaches."""
+    quotas = (("tokens_per_day", 1, limits.tokens_per_day),) if period == "day" else ()
+    if period == "month":
+        quotas = (("tokens_per_month", 1, limits.tokens_per_month), ("usd_per_month", 2, limits.usd_micros_per_month))
+    for quota, index, limit in quotas:
+        if limit and 100 * held[index] >= limit * limits.alert_percent:
+            yield Crossing(identity_id, quota, start, NEAR, held[index], limit)
+
+
+def alert_raise(crossing: Crossing) -> bool:
+    """Record and deliver the alert unless this window was already told: whether this call raised it."""
+    key = (crossing.identity_id, crossing.quota, crossing.window_start, crossing.level)
+    if _raised.get(key):
+        return False
+    try:
+        with transaction.atomic():
+            alert = BudgetAlert.objects.create(
+                identity_id=crossing.identity_id,
+                quota=crossing.quota,
+                window_start=crossing.window_start,
+                level=crossing.level,
+                used=crossing.used,
+                limit=crossing.limit,
+            )
+    except IntegrityError:  # another worker raised it first (or the identity is gone)
+        _raised.put(True, key)
+        return False
+    _raised.put(True, key)
+    _deliver(alert, crossing)
+    return True
+
+
+def alert_text(identity_name: str, crossing: Crossing) -> str:
+    what, _unit = QUOTA_WORDS[crossing.quota]
+    period = "day" if crossing.quota == "tokens_per_day" else "month"
+    resets = WINDOWS[period][1](crossing.window_start)
+    usage = f"{crossing.amount(crossing.used)} of {crossing.amount(crossing.limit)}"
+    if crossing.level == OVER:
+        return (
+            f"{identity_name} has used up its {what} ({usage}): its requests are refused until "
+            f"{resets:%Y-%m-%d %H:%M} UTC."
+        )
+    return (
+        f"{identity_name} has used {crossing.percent}% of its {what} ({usage}). Requests are refused once it is "
+        f"used up; it resets at {resets:%Y-%m-%d %H:%M} UTC."
+    )
+
+
+def _email(identity: Identity, subject: str, text: str) -> str | None:
+    recipients = list(settings.ALERT_EMAIL_TO)
+    owner = identity.user.email if identity.user_id and identity.user else ""
+    if settings.ALERT_EMAIL_OWNER and owner:
+        recipients.append(owner)
+    if not recipients:
+        return None
+    send_mail(subject, text, None, recipients, fail_silently=False)
+    return "email"
+
+
+def _webhook(payload: dict) -> str | None:
+    if not settings.ALERT_WEBHOOK_URL:
+        return None
+    request = urllib.request.Request(
+        settings.ALERT_WEBHOOK_URL,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "User-Agent": "simple-bedrock-connector"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=settings.ALERT_TIMEOUT_SECONDS):  # a non-2xx status raises
+        return "webhook"
+
+
+def _sns(subject: str, text: str) -> str | None:
+    if not settings.ALERT_SNS_TOPIC_ARN:
+        return None
+    region = settings.ALERT_SNS_TOPIC_ARN.split(":")[3] or None
+    timeout = settings.ALERT_TIMEOUT_SECONDS
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1})
+    boto3.session.Session().client("sns", region_name=region, config=config).publish(
+        TopicArn=settings.ALERT_SNS_TOPIC_ARN, Subject=subject[:100], Message=text
+    )
+    return "sns"
+
+
+def _deliver(alert: BudgetAlert, crossing: Crossing) -> None:
+    identity = Identity.objects.select_related("user").get(pk=crossing.identity_id)
+    text = alert_text(identity.name, crossing)
+    subject = f"Simple Bedrock Connector: {identity.name} {'refused' if crossing.level == OVER else 'near'} quota"
+    fields = {
+        "identity": identity.name,
+        "quota": crossing.quota,
+        "level": crossing.level,
+        "used": crossing.used,
+        "limit": crossing.limit,
+        "window_start": crossing.window_start.isoformat(),
+    }
+    delivered, errors = [], []
+    for name, send in (
+        ("email", lambda: _email(identity, subject, text)),
+        ("webhook", lambda: _webhook({"text": text, **fields})),
+        ("sns", lambda: _sns(subject, text)),
+    ):
+        try:
+            channel = send()
+        except Exception as exc:  # a channel's failure is reported, never the request's
+            errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:150]}")
+            log.warning("budget alert for %s not delivered by %s: %s", identity.name, name, exc)
+        else:
+            if channel:
+                delivered.append(channel)
+    alert.delivered_to, alert.error = ",".join(delivered), "; ".join(errors)[:500]
+    alert.save(update_fields=["delivered_to", "error"])
+    event_emit("budget_alert", **fields, delivered_to=delivered, error=alert.error or None)
