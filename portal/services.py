@@ -14,6 +14,8 @@ from tokens.models import ApiToken, Identity
 from tokens.quotas import limits_for
 from tokens.services import IssuedToken, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
+from usage.quota_use import QuotaUse, Refusal, quota_use, refusal_now
+from usage.windows import calendar
 
 
 class IdentityUnavailable(Exception):
@@ -109,3 +111,20 @@ def portal_default_model(models: list[ModelChoice], requested: str = "") -> str:
         if candidate in names:
             return candidate
     return names[0] if names else settings.DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The identity against its quotas, for the banner on every portal page."""
+
+    refusal: Refusal | None
+    near: list[QuotaUse]  # at or past the alert share, not used up
+
+
+def portal_standing(*, identity: Identity) -> Standing:
+    limits = limits_for(identity.pk)
+    now = calendar.clock()
+    uses = quota_use(identity.pk, limits, now)
+    share = limits.alert_percent or 100
+    near = [use for use in uses if not use.exhausted and use.percent >= share]
+    return Standing(refusal_now(identity.pk, uses, now), near)

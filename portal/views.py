@@ -1,9 +1,11 @@
 """Portal pages: "My keys" with creation (the key shown once), revoke with confirmation, setup snippets
 and "Test connection".
 
-A new key exists only in the response to the creating POST (and, when its owner posts it back to
-test it, in that response): never in a URL, the session, messages or a log line. Every portal
-response is `no-store`, and every change is a POST checked for CSRF.
+A new key is shown once, on the page the creating POST redirects to (held sealed for that one view, see
+`core.one_time`), and, when its owner posts it back to test it, in that response: never in a URL,
+messages or a log line. Every portal response is `no-store`, and every change is a POST checked for CSRF.
+Every page of a signed-in identity carries its standing: a banner when its requests are refused, and
+which limit refuses them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from portal.services import (
     portal_key_create,
     portal_key_revoke,
     portal_models,
+    portal_standing,
     portal_token_get,
     portal_tokens,
     portal_ttl_choices,
@@ -49,6 +52,9 @@ CSP = (
 
 
 def portal_response(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    identity = getattr(request, "identity", None)
+    if identity is not None and "standing" not in context:
+        context = {**context, "standing": portal_standing(identity=identity)}
     response = TemplateResponse(request, template, context, status=status)
     add_never_cache_headers(response)  # includes no-store: a key on the page must not be kept by any cache
     response["Content-Security-Policy"] = CSP
@@ -153,7 +159,7 @@ def key_new(request: HttpRequest) -> HttpResponse:
     response = portal_response(request, "portal/keys.html", {})
     shown = key_take(request, response, path=reverse("portal-key-new"))
     issued = portal_token_get(identity=request.identity, token_id=shown.token_id) if shown else None
-    response.context_data = _keys_context(request, issued=issued, key=shown.key if issued else "")
+    response.context_data.update(_keys_context(request, issued=issued, key=shown.key if issued else ""))
     response.context_data["key_gone"] = issued is None
     return response
 

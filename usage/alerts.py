@@ -28,15 +28,11 @@ from tokens.models import Identity
 from tokens.quotas import Limits
 from usage.events import event_emit
 from usage.models import BudgetAlert
+from usage.quota_use import WORDS, quota_amount
 from usage.windows.calendar import WINDOWS
 
 log = logging.getLogger("sbc.usage")
 NEAR, OVER = BudgetAlert.NEAR, BudgetAlert.OVER
-QUOTA_WORDS = {
-    "tokens_per_day": ("daily token quota", "tokens"),
-    "tokens_per_month": ("monthly token quota", "tokens"),
-    "usd_per_month": ("monthly spend quota", "USD"),
-}
 _raised: ProcessCache[bool] = ProcessCache("budget alerts raised")  # spares the insert once a window is told
 
 
@@ -55,14 +51,13 @@ class Crossing:
     def percent(self) -> int:
         return int(100 * self.used / self.limit) if self.limit else 0
 
-    def amount(self, value: int) -> str:
-        return f"${value / 1_000_000:,.2f}" if self.quota == "usd_per_month" else f"{value:,} tokens"
-
 
 def crossings(identity_id: int, period: str, start: datetime, held: tuple[int, int, int], limits: Limits):
     """The quotas of one window whose alert share `held` (requests, tokens, cost_micros) reaches."""
-    quotas = (("tokens_per_day", 1, limits.tokens_per_day),) if period == "day" else ()
-    if period == "month":
+    quotas: tuple[tuple[str, int, int], ...] = ()
+    if period == "day":
+        quotas = (("tokens_per_day", 1, limits.tokens_per_day),)
+    elif period == "month":
         quotas = (("tokens_per_month", 1, limits.tokens_per_month), ("usd_per_month", 2, limits.usd_micros_per_month))
     for quota, index, limit in quotas:
         if limit and 100 * held[index] >= limit * limits.alert_percent:
@@ -93,10 +88,10 @@ def alert_raise(crossing: Crossing) -> bool:
 
 
 def alert_text(identity_name: str, crossing: Crossing) -> str:
-    what, _unit = QUOTA_WORDS[crossing.quota]
+    what = WORDS[crossing.quota]
     period = "day" if crossing.quota == "tokens_per_day" else "month"
     resets = WINDOWS[period][1](crossing.window_start)
-    usage = f"{crossing.amount(crossing.used)} of {crossing.amount(crossing.limit)}"
+    usage = f"{quota_amount(crossing.quota, crossing.used)} of {quota_amount(crossing.quota, crossing.limit)}"
     if crossing.level == OVER:
         return (
             f"{identity_name} has used up its {what} ({usage}): its requests are refused until "

@@ -103,3 +103,36 @@ def test_nobody_sees_another_users_usage(alice, alice_identity, bob):
     record(alice_identity, model="secret-model-of-alice", tokens=5)
     page = bob.get("/usage/").content.decode()
     assert "secret-model-of-alice" not in page and "No requests yet" in page
+
+
+def banner(web, path="/usage/") -> str:
+    page = web.get(path).content.decode()
+    found = re.search(r'<div class="notice[^"]*standing"[^>]*>(.*?)</div>', page, re.S)
+    return " ".join(found.group(1).replace("<strong>", "").replace("</strong>", "").split()) if found else ""
+
+
+def test_a_user_over_a_quota_is_told_on_every_page_which_limit_refuses_them(alice, alice_identity):
+    Quota.objects.update_or_create(
+        identity=alice_identity, defaults=dict(tokens_per_month=10_000, tokens_per_day=5000, alert_percent=80)
+    )
+    assert banner(alice) == ""
+    record(alice_identity, tokens=8500, at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    assert banner(alice) == (
+        "You have used 85% of your monthly token quota (8,500 tokens of 10,000 tokens). "
+        "Requests are refused once a quota is used up."
+    )
+    record(alice_identity, tokens=1500)
+    expected = (
+        "Your requests are being refused: you have used your monthly token quota (10,000 tokens of 10,000 tokens). "
+        "It resets on 1 April 2026, 00:00 UTC; ask an admin if you need more."
+    )
+    assert banner(alice) == expected and banner(alice, "/keys/") == expected
+
+
+def test_a_recent_refusal_by_a_rate_limit_is_named(alice, alice_identity):
+    record(alice_identity, tokens=0, cost="0", status=429, error_code="rate_limit_exceeded")
+    assert banner(alice, "/keys/") == (
+        "Your latest request was refused (15:00 UTC): a per-minute or concurrency limit was reached."
+    )
+    record(alice_identity, tokens=10)
+    assert banner(alice, "/keys/") == ""

@@ -5,20 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tokens', '0005_api_token_names'),
+        ("tokens", "0005_api_token_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='quota',
-            name='alert_percent',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Notify once per day or month when its token or spend quota reaches this share, and when requests are refused. Empty: no alerts.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='alert at (% of a quota)'),
+            model_name="quota",
+            name="alert_percent",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Notify once per day or month when its token or spend quota reaches this share, and when requests are refused. Empty: no alerts.",
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)],
+                verbose_name="alert at (% of a quota)",
+            ),
         ),
         migrations.AlterField(
-            model_name='quota',
-            name='usd_per_month',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Spend per calendar UTC month, at the prices in Model prices.', max_digits=12, null=True, verbose_name='USD per month'),
+            model_name="quota",
+            name="usd_per_month",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Spend per calendar UTC month, at the prices in Model prices.",
+                max_digits=12,
+                null=True,
+                verbose_name="USD per month",
+            ),
         ),
     ]

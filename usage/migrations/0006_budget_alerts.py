@@ -6,30 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tokens', '0006_budget_alerts'),
-        ('usage', '0005_quota_moves_to_tokens'),
+        ("tokens", "0006_budget_alerts"),
+        ("usage", "0005_quota_moves_to_tokens"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BudgetAlert',
+            name="BudgetAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quota', models.CharField(max_length=20)),
-                ('window_start', models.DateTimeField()),
-                ('level', models.CharField(choices=[('near', 'near the quota'), ('over', 'refused by the quota')], max_length=4)),
-                ('used', models.BigIntegerField(help_text='Tokens, or millionths of a US dollar, when it was raised.')),
-                ('limit', models.BigIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivered_to', models.CharField(blank=True, help_text='The channels that took the alert.', max_length=200)),
-                ('error', models.CharField(blank=True, help_text='Why a channel failed, if one did.', max_length=500)),
-                ('identity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budget_alerts', to='tokens.identity')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quota", models.CharField(max_length=20)),
+                ("window_start", models.DateTimeField()),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("near", "near the quota"), ("over", "refused by the quota")], max_length=4
+                    ),
+                ),
+                ("used", models.BigIntegerField(help_text="Tokens, or millionths of a US dollar, when it was raised.")),
+                ("limit", models.BigIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "delivered_to",
+                    models.CharField(blank=True, help_text="The channels that took the alert.", max_length=200),
+                ),
+                ("error", models.CharField(blank=True, help_text="Why a channel failed, if one did.", max_length=500)),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="budget_alerts", to="tokens.identity"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('identity', 'quota', 'window_start', 'level'), name='budget_alert_once')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("identity", "quota", "window_start", "level"), name="budget_alert_once"
+                    )
+                ],
             },
         ),
     ]
