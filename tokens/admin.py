@@ -1,19 +1,20 @@
 """Django admin for identities and tokens: list, filter, issue (shown once, after a redirect), revoke.
 
-A token's value exists only in the response to the issuing POST: never in messages, the session,
-a URL or a LogEntry; the digest is never displayed.
+A token's value is shown once, on the page the issuing POST redirects to (held sealed for that one view,
+see `core.one_time`): never in messages, a URL or a LogEntry; the digest is never displayed. The usage app
+adds this month's spend to both lists (`usage.spend_admin`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -118,8 +119,8 @@ class LiveTokens(TypedDict):
 
 @admin.register(Identity)
 class IdentityAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "is_active", "active_tokens", "created_at")
-    list_filter = ("is_active",)
+    list_display: tuple[str, ...] = ("name", "user", "is_active", "active_tokens", "created_at")
+    list_filter: ClassVar[tuple[Any, ...]] = ("is_active",)
     search_fields = ("name", "user__username", "notes")
     readonly_fields = ("created_at",)
     inlines = [QuotaInline, TokenInline]
@@ -156,7 +157,7 @@ class IdentityAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("token_id", "identity", "name", "status", "expires_at", "last_used_at", "mirror_state")
+    list_display: tuple[str, ...] = ("token_id", "identity", "name", "status", "expires_at", "last_used_at")
     list_filter = (StatusFilter, "mirror_state", "identity")
     list_select_related = ("identity",)
     search_fields = ("token_id", "name", "identity__name")
@@ -176,7 +177,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_urls(self):
         issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="tokens_apitoken_issue")
         issued = path("issued/", self.admin_site.admin_view(self.issued_view), name="tokens_apitoken_issued")
-        return [issue, issued, *super().get_urls()]
+        revoke = path(
+            "<path:object_id>/revoke/", self.admin_site.admin_view(self.revoke_view), name="tokens_apitoken_revoke"
+        )
+        return [issue, issued, revoke, *super().get_urls()]
+
+    def revoke_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Revoke one token from its own page, after a confirmation page (a GET never revokes)."""
+        token = self.get_object(request, object_id)
+        if token is None:
+            raise Http404("No such token")
+        if not self.has_change_permission(request, token):
+            raise PermissionDenied
+        change_page = reverse("admin:tokens_apitoken_change", args=[token.pk])
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            if token_revoke(token=token, revoked_by=_who(request)):
+                self.log_change(request, token, "Revoked")
+                self.message_user(request, f"Token {token.token_id} is revoked.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"Token {token.token_id} was already revoked.", messages.INFO)
+            return HttpResponseRedirect(change_page)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Revoke token {token.token_id}?",
+            "token": token,
+        }
+        return TemplateResponse(request, "admin/tokens/apitoken/revoke.html", context)
 
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("admin:tokens_apitoken_issue"))

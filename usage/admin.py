@@ -1,4 +1,5 @@
-"""Usage in the admin: the read-only ledger, prices, and the usage dashboard."""
+"""Usage in the admin: the read-only ledger, prices, budget alerts, the usage dashboard, and (in `spend_admin`)
+this month's spend on the identity and token lists."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from usage import charts
-from usage.models import ModelPrice, UsageDashboard, UsageRecord
+from usage import (
+    charts,
+    spend_admin,  # noqa: F401 (registers the identity and token lists with their spend)
+)
+from usage.models import BudgetAlert, ModelPrice, UsageDashboard, UsageRecord
 from usage.selectors import UsageFilter, usage_choices, usage_records, usage_summary
 
 CSV_FIELDS = (
@@ -117,6 +121,25 @@ class UsageRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 100
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(BudgetAlert)
+class BudgetAlertAdmin(admin.ModelAdmin):
+    """The alerts raised so far (see usage.alerts): read-only, the record that each was told once."""
+
+    list_display = ("created_at", "identity", "quota", "level", "used", "limit", "delivered_to", "error")
+    list_filter = ("level", "quota", ("created_at", admin.DateFieldListFilter))
+    list_select_related = ("identity",)
+    search_fields = ("identity__name",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

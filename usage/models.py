@@ -47,6 +47,7 @@ class UsageRecord(models.Model):
         indexes = [
             models.Index(fields=["identity", "created_at"]),
             models.Index(fields=["model_requested", "created_at"]),
+            models.Index(fields=["token_id", "created_at"]),  # a key's spend this month
         ]
 
     def __str__(self) -> str:

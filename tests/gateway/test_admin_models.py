@@ -82,3 +82,21 @@ def test_people_without_staff_rights_cannot_reach_it(db):
     browser = Client()
     browser.force_login(get_user_model().objects.create_user("dev", password="pw-dev-12345"))
     assert browser.get(CHANGELIST).status_code == 302
+
+
+def test_an_alias_shows_the_capabilities_of_what_it_points_at_and_only_the_fields_it_uses(staff):
+    target = ModelAlias.objects.get(name="claude-4-sonnet")
+    target.prompt_caching, target.context_window = True, 123_456
+    target.save()
+    alias = ModelAlias.objects.create(name="gpt-5", alias_of=target, prompt_caching=False, context_window=8_000)
+    listing = staff.get(f"{CHANGELIST}?q=gpt-5").content.decode()
+    assert "123,456" in listing and "8,000" not in listing, "the list shows the target's context window"
+    form = staff.get(f"{CHANGELIST}{alias.pk}/change/").content.decode()
+    assert 'name="context_window"' not in form and 'name="prompt_caching"' not in form
+    assert "context window 123,456" in form and "Edit them on claude-4-sonnet." in form
+    response = staff.post(
+        f"{CHANGELIST}{alias.pk}/change/", {"name": "gpt-5", "alias_of": target.pk, "is_enabled": "on"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alias.refresh_from_db()
+    assert not alias.is_listed and alias.context_window == 8_000

@@ -205,3 +205,21 @@ def test_the_admin_speaks_of_the_product_and_of_api_tokens(staff):
     assert "Simple Bedrock Connector" in page and "Django administration" not in page
     assert "API tokens" in page and "Api tokens" not in page
     assert 'rel="icon"' in page
+
+
+def test_a_token_is_revoked_from_its_own_page_after_a_confirmation(staff, jane):
+    issued = token_issue(identity=jane, ttl="1d", name="laptop", created_by="test")
+    page = f"/admin/tokens/apitoken/{issued.record.pk}/change/"
+    revoke = f"/admin/tokens/apitoken/{issued.record.pk}/revoke/"
+    assert f'href="{revoke}"' in staff.get(page).content.decode()
+    confirm = staff.get(revoke)
+    assert confirm.status_code == 200 and f"Revoke token {issued.record.token_id}" in confirm.content.decode()
+    issued.record.refresh_from_db()
+    assert issued.record.status == "active", "a GET never revokes"
+    done = staff.post(revoke, {"confirm": "yes"})
+    assert done.status_code == 302 and done["Location"] == page
+    issued.record.refresh_from_db()
+    assert issued.record.status == "revoked" and issued.record.revoked_by == "admin:alice"
+    assert f'href="{revoke}"' not in staff.get(page).content.decode()
+    with pytest.raises(InvalidToken):
+        token_authenticate(issued.token)
