@@ -66,14 +66,16 @@ def my_usage(request: HttpRequest) -> HttpResponse:
     identity = request.identity
     usage = usage_month_for_identity(identity_id=identity.pk, now=calendar.clock())
     limits = limits_for(identity.pk)
-    day_points = [(row["day"].isoformat(), row["total_tokens"]) for row in usage["by_day"]]
+    day_points = [(f"{row['day']:%-d %b}", row["total_tokens"]) for row in usage["by_day"]]
     model_points = [(row["model_requested"], row["total_tokens"]) for row in usage["by_model"][:10]]
     context = {
         "identity": identity,
         "usage": usage,
         "limits": limits,
         "meters": _gauges(usage, limits),
-        "day_chart": column_chart(day_points, title="Tokens per day", fmt=fmt_tokens, chart_id="chart-days"),
+        "day_chart": column_chart(
+            day_points, title="Tokens per day", fmt=fmt_tokens, chart_id="chart-days", whole=True
+        ),
         "model_chart": bar_chart(model_points, title="Tokens per model", fmt=fmt_tokens, chart_id="chart-models"),
     }
     return portal_response(request, "portal/usage.html", context)

@@ -16,7 +16,8 @@ from usage import (
     spend_admin,  # noqa: F401 (registers the identity and token lists with their spend)
 )
 from usage.models import BudgetAlert, ModelPrice, UsageDashboard, UsageRecord
-from usage.selectors import UsageFilter, usage_choices, usage_records, usage_summary
+from usage.selectors import UsageFilter, usage_buckets, usage_choices, usage_records, usage_summary
+from usage.windows import calendar
 
 CSV_FIELDS = (
     "created_at",
@@ -195,22 +196,25 @@ class UsageDashboardAdmin(admin.ModelAdmin):
             raise PermissionDenied
         f = UsageFilter.from_query(request.GET)
         summary = usage_summary(f)
-        days = [(row["day"].isoformat(), row["total_tokens"]) for row in summary["by_day"]]
-        costs = [(row["day"].isoformat(), float(row["cost_usd"])) for row in summary["by_day"]]
+        unit, buckets = usage_buckets(summary["by_day"])
+        tokens = [(b["label"], b["total_tokens"]) for b in buckets]
+        costs = [(b["label"], float(b["cost_usd"])) for b in buckets]
         top = [(row["identity_name"], row["total_tokens"]) for row in summary["by_identity"][:10]]
+        per = {"day": "per day", "week": "per week", "month": "per month"}[unit]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Usage dashboard",
             "filter": f,
+            "presets": f.presets(calendar.clock().date()),
             "choices": usage_choices(),
             "summary": summary,
             "query": f.as_query(),
             "tokens_chart": charts.column_chart(
-                days, title="Tokens per day", fmt=charts.fmt_tokens, chart_id="tokens-per-day"
+                tokens, title=f"Tokens {per}", fmt=charts.fmt_tokens, chart_id="tokens-per-day", unit=unit, whole=True
             ),
             "cost_chart": charts.column_chart(
-                costs, title="Cost per day (USD)", fmt=charts.fmt_usd, chart_id="cost-per-day"
+                costs, title=f"Cost {per} (USD)", fmt=charts.fmt_usd, chart_id="cost-per-day", unit=unit
             ),
             "top_chart": charts.bar_chart(
                 top, title="Top identities by tokens", fmt=charts.fmt_tokens, chart_id="top-identities"

@@ -6,6 +6,7 @@ Each chart is an <svg role="img"> with a <title> and <desc>; every bar carries i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from django.utils.html import format_html, format_html_join
@@ -14,15 +15,30 @@ from django.utils.safestring import SafeString, mark_safe
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 720, 220, 64, 28, 12
 
 
-def _ticks(peak: float) -> list[float]:
-    return [peak * n / 4 for n in range(5)]
+def _ticks(peak: float, *, whole: bool = False) -> list[float]:
+    """Round steps (1, 2 or 5 times a power of ten, at least 1 for `whole` counts) from 0 to at least `peak`;
+    only 0 when there is nothing."""
+    if peak <= 0:
+        return [0.0]
+    rough = peak / 4
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    step = max(step, 1) if whole else step
+    return [step * n for n in range(math.ceil(peak / step - 1e-9) + 1)]
 
 
 def column_chart(
-    points: Sequence[tuple[str, float]], *, title: str, fmt: Callable[[float], str], chart_id: str
+    points: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    fmt: Callable[[float], str],
+    chart_id: str,
+    unit: str = "day",
+    whole: bool = False,
 ) -> SafeString:
-    """Vertical bars over time (one per day)."""
-    peak = max((value for _, value in points), default=0) or 1
+    """Vertical bars over time, one per bucket (`unit`: day, week or month), labelled as given."""
+    ticks = _ticks(max((value for _, value in points), default=0), whole=whole)
+    peak = ticks[-1] or 1
     plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
     step = plot_w / max(len(points), 1)
     bar_w = max(1.0, step * 0.7)
@@ -32,7 +48,7 @@ def column_chart(
         '<text x="{}" y="{}" class="axis" text-anchor="end">{}</text>',
         (
             (PAD_LEFT, WIDTH - 8, y, y, PAD_LEFT - 6, y + 4, fmt(v))
-            for v in _ticks(peak)
+            for v in ticks
             for y in [round(PAD_TOP + plot_h - v / peak * plot_h, 1)]
         ),
     )
@@ -52,7 +68,7 @@ def column_chart(
                     '<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>',
                     round(PAD_LEFT + i * step + step / 2, 1),
                     HEIGHT - 8,
-                    label[5:],
+                    label,
                 )
                 if i % label_every == 0
                 else "",
@@ -64,7 +80,7 @@ def column_chart(
     total = fmt(sum(value for _, value in points))
     return format_html(
         '<svg id="{}" class="usage-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-t {}-d" '
-        'preserveAspectRatio="xMidYMid meet"><title id="{}-t">{}</title><desc id="{}-d">{} over {} days, '
+        'preserveAspectRatio="xMidYMid meet"><title id="{}-t">{}</title><desc id="{}-d">{} over {} {}s, '
         "total {}. The table below has every value.</desc>{}{}</svg>",
         chart_id,
         WIDTH,
@@ -76,6 +92,7 @@ def column_chart(
         chart_id,
         title,
         len(points),
+        unit,
         total,
         grid,
         bars,

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 
 from usage.models import UsageRecord
 from usage.pricing import MILLION, price_for
@@ -31,12 +31,17 @@ SUMS = dict(
 ZERO = Decimal(0)
 
 
+PRESETS = (("today", "Today", 0), ("7d", "7 days", 6), ("30d", "30 days", 29), ("month", "This month", None))
+
+
 @dataclass(frozen=True)
 class UsageFilter:
     start: date
     end: date  # inclusive
     identity: str = ""
-    model: str = ""
+    model: str = ""  # requested or resolved
+    token: str = ""  # a key's token id
+    swapped: bool = False  # the range was given end first and was turned round
 
     @classmethod
     def from_query(cls, query, *, today: date | None = None) -> UsageFilter:
@@ -52,9 +57,11 @@ class UsageFilter:
         start = day("start", end - timedelta(days=29))
         return cls(
             start=min(start, end),
-            end=end,
+            end=max(start, end),
             identity=query.get("identity", "").strip()[:200],
             model=query.get("model", "").strip()[:300],
+            token=query.get("token", "").strip()[:12],
+            swapped=start > end,
         )
 
     def as_query(self) -> dict[str, str]:
@@ -63,7 +70,17 @@ class UsageFilter:
             "end": self.end.isoformat(),
             "identity": self.identity,
             "model": self.model,
+            "token": self.token,
         }
+
+    def presets(self, today: date) -> list[tuple[str, dict[str, str], bool]]:
+        """(label, query, current) for each preset range ending today, the other filters kept."""
+        links = []
+        for _key, label, days in PRESETS:
+            start = today.replace(day=1) if days is None else today - timedelta(days=days)
+            query = {**self.as_query(), "start": start.isoformat(), "end": today.isoformat()}
+            links.append((label, query, (self.start, self.end) == (start, today)))
+        return links
 
 
 def usage_records(f: UsageFilter) -> QuerySet[UsageRecord]:
@@ -73,8 +90,15 @@ def usage_records(f: UsageFilter) -> QuerySet[UsageRecord]:
     if f.identity:
         records = records.filter(identity_name=f.identity)
     if f.model:
-        records = records.filter(model_requested=f.model)
+        records = records.filter(Q(model_requested=f.model) | Q(model_resolved=f.model))
+    if f.token:
+        records = records.filter(token_id=f.token)
     return records
+
+
+def by_resolved_model(records: QuerySet[UsageRecord]) -> QuerySet[Any]:
+    """Records with `model`: the Bedrock model that answered, or the name asked for when none did."""
+    return records.annotate(model=Coalesce(NullIf("model_resolved", Value("")), "model_requested"))
 
 
 def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,7 +106,7 @@ def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def cache_savings(records: QuerySet[UsageRecord], *, by: str) -> dict[str, Decimal]:
-    """USD saved by cache reads, per value of the field `by` (identity_name or model_requested)."""
+    """USD saved by cache reads, per value of the field or annotation `by` (identity_name, model)."""
     saved: dict[str, Decimal] = {}
     groups = (
         records.filter(cached_tokens__gt=0)
@@ -119,7 +143,13 @@ def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
     days = [f.start + timedelta(days=n) for n in range((f.end - f.start).days + 1)]
     by_day = [by_day_rows.get(d, {"day": d, **{k: 0 for k in SUMS}}) for d in days]
     by_identity_saved = cache_savings(records, by="identity_name")
-    by_model_saved = cache_savings(records, by="model_requested")
+    by_model_saved = cache_savings(by_resolved_model(records), by="model")
+    asked: dict[str, list[str]] = {}
+    for model, requested in (
+        by_resolved_model(records).order_by().values_list("model", "model_requested").distinct()[:1000]
+    ):
+        if requested != model:
+            asked.setdefault(model, []).append(requested)
     return {
         "totals": _with_savings(_clean(records.aggregate(**SUMS)), sum(by_model_saved.values(), ZERO)),
         "errors": records.filter(status__gte=400).count(),
@@ -133,12 +163,13 @@ def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
             )
         ],
         "by_model": [
-            _with_savings(r, by_model_saved.get(r["model_requested"], ZERO))
+            {**_with_savings(r, by_model_saved.get(r["model"], ZERO)), "asked": sorted(asked.get(r["model"], []))}
             for r in (
                 _clean(r)
-                for r in records.values("model_requested")
+                for r in by_resolved_model(records)
+                .values("model")
                 .annotate(**SUMS)
-                .order_by("-total_tokens", "model_requested")[:100]
+                .order_by("-total_tokens", "model")[:100]
             )
         ],
         "by_day": by_day,
@@ -146,11 +177,29 @@ def usage_summary(f: UsageFilter, *, top: int = 10) -> dict:
     }
 
 
+def usage_buckets(by_day: list[dict]) -> tuple[str, list[dict]]:
+    """The days summed into buckets that fit the range: days up to two months, then weeks (from Monday) up to
+    a year, then months. Returns the unit and one row per bucket with its `label`, tokens and cost."""
+    unit = "day" if len(by_day) <= 62 else "week" if len(by_day) <= 366 else "month"
+    buckets: dict[date, dict] = {}
+    for row in by_day:
+        day = row["day"]
+        start = day if unit == "day" else day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+        bucket = buckets.setdefault(start, {"start": start, "total_tokens": 0, "cost_usd": ZERO})
+        bucket["total_tokens"] += row["total_tokens"]
+        bucket["cost_usd"] += Decimal(row["cost_usd"])
+    label = {"day": "{:%-d %b}", "week": "week of {:%-d %b}", "month": "{:%b %Y}"}[unit]
+    return unit, [{**bucket, "label": label.format(bucket["start"])} for bucket in buckets.values()]
+
+
 def usage_choices() -> dict[str, list[str]]:
     """Identities and models that appear in the ledger, for the filter drop-downs."""
+    records = UsageRecord.objects.order_by()
+    models = {*records.values_list("model_requested", flat=True).distinct()[:500]}
+    models |= {*records.exclude(model_resolved="").values_list("model_resolved", flat=True).distinct()[:500]}
     return {
-        "identities": list(UsageRecord.objects.order_by().values_list("identity_name", flat=True).distinct()[:500]),
-        "models": list(UsageRecord.objects.order_by().values_list("model_requested", flat=True).distinct()[:500]),
+        "identities": list(records.values_list("identity_name", flat=True).distinct()[:500]),
+        "models": sorted(models),
     }
 
 

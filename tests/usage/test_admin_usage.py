@@ -26,7 +26,7 @@ def record(n: int, identity: str, model: str, tokens: int, cost: str, **extra) -
         completion_tokens=10,
         total_tokens=tokens,
         cost_usd=Decimal(cost),
-        status=200,
+        status=extra.pop("status", 200),
         created_at=extra.pop("created_at", NOW),
         **extra,
     )
@@ -44,7 +44,7 @@ def test_staff_sees_totals_by_identity_model_and_day_with_charts(admin_client, l
     page = admin_client.get(DASHBOARD, {"identity": "ann@admin"})
     assert page.status_code == 200
     html = page.content.decode()
-    assert '<span class="value" id="total-tokens">2000</span>' in html
+    assert '<span class="value" id="total-tokens">2,000</span>' in html
     assert '<span class="value" id="total-requests">2</span>' in html
     assert "$0.0106" in html
     assert '<svg id="tokens-per-day"' in html and '<svg id="cost-per-day"' in html
@@ -123,3 +123,35 @@ def test_an_admin_finds_the_requests_the_gateway_adapted_and_what_it_left_out(ad
         )
     )
     assert [row["adapted"] for row in rows] == ["tool:web_search, store"]
+
+
+def test_by_model_groups_what_answered_and_names_what_was_asked(admin_client):
+    sonnet = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    record(7, "eve@admin", "claude-4-sonnet", 1000, "0.01", model_resolved=sonnet)
+    record(8, "eve@admin", "claude-sonnet-4-20250514", 2000, "0.02", model_resolved=sonnet)
+    record(9, "eve@admin", "gpt-4o", 500, "0.01", model_resolved=sonnet)
+    record(10, "eve@admin", "no-such-model", 10, "0", status=404)
+    html = admin_client.get(DASHBOARD, {"identity": "eve@admin"}).content.decode()
+    table = html.split('id="by-model"')[1].split("</table>")[0]
+    rows = table.split("<tr>")[2:]
+    assert len(rows) == 2, "one row per model that answered, and one for the name nothing answered"
+    assert sonnet in rows[0] and "asked as claude-4-sonnet, claude-sonnet-4-20250514, gpt-4o" in rows[0]
+    assert ">3,500<" in rows[0] and "no-such-model" in rows[1]
+    resolved = admin_client.get(DASHBOARD, {"identity": "eve@admin", "model": sonnet}).content.decode()
+    assert 'id="total-requests">3<' in resolved
+
+
+def test_presets_a_key_filter_an_inverted_range_and_round_axis_ticks(admin_client, ledger):
+    record(11, "ann@admin", "claude-4-sonnet", 40, "0.0001", token_id="keyAAAAAAAAA")
+    html = admin_client.get(DASHBOARD, {"token": "keyAAAAAAAAA"}).content.decode()
+    assert 'id="total-requests">1<' in html and 'id="total-tokens">40<' in html
+    for label in ("Today", "7 days", "30 days", "This month"):
+        assert f">{label}</a>" in html
+    today = NOW.date().isoformat()
+    swapped = admin_client.get(DASHBOARD, {"start": today, "end": "2019-12-01"}).content.decode()
+    assert f"showing 2019-12-01 to {today}" in swapped
+    empty = admin_client.get(DASHBOARD, {"start": "2010-01-01", "end": "2010-01-31"}).content.decode()
+    chart = empty.split('<svg id="tokens-per-day"')[1].split("</svg>")[0]
+    assert [tick.split(">")[1] for tick in chart.split('text-anchor="end"')[1:]] == ["0</text"]
+    long_range = admin_client.get(DASHBOARD, {"start": "2019-01-01", "end": "2020-06-30"}).content.decode()
+    assert "Tokens per month" in long_range and ">Jan 2020<" in long_range

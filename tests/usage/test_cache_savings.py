@@ -91,33 +91,33 @@ def test_the_summary_prices_cache_reads_at_the_input_rate_minus_the_cache_read_r
     assert summary["totals"]["cache_hit_percent"] == round(100 * 1_605_000 / 2_510_000, 1)
     by_identity = {row["identity_name"]: row["cache_saved_usd"] for row in summary["by_identity"]}
     assert by_identity == {"ann@cache": Decimal("3.15"), "ben@cache": Decimal("0.45")}
-    by_model = {row["model_requested"]: (row["cached_tokens"], row["cache_saved_usd"]) for row in summary["by_model"]}
-    assert by_model == {
+    by_model = {row["model"]: (row["cached_tokens"], row["cache_saved_usd"]) for row in summary["by_model"]}
+    assert by_model == {  # by the model that answered
         "cache-model-a": (1_000_000, Decimal("2.70")),
         "cache-model-b": (500_000, Decimal("0.45")),
-        "gpt-4o-ish": (100_000, Decimal("0.45")),
+        "us.anthropic.cache-base-v1:0": (100_000, Decimal("0.45")),
         "unpriced-model": (5_000, Decimal(0)),
     }
 
 
 def test_the_dashboard_shows_cache_hits_and_savings_in_totals_and_per_identity_and_model(admin_client, ledger):
     html = admin_client.get(DASHBOARD).content.decode()
-    assert '<span class="value" id="total-cached">1605000</span>' in html
+    assert '<span class="value" id="total-cached">1,605,000</span>' in html
     assert '<span class="value" id="total-saved">$3.6000</span>' in html
     assert "63.9% of prompt tokens" in html
     identities = rows(html, "by-identity")
-    assert identities["ann@cache"][-2:] == ["1500000", "3.1500"]
-    assert identities["ben@cache"][-2:] == ["105000", "0.4500"]
+    assert identities["ann@cache"][-2:] == ["1,500,000", "3.1500"]
+    assert identities["ben@cache"][-2:] == ["105,000", "0.4500"]
     models = rows(html, "by-model")
-    assert models["cache-model-a"][-2:] == ["1000000", "2.7000"]
-    assert models["unpriced-model"][-2:] == ["5000", "0.0000"]
+    assert models["cache-model-a"][-2:] == ["1,000,000", "2.7000"]
+    assert models["unpriced-model"][-2:] == ["5,000", "0.0000"]
 
 
 def test_the_dashboards_savings_follow_its_filters(admin_client, ledger):
     html = admin_client.get(DASHBOARD, {"identity": "ben@cache"}).content.decode()
     assert '<span class="value" id="total-saved">$0.4500</span>' in html
     html = admin_client.get(DASHBOARD, {"model": "cache-model-b"}).content.decode()
-    assert '<span class="value" id="total-cached">500000</span>' in html
+    assert '<span class="value" id="total-cached">500,000</span>' in html
     assert '<span class="value" id="total-saved">$0.4500</span>' in html
 
 
