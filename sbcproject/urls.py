@@ -6,6 +6,7 @@ from django.urls import include, path
 admin.site.site_header = "Simple Bedrock Connector"
 admin.site.site_title = "Simple Bedrock Connector admin"
 admin.site.index_title = "Tokens, usage and models"
+admin.site.enable_nav_sidebar = False  # the lists need the width: cost, expiry and last use stay in view at 1280 px
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -41,7 +41,9 @@ def token_list(*, identity: Identity | None = None, include_inactive: bool = Fal
 def token_limits(token: ApiToken) -> dict:
     """The limits that apply to `token` (its identity's quota), as recorded next to it in Secrets Manager.
 
-    Only the limits that are set appear; an empty dict means unlimited.
+    Only the limits that are set appear; an empty dict means unlimited. The alert share is not a limit and
+    stays out.
     """
     limits = asdict(limits_for(token.identity_id))
+    limits.pop("alert_percent")
     return {key: sorted(value) if isinstance(value, frozenset) else value for key, value in limits.items() if value}

@@ -7,24 +7,12 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import openai
 import pytest
 
-from tests.live import ROOT
+from tests.portal.browser import CHROMIUM, committed, launched, shot, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 _names = itertools.count()
 
 pytestmark = [
@@ -36,31 +24,20 @@ pytestmark = [
 
 @pytest.fixture
 def chromium(gateway, developer):
-    """Per test, after every fixture that touches the database: Playwright's sync API runs an event loop in
-    this thread, and Django refuses database calls while one runs."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def developer(django_db_blocker):
     """A developer account committed for the live server: (username, password)."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
 
     username, password = f"dev{os.getpid()}x{next(_names)}", "Portal-Test-Passw0rd"
-
-    def create() -> None:  # in a thread: Playwright's sync API runs an event loop in this one
-        try:
-            get_user_model().objects.create_user(username, email=f"{username}@example.com", password=password)
-        finally:
-            connection.close()
-
-    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as pool:
-        pool.submit(create).result()
+    committed(
+        django_db_blocker,
+        lambda: get_user_model().objects.create_user(username, email=f"{username}@example.com", password=password),
+    )
     return username, password
 
 
@@ -72,21 +49,6 @@ def page(chromium, gateway):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, username: str, password: str) -> None:
-    page.goto("/")
-    assert page.url.endswith("/accounts/login/?next=/") or "/accounts/login/" in page.url
-    shot(page, "01-login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/keys/")
 
 
 def sdk(gateway, key: str) -> openai.OpenAI:

@@ -114,7 +114,7 @@ def test_the_key_list_shows_status_and_dates(alice, identity_of):
     ApiToken.objects.filter(pk=gone.pk).update(revoked_at=timezone.now())
     page = alice.get("/keys/").content.decode()
     for record, status in ((live, "active"), (old, "expired"), (gone, "revoked")):
-        row = re.search(rf"<tr>\s*<td>{record.name}</td>.*?</tr>", page, re.S).group(0)
+        row = re.search(rf"<tr>\s*<td data-label=\"Name\">{record.name}</td>.*?</tr>", page, re.S).group(0)
         assert record.token_id in row and f">{status}<" in row
     assert page.count("Revoke…") == 1, "only live keys offer revoke"
 
@@ -262,3 +262,19 @@ def test_my_keys_shows_what_each_key_spent_this_month(alice, identity_of):
     used_row = page.split(f"<code>{used.token_id}</code>")[1].split("</tr>")[0]
     idle_row = page.split(f"<code>{idle.token_id}</code>")[1].split("</tr>")[0]
     assert "$0.0350 · 2 requests" in used_row and "—" in idle_row and "This month" in page
+
+
+def test_a_fault_on_a_page_is_the_portals_own_error_page_without_details(db, settings):
+    from django.test import Client
+    from django.urls import path
+
+    from sbcproject import urls
+
+    def broken(request):
+        raise RuntimeError("secret detail of the fault")
+
+    site = {"urlpatterns": [path("broken/", broken), *urls.urlpatterns], "handler500": urls.handler500}
+    settings.ROOT_URLCONF = type("urls", (), site)
+    page = Client(raise_request_exception=False).get("/broken/")
+    assert page.status_code == 500 and b"Something went wrong" in page.content and b"portal.css" in page.content
+    assert b"secret detail" not in page.content and b"Traceback" not in page.content

@@ -108,7 +108,7 @@ def test_quota_is_edited_inline_on_the_identity(admin_client):
 def test_an_admin_finds_the_requests_the_gateway_adapted_and_what_it_left_out(admin_client):
     record(5, "cat@admin", "claude-4-sonnet", 300, "0.0010", adapted="tool:web_search, store")
     record(6, "dog@admin", "claude-4-sonnet", 300, "0.0010")
-    row = 'field-identity_name">{}<'.format
+    row = 'field-who">{}<'.format
     html = admin_client.get("/admin/usage/usagerecord/", {"adapted": "yes"}).content.decode()
     assert row("cat@admin") in html and row("dog@admin") not in html
     found = admin_client.get("/admin/usage/usagerecord/", {"q": "tool:web_search"}).content.decode()

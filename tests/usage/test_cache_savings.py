@@ -149,4 +149,4 @@ def test_my_usage_shows_my_cache_hits_and_savings_per_model():
 def test_the_usage_ledger_lists_cached_tokens_per_request(admin_client):
     record("dee@cache", "cache-model-a", prompt=9000, cached=7777)
     html = admin_client.get("/admin/usage/usagerecord/", {"q": "dee@cache"}).content.decode()
-    assert "column-cached_tokens" in html and ">7777<" in html
+    assert "In / cached / out" in html and ">9,000 / 7,777 / 100<" in html
