@@ -164,3 +164,23 @@ def test_the_static_security_scan_passes():
     for skipped in report["results"].get("skipped_checks", []):
         reason = skipped["check_result"].get("suppress_comment", "")
         assert skipped["check_id"] in written and len(reason) >= 30, skipped["check_id"]
+
+
+def test_the_hardening_table_names_what_the_terraform_creates():
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    table = docs.split("### The hardening checklist, resource by resource", 1)[1].split("\n\n", 2)[1]
+    checklist = [
+        "throttling per IP",
+        "WAF",
+        "rotation",
+        "alarms for authentication failures",
+        "models",
+        "VPC endpoints",
+    ]
+    assert [item for item in checklist if item not in table] == []
+    terraform = "".join(path.read_text() for path in tf_files())
+    for name in ("RatePerClientAddress", "AuthFailures", "AddressesHeldOff", "ServerErrors", "Throttled"):
+        assert name in table and name in terraform, name
+    assert docs.index("terraform apply") < docs.index("zappa deploy") and docs.index("terraform apply") < docs.index(
+        "sam build"
+    )
