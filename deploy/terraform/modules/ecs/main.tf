@@ -142,7 +142,7 @@ resource "random_password" "secret_key" {
 }
 
 resource "aws_secretsmanager_secret" "app" {
-  #checkov:skip=CKV2_AWS_57:DJANGO_SECRET_KEY is rotated by moving it to DJANGO_SECRET_KEY_FALLBACKS and replacing it (docs/deploy.md); Secrets Manager's Lambda rotation does not know that protocol
+  #checkov:skip=CKV2_AWS_57:Rotated by replacing random_password.secret_key and applying (docs/deploy.md): it signs sessions only, tokens do not depend on it; a rotation Lambda would not restart what read the old value
   name                    = "${var.name}/app/${var.environment}"
   description             = "DJANGO_SECRET_KEY, DATABASE_URL and REDIS_URL of ${local.full_name}"
   kms_key_id              = module.foundation.kms_key_arn
