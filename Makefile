@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench soak install clean package
+.PHONY: run test test-sqlite test-postgres lint bench soak install clean package lock terraform-scan
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,30 @@ $(TOOLS_STAMP): $(CLIENTS)
 	  rm -f $(TOOLS)/.installed-*; touch $@; \
 	else echo "The coding agents could not be installed: their end-to-end tests will be skipped"; fi
 
+# The static security scan of deploy/terraform: checkov, pinned, in a virtualenv of its own (its pins clash with
+# the project's); without PyPI it cannot be installed and the scan is skipped, saying so.
+BUILD := .build
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(BUILD)/checkov/bin/checkov
+CHECKOV_STAMP := $(BUILD)/checkov/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	@rm -rf $(BUILD)/checkov
+	@if $(PYTHON) -m venv $(BUILD)/checkov && $(BUILD)/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"; then \
+	  touch $@; \
+	else rm -rf $(BUILD)/checkov; echo "checkov could not be installed: the Terraform scan will be skipped"; fi
+
+terraform-scan: $(CHECKOV_STAMP)
+	@if [[ -x $(CHECKOV) ]]; then $(CHECKOV) -d deploy/terraform --framework terraform --quiet --compact --skip-download; \
+	else echo "checkov is not installed: skipped the Terraform scan"; fi
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m sbcproject.devrun
 
 # SQLite always; PostgreSQL as well when DATABASE_URL points at one (CI sets it).
-test: $(STAMP) $(TOOLS_STAMP)
+test: $(STAMP) $(TOOLS_STAMP) $(CHECKOV_STAMP)
 	$(MAKE) --no-print-directory test-sqlite
 	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not PostgreSQL: skipped the PostgreSQL run"; fi
@@ -51,6 +68,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	env DJANGO_DEBUG=true $(PY) manage.py compat_doc --check
+	$(MAKE) --no-print-directory terraform-scan
 
 bench: $(STAMP)
 	$(PY) -m bench.run
@@ -58,16 +76,36 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
 
-# The Lambda zip for a Zappa stage (STAGE=dev|prod), offline: static files first, so WhiteNoise serves
-# the admin and portal from the package. Build on Linux x86_64 with Python 3.11, like the Lambda runtime.
+# The runtime dependencies, hash-pinned: the image and the Lambda zip install exactly these. `make lock` after
+# changing pyproject.toml's dependencies (tests/deploy/test_supply_chain.py fails until then).
+LOCK := requirements/lock.txt
+PIP_TOOLS := $(BUILD)/pip-tools/bin/pip-compile
+lock:
+	test -x $(PIP_TOOLS) || ($(PYTHON) -m venv $(BUILD)/pip-tools && $(BUILD)/pip-tools/bin/pip install --quiet pip-tools==7.7.0)
+	$(PIP_TOOLS) --quiet --extra deploy --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+	  --no-emit-index-url -o $(LOCK) pyproject.toml
+
+# The Lambda zip for a Zappa stage (STAGE=dev|prod), offline once the lock is installed: Zappa packs the active
+# virtualenv, so it is a lean one built from the lock file alone (--require-hashes), then static files, so
+# WhiteNoise serves the admin and portal from the package. Build on Linux x86_64 with Python 3.11, like Lambda.
 STAGE ?= dev
-package: $(STAMP)
+PACKAGE_VENV := $(BUILD)/package-venv
+PACKAGE_STAMP := $(PACKAGE_VENV)/.installed-$(shell cat $(LOCK) | sha1sum | cut -c1-10)
+$(PACKAGE_STAMP): $(LOCK)
+	rm -rf $(PACKAGE_VENV)
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PACKAGE_VENV)/bin/pip check
+	touch $@
+
+package: $(PACKAGE_STAMP)
 	env SBC_READ_DOT_ENV=0 DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \
-	  $(PY) manage.py collectstatic --no-input -v 0
+	  $(PACKAGE_VENV)/bin/python manage.py collectstatic --no-input -v 0
 	mkdir -p dist
-	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/zappa package $(STAGE) -o dist/sbc-$(STAGE).zip
+	VIRTUAL_ENV=$(abspath $(PACKAGE_VENV)) PATH=$(abspath $(PACKAGE_VENV))/bin:$$PATH \
+	  $(PACKAGE_VENV)/bin/zappa package $(STAGE) -o dist/sbc-$(STAGE).zip
 
 # zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist
+	rm -rf $(VENV) $(TOOLS) $(BUILD) .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist

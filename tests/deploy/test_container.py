@@ -38,7 +38,7 @@ def production_env(**extra: str) -> dict[str, str]:
 
 
 def test_the_image_runs_the_gunicorn_command_make_run_uses():
-    (cmd,) = instructions("CMD")
+    (cmd,) = instructions("CMD", "app")
     assert json.loads(cmd) == ["python", *GUNICORN_ARGS]
     devrun = (ROOT / "sbcproject" / "devrun.py").read_text()
     assert '"-m", "gunicorn", "-c", "sbcproject/gunicorn.conf.py"' in devrun
@@ -49,7 +49,7 @@ def test_the_image_runs_the_gunicorn_command_make_run_uses():
 def test_the_image_runs_as_a_non_root_user_with_a_health_check_and_no_secrets():
     assert instructions("FROM")[0].startswith("python:3.11-slim")
     assert instructions("USER") and instructions("USER")[-1] not in ("root", "0")
-    (healthcheck,) = instructions("HEALTHCHECK")
+    (healthcheck,) = instructions("HEALTHCHECK", "app")
     assert "/healthz" in healthcheck
     baked = " ".join(instructions("ENV") + instructions("ARG"))
     for secret in ("DJANGO_SECRET_KEY", "DATABASE_URL", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"):
@@ -65,6 +65,12 @@ def test_the_lambda_target_streams_through_the_web_adapter():
     assert any("aws-lambda-adapter" in line and "/opt/extensions/" in line for line in instructions("COPY", "lambda"))
     env = " ".join(instructions("ENV", "lambda"))
     assert "AWS_LWA_INVOKE_MODE=response_stream" in env and "AWS_LWA_READINESS_CHECK_PATH=/healthz" in env
+    # gunicorn starts once the app secret (SBC_APP_SECRET_ARN, deploy/terraform) is in its environment.
+    (cmd,) = instructions("CMD", "lambda")
+    assert json.loads(cmd) == ["python", "-m", "deploy.app_secret", "python", *GUNICORN_ARGS]
+    (jobs,) = instructions("CMD", "jobs")
+    assert json.loads(jobs) == ["python", "-m", "deploy.lambda_jobs"]
+    assert not any("aws-lambda-adapter" in line for line in instructions("COPY", "jobs"))
     template = (ROOT / "deploy" / "lambda-web-adapter.yaml").read_text()
     assert "InvokeMode: RESPONSE_STREAM" in template and "DockerBuildTarget: lambda" in template
 

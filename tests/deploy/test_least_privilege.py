@@ -1,0 +1,275 @@
+"""One description of least privilege for the gateway's roles, applied to every policy the repository ships:
+deploy/iam-policy.json, the policy documents of deploy/terraform, and whatever zappa_settings.json adds. A
+permission added to one of them without a rule here fails, so the three cannot drift apart."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from tests.deploy.terraform import MODULES, blocks, locals_of, unquote
+from tests.live import ROOT
+
+# What ${...} references stand for in the Terraform, to check the ARNs they build.
+ACCOUNT, REGION = "123456789012", "us-east-1"
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/sbc/prod"
+APP_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:sbc/app/prod-AbCdEf"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0d3e4a1c-0000-4000-8000-000000000000"
+SAMPLES = {
+    "local.partition": "aws",
+    "region": REGION,
+    "local.account_id": ACCOUNT,
+    "id": "anthropic.claude-sonnet-4-20250514-v1:0",
+    "local.secret_arn_prefix": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:sbc/tokens/",
+    "var.log_group_arn": LOG_GROUP,
+    "module.foundation.log_group_arn": LOG_GROUP,
+    "var.app_secret_arn": APP_SECRET,
+    "aws_secretsmanager_secret.app.arn": APP_SECRET,
+    "aws_secretsmanager_secret.credentials[0].arn": APP_SECRET.replace("sbc/app/prod", "sbc-prod/db-credentials"),
+    "var.kms_key_arn": KEY,
+    "module.foundation.kms_key_arn": KEY,
+    "var.remote_env_object_arn": "arn:aws:s3:::sbc-zappa-123456789012-prod/secrets/prod.json",
+    "local.ecr_repository_arn": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/sbc",
+    "aws_ecs_task_definition.jobs.arn_without_revision": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/sbc-jobs",
+    "aws_iam_role.task.arn": f"arn:aws:iam::{ACCOUNT}:role/sbc-prod-task",
+    "aws_iam_role.execution.arn": f"arn:aws:iam::{ACCOUNT}:role/sbc-prod-execution",
+}
+
+REGION_OR_ANY = r"([a-z]{2}(-gov)?-[a-z]+-\d|\*)"
+ACCOUNT_OR_ANY = r"(\d{12}|\*)"
+MODEL_ID = r"[A-Za-z0-9.:-]+"  # one model or profile: no wildcard
+BEDROCK = (
+    rf"arn:aws:bedrock:{REGION_OR_ANY}::foundation-model/{MODEL_ID}"
+    rf"|arn:aws:bedrock:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:(application-)?inference-profile/{MODEL_ID}"
+)
+TOKEN_SECRETS = rf"arn:aws:secretsmanager:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:secret:sbc/tokens/\*"
+NAMED_SECRET = r"arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"  # one secret, by name
+GATEWAY_LOG_GROUPS = (
+    rf"arn:aws:logs:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:log-group:(/aws/lambda/sbc-[^:]*|/sbc/[^:]*)(:\*)?"
+)
+STAR = r"\*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    resources: str  # every resource of a statement granting the action must match this pattern
+    reason: str
+
+
+TOKEN_MIRROR = Rule(TOKEN_SECRETS, "the Secrets Manager mirror touches secrets under SECRET_PREFIX only")
+ENI = Rule(STAR, "Lambda creates the function's network interfaces with its role before they exist")
+RULES: dict[str, Rule] = {
+    "bedrock:InvokeModel": Rule(BEDROCK, "the configured models and inference profiles; also authorizes Converse"),
+    "bedrock:InvokeModelWithResponseStream": Rule(BEDROCK, "the same, streamed; also authorizes ConverseStream"),
+    **dict.fromkeys(
+        [
+            "secretsmanager:CreateSecret",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:RestoreSecret",
+            "secretsmanager:TagResource",
+            "secretsmanager:UntagResource",
+        ],
+        TOKEN_MIRROR,
+    ),
+    "secretsmanager:GetSecretValue": Rule(
+        f"{TOKEN_SECRETS}|{NAMED_SECRET}",
+        "token secrets under the prefix, or one named secret the role starts with (app secret, database credentials)",
+    ),
+    "secretsmanager:ListSecrets": Rule(
+        STAR, "ListSecrets has no resource-level scoping (sync_secrets lists the prefix)"
+    ),
+    "sts:GetCallerIdentity": Rule(STAR, "GetCallerIdentity has no resource-level scoping"),
+    "logs:CreateLogGroup": Rule(GATEWAY_LOG_GROUPS, "the gateway's own log groups"),
+    "logs:CreateLogStream": Rule(GATEWAY_LOG_GROUPS, "the gateway's own log groups"),
+    "logs:PutLogEvents": Rule(GATEWAY_LOG_GROUPS, "the gateway's own log groups"),
+    "logs:DescribeLogGroups": Rule(
+        rf"arn:aws:logs:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:log-group:\*",
+        "watchtower checks that its group exists; the call lists group names only",
+    ),
+    "s3:GetObject": Rule(
+        r"arn:aws:s3:::sbc-zappa-[a-z0-9*-]+/secrets/[A-Za-z0-9.*_-]+", "Zappa's remote_env object, read at cold start"
+    ),
+    "kms:Decrypt": Rule(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+", "the deployment's own key"),
+    "ecr:GetAuthorizationToken": Rule(STAR, "GetAuthorizationToken has no resource-level scoping"),
+    "ecr:BatchCheckLayerAvailability": Rule(
+        r"arn:aws:ecr:[a-z0-9-]+:\d{12}:repository/[^*]+", "the image's repository"
+    ),
+    "ecr:BatchGetImage": Rule(r"arn:aws:ecr:[a-z0-9-]+:\d{12}:repository/[^*]+", "the image's repository"),
+    "ecr:GetDownloadUrlForLayer": Rule(r"arn:aws:ecr:[a-z0-9-]+:\d{12}:repository/[^*]+", "the image's repository"),
+    "ecs:RunTask": Rule(r"arn:aws:ecs:[a-z0-9-]+:\d{12}:task-definition/[^*:]+:\*", "the jobs task, any revision"),
+    "iam:PassRole": Rule(r"arn:aws:iam::\d{12}:role/[^*]+", "the task's own roles, by name"),
+    **dict.fromkeys(
+        [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+        ],
+        ENI,
+    ),
+}
+
+
+@dataclass
+class Statement:
+    where: str
+    sid: str
+    effect: str
+    actions: list[str]
+    resources: list[str]
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def violations(statements: list[Statement]) -> list[str]:
+    found = []
+    for st in statements:
+        if st.effect != "Allow":
+            continue
+        for action in st.actions:
+            if "*" in action:
+                found.append(f"{st.where} {st.sid}: wildcard action {action}")
+                continue
+            rule = RULES.get(action)
+            if rule is None:
+                found.append(f"{st.where} {st.sid}: {action} has no least-privilege rule")
+                continue
+            for resource in st.resources:
+                if not re.fullmatch(rule.resources, resource):
+                    found.append(f"{st.where} {st.sid}: {action} on {resource} (allowed: {rule.reason})")
+    return found
+
+
+def json_statements(document: dict, where: str) -> list[Statement]:
+    return [
+        Statement(where, st.get("Sid", "?"), st.get("Effect", "Allow"), as_list(st["Action"]), as_list(st["Resource"]))
+        for st in as_list(document["Statement"])
+    ]
+
+
+def substitute(template: str) -> str:
+    def sample(match: re.Match) -> str:
+        expression = match.group(1).strip()
+        assert expression in SAMPLES, f"no sample value for ${{{expression}}}: add one to SAMPLES"
+        return SAMPLES[expression]
+
+    return re.sub(r"\$\{([^}]+)\}", sample, unquote(template))
+
+
+def terraform_resources(value, module_locals: dict[str, str]) -> list[str]:
+    """The ARNs a statement's `resources` can hold; a `${local.x}` list is read from the local's ARN templates."""
+    items = as_list(value)
+    if len(items) == 1 and re.fullmatch(r"\$\{local\.\w+\}", items[0]) and items[0][2:-1] not in SAMPLES:
+        expression = module_locals[items[0][len("${local.") : -1]]
+        return [substitute(arn) for arn in re.findall(r'"(arn:[^"]+)"', expression)]
+    return [substitute(item) for item in items]
+
+
+def terraform_documents() -> dict[str, list[Statement]]:
+    """Identity policies (aws_iam_policy_document without principals) by module/name, statically expanded."""
+    documents = {}
+    for path, kind, name, body in blocks(MODULES, "data"):
+        if kind != "aws_iam_policy_document":
+            continue
+        module = path.parent.name
+        raw = list(body.get("statement", []))
+        for dynamic in body.get("dynamic", []):
+            for label, block in dynamic.items():
+                if unquote(label) == "statement":
+                    raw.extend(block["content"])
+        if any("principals" in st for st in raw):
+            continue  # trust, key and bucket policies: resource policies, scanned by checkov
+        where = f"{module}/{name}"
+        documents[where] = [
+            Statement(
+                where,
+                unquote(st.get("sid", "?")),
+                unquote(st.get("effect", "Allow")),
+                [unquote(a) for a in as_list(st["actions"])],
+                terraform_resources(st["resources"], locals_of(path.parent)),
+            )
+            for st in raw
+        ]
+    return documents
+
+
+def zappa_documents() -> dict[str, list[Statement]]:
+    settings = json.loads((ROOT / "zappa_settings.json").read_text())
+    documents = {}
+    for stage, values in settings.items():
+        statements = list(values.get("extra_permissions", []))
+        if values.get("attach_policy"):
+            statements += as_list(json.loads((ROOT / values["attach_policy"]).read_text())["Statement"])
+        documents[f"zappa_settings.json/{stage}"] = json_statements({"Statement": statements}, stage)
+    return documents
+
+
+IAM_POLICY = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
+
+
+def test_the_rules_cover_every_policy_the_terraform_ships():
+    documents = terraform_documents()
+    assert {"policy/app", "ecs/execution", "ecs/scheduler", "lambda/vpc_access", "database/proxy"} <= set(documents)
+    assert [] == [v for statements in documents.values() for v in violations(statements)]
+
+
+def test_deploy_iam_policy_json_keeps_to_the_same_rules():
+    assert [] == violations(json_statements(IAM_POLICY, "deploy/iam-policy.json"))
+
+
+def test_zappa_settings_add_nothing_beyond_the_rules_and_use_the_terraform_role():
+    for where, statements in zappa_documents().items():
+        assert [] == violations(statements), where
+    settings = json.loads((ROOT / "zappa_settings.json").read_text())
+    lambda_module = "".join(p.read_text() for p in (MODULES / "lambda").glob("*.tf"))
+    assert 'name               = "${local.full_name}-lambda"' in lambda_module
+    assert 'zappa_bucket     = "${var.name}-zappa-${local.account_id}-${var.environment}"' in lambda_module
+    assert 'remote_env_key   = "secrets/${var.environment}.json"' in lambda_module
+    for stage in settings:
+        values = {**settings[settings[stage].get("extends", stage)], **settings[stage]}
+        project = values["project_name"]
+        # Zappa's broad default role stays off: the stage runs with the role deploy/terraform creates.
+        assert values["manage_roles"] is False
+        assert re.fullmatch(rf"arn:aws:iam::\d{{12}}:role/{project}-{stage}-lambda", values["role_arn"]), stage
+        assert re.fullmatch(rf"{project}-zappa-\d{{12}}-{stage}", values["s3_bucket"]), stage
+        assert values["remote_env"] == f"s3://{values['s3_bucket']}/secrets/{stage}.json", stage
+
+
+def test_the_json_policy_and_the_terraform_grant_the_gateway_the_same_actions():
+    def allowed(statements, prefix):
+        return {a for st in statements if st.effect == "Allow" for a in st.actions if a.startswith(prefix)}
+
+    json_policy = json_statements(IAM_POLICY, "deploy/iam-policy.json")
+    app = terraform_documents()["policy/app"]
+    for service in ("bedrock:", "secretsmanager:", "sts:"):
+        assert allowed(json_policy, service) == allowed(app, service), service
+    # Logs: the JSON policy also lets watchtower create and find its group; Terraform creates the group itself.
+    assert allowed(app, "logs:") <= allowed(json_policy, "logs:")
+
+
+@pytest.mark.parametrize(
+    "statement, problem",
+    [
+        ({"Action": "bedrock:*", "Resource": "*"}, "wildcard action"),
+        (
+            {"Action": "bedrock:InvokeModel", "Resource": "arn:aws:bedrock:*::foundation-model/*"},
+            "bedrock:InvokeModel on",
+        ),
+        ({"Action": "secretsmanager:DeleteSecret", "Resource": "*"}, "secretsmanager:DeleteSecret on *"),
+        ({"Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:log-group:*"}, "logs:PutLogEvents on"),
+        ({"Action": "s3:PutObject", "Resource": "arn:aws:s3:::sbc-zappa-x/secrets/x"}, "has no least-privilege rule"),
+    ],
+)
+def test_the_rules_refuse_broader_grants(statement, problem):
+    (found,) = violations(json_statements({"Statement": [{"Effect": "Allow", **statement}]}, "t"))
+    assert problem in found
