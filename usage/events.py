@@ -1,4 +1,5 @@
-"""Structured JSON events (`request`, `response`, `auth_failure`) written to the `sbc.events` logger.
+"""Structured JSON events (`request`, `response`, `auth_failure`, `budget_alert`, `websocket_refused`) written to
+the `sbc.events` logger.
 
 Handlers attached to that logger decide where they go: stdout (Lambda ships it to CloudWatch)
 and, when CLOUDWATCH_LOG_GROUP is set, a background CloudWatch Logs shipper. No token, no

@@ -13,9 +13,11 @@ from typing import TypeVar
 from rest_framework.views import APIView
 
 from core import headers
-from core.errors import ApiError
+from core.errors import ApiError, AuthenticationFailed, InvalidToken
 from gateway.http import anthropic_exception_handler
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
+from tokens.throttle import TooManyFailedAuthentications, client_address
+from usage.events import event_emit
 from usage.metering import Meter, Origin, client_from_user_agent, meter_start, new_request_id, prompt_estimate_for
 
 Result = TypeVar("Result")
@@ -31,7 +33,9 @@ class ApiView(APIView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if self.endpoint and not getattr(self.request, "metered", False) and response.status_code < 500:
+        if isinstance(exc, (AuthenticationFailed, InvalidToken, TooManyFailedAuthentications)):
+            auth_failure_emit(self.request, exc)
+        elif self.endpoint and not getattr(self.request, "metered", False) and response.status_code < 500:
             record_refusal(
                 self.request,
                 endpoint=self.endpoint,
@@ -50,6 +54,23 @@ class ApiView(APIView):
         if request_id and not response.has_header(headers.REQUEST_ID):
             response[headers.REQUEST_ID] = request_id
         return response
+
+
+def auth_failure_emit(request, error: ApiError) -> None:
+    """The `auth_failure` event of a request refused before it had an identity: what was wrong, never the token.
+
+    Its `message` is the answer's ("Invalid or expired token" for an unknown, expired or revoked token), so the
+    product description's CloudWatch query for auth failures finds it."""
+    event_emit(
+        "auth_failure",
+        message=error.message,
+        code=error.code,
+        status=error.status,
+        method=request.method,
+        path=request.path[:200],
+        source_ip=client_address(request),
+        client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
+    )
 
 
 class AnthropicApiView(ApiView):

@@ -80,6 +80,28 @@ def test_request_and_response_events_reach_cloudwatch(gateway_with, moto_server,
     assert token not in raw and "Bearer" not in raw and "Hello there" not in raw
 
 
+def test_refused_tokens_are_auth_failure_events_without_the_token(gateway_with, moto_server, issue, unique_name):
+    moto_server.reset()
+    group = f"/sbc/test-auth-{os.getpid()}"
+    server = gateway_with(CLOUDWATCH_LOG_GROUP=group, CLOUDWATCH_SEND_INTERVAL="0.5", **moto_server.env())
+    revoked = issue(unique_name("cwauth"))
+    bogus = revoked[:-6] + "AAAAAA"  # well formed, unknown
+    with pytest.raises(openai.PermissionDeniedError):
+        ask(server.url, bogus)
+    assert httpx.get(f"{server.url}/v1/models", headers={"User-Agent": "curl/8.5.0"}).status_code == 401
+    deadline, failures = time.monotonic() + 20, []
+    while time.monotonic() < deadline and len(failures) < 2:
+        failures = [e for e in cloudwatch_events(moto_server, group) if e["event"] == "auth_failure"]
+        time.sleep(0.3)
+    unknown, missing = sorted(failures, key=lambda e: e["status"], reverse=True)
+    assert unknown["message"] == "Invalid or expired token"  # what the product description's query looks for
+    assert (unknown["status"], unknown["code"], unknown["path"]) == (403, "invalid_api_key", "/v1/chat/completions")
+    assert unknown["source_ip"] == "127.0.0.1" and unknown["timestamp"].endswith("Z")
+    assert (missing["status"], missing["client"], missing["path"]) == (401, "curl", "/v1/models")
+    raw = json.dumps(failures)
+    assert bogus not in raw and revoked not in raw and bogus[:16] not in raw
+
+
 def test_a_dead_cloudwatch_changes_nothing_for_clients(gateway_with, issue, unique_name, records):
     server = gateway_with(
         CLOUDWATCH_LOG_GROUP="/sbc/unreachable",
