@@ -7,7 +7,9 @@ process, with the two measured in turn; the floor column shows the first run's.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.stats import added
 
@@ -38,8 +40,9 @@ def _ok(passed: bool | None) -> str:
 
 
 def ratio(ours: float | None, theirs: float | None) -> float | None:
-    """Our figure as a multiple of LiteLLM's; None when either is missing or theirs is zero."""
-    if ours is None or theirs is None or theirs == 0:
+    """Our figure as a multiple of LiteLLM's; None when either is missing, or is not above zero (an added
+    latency within the noise can come out negative, and a multiple of it means nothing)."""
+    if ours is None or theirs is None or ours < 0 or theirs <= 0:
         return None
     return ours / theirs
 
@@ -376,3 +379,18 @@ def render(report: dict) -> str:
 
 def _load(load) -> str:
     return "/".join(f"{x:.2f}" for x in load) if load else "?"
+
+
+def main(argv: list[str]) -> int:
+    """`python -m bench.report [results.json]`: the table again from a saved run (default: the latest)."""
+    import orjson
+
+    from bench.run import RESULTS
+
+    path = Path(argv[0]) if argv else RESULTS / "latest.json"
+    print(render(orjson.loads(path.read_bytes())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

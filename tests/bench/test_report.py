@@ -108,6 +108,7 @@ def test_ratio_is_ours_over_theirs_and_absent_without_both():
     assert ratio(450.0, 150.0) == 3.0
     assert ratio(None, 150.0) is None
     assert ratio(450.0, 0) is None
+    assert ratio(-0.5, 8.0) is None
 
 
 def test_each_side_has_its_column_and_our_figures_are_multiples_of_litellms():
