@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench soak install clean package lock terraform-scan
+.PHONY: run test test-sqlite test-postgres lint bench bench-peer soak install clean package lock terraform-scan
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,8 +70,26 @@ lint: $(STAMP)
 	env DJANGO_DEBUG=true $(PY) manage.py compat_doc --check
 	$(MAKE) --no-print-directory terraform-scan
 
-bench: $(STAMP)
-	$(PY) -m bench.run
+# `make bench` measures LiteLLM's proxy beside the gateway: pinned, in its own virtualenv under .bench/
+# (git-ignored). When it cannot be installed (no network), the bench still runs and says why in its column.
+LITELLM_VERSION := 1.108.7
+PEER_VENV ?= .bench/litellm-venv
+PEER_STAMP := $(PEER_VENV)/.installed-$(LITELLM_VERSION)
+
+$(PEER_STAMP):
+	@mkdir -p $(dir $(PEER_VENV))
+	@echo "Installing litellm[proxy]==$(LITELLM_VERSION) into $(PEER_VENV) for the comparison (once)"
+	@rm -f $(PEER_VENV)/.installed-*
+	@if { test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV); } >$(PEER_VENV).log 2>&1 \
+	  && $(PEER_VENV)/bin/python -m pip install --quiet --retries 2 "litellm[proxy]==$(LITELLM_VERSION)" \
+	     >>$(PEER_VENV).log 2>&1; then touch $@; \
+	else echo "LiteLLM could not be installed ($(PEER_VENV).log): the bench reports it as not installed"; fi
+
+bench-peer: $(PEER_STAMP)
+
+# About 9.5 minutes: SQLite, PostgreSQL + Redis when they answer on 127.0.0.1, then LiteLLM (BENCH_QUICK=1: ~3).
+bench: $(STAMP) $(PEER_STAMP)
+	BENCH_PEER_VENV=$(PEER_VENV) $(PY) -m bench.run
 
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
@@ -108,4 +126,4 @@ package: $(PACKAGE_STAMP)
 # zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(BUILD) .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist
+	rm -rf $(VENV) $(TOOLS) $(BUILD) .bench .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist

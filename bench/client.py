@@ -129,9 +129,19 @@ class LoadResult:
 
 
 async def closed_loop(
-    host: str, port: int, raw: bytes, *, concurrency: int, requests: int = 0, duration_s: float = 0.0
+    host: str,
+    port: int,
+    raw: bytes,
+    *,
+    concurrency: int,
+    requests: int = 0,
+    duration_s: float = 0.0,
+    expect: bytes = b"",
 ) -> LoadResult:
-    """`concurrency` connections sending `raw` back to back, until `requests` in all or `duration_s` passed."""
+    """`concurrency` connections sending `raw` back to back, until `requests` in all or `duration_s` passed.
+
+    With `expect`, a 200 whose body lacks it (a stream cut short, an error event) counts as an error.
+    """
     result = LoadResult()
     remaining = [requests]
     deadline = time.perf_counter() + duration_s if duration_s else float("inf")
@@ -153,6 +163,8 @@ async def closed_loop(
                     continue
                 if status != 200:
                     result.error(f"HTTP {status}: {body[:160]!r}")
+                elif expect and expect not in body:
+                    result.error(f"no {expect!r} in the body: {body[-160:]!r}")
                 else:
                     result.latencies_ms.append((time.perf_counter() - started) * 1000)
         finally:
@@ -189,6 +201,11 @@ class StreamSample:
     def max_gap_ms(self) -> float:
         """The longest wait for the next delta, counting from the request's start."""
         times = [self.started, *self.content_times]
+        return max(((b - a) * 1000 for a, b in zip(times, times[1:])), default=0.0)
+
+    def max_delta_gap_ms(self) -> float:
+        """The longest wait between two deltas, once the first has come."""
+        times = self.content_times
         return max(((b - a) * 1000 for a, b in zip(times, times[1:])), default=0.0)
 
 

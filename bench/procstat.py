@@ -27,6 +27,22 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def is_worker(pid: int) -> bool:
+    """A server's child that serves requests: not multiprocessing's resource tracker (uvicorn has one)."""
+    return "resource_tracker" not in cmdline(pid)
+
+
+def workers(pid: int) -> list[int]:
+    return [child for child in children(pid) if is_worker(child)]
+
+
 def tree(pid: int) -> list[int]:
     return [pid, *children(pid)]
 

@@ -1,7 +1,9 @@
-"""`python -m bench.run` (`make bench`): one table of gateway figures beside direct-to-emulator figures.
+"""`python -m bench.run` (`make bench`): one table of the gateway's figures beside the emulator's own (the
+floor) and LiteLLM's proxy in front of the same emulator.
 
-Environment: BENCH_QUICK=1 for a ~1 minute smoke run; BENCH_DATABASES=sqlite,postgres (default: both
-when PostgreSQL answers on 127.0.0.1:5432); BENCH_WORKERS (default 2); BENCH_KEEP_LOGS=1 keeps the
+Environment: BENCH_QUICK=1 for a ~3 minute smoke run; BENCH_DATABASES=sqlite,postgres (default: both
+when PostgreSQL answers on 127.0.0.1:5432; Redis joins PostgreSQL when it answers on 127.0.0.1:6379);
+BENCH_PEER=0 leaves LiteLLM out; BENCH_WORKERS (default 2, for both); BENCH_KEEP_LOGS=1 keeps the
 servers' logs. Results go to bench/results/latest.json.
 """
 
@@ -21,10 +23,11 @@ import orjson
 
 from bench import client, procstat
 from bench.report import render
-from bench.servers import Stack, postgres_available
+from bench.servers import DEFAULT_MODEL_ID, PeerStack, Stack, peer_status, postgres_available, redis_available
 from bench.stats import summary
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
 MODEL = "claude-4-sonnet"
 PROMPT = "Say hello in one short sentence."
@@ -48,7 +51,7 @@ FULL = Plan(
     latency_rounds=4,
     rps_seconds=8.0,
     first_chunk_streams=120,
-    stream_levels=(100, 250, 500, 750, 1000),
+    stream_levels=(10, 25, 50, 100, 250, 500, 750, 1000),
     warmup=300,
 )
 QUICK = Plan(
@@ -56,16 +59,27 @@ QUICK = Plan(
     latency_rounds=2,
     rps_seconds=3.0,
     first_chunk_streams=30,
-    stream_levels=(100, 250, 500),
+    stream_levels=(10, 100, 250),
     warmup=100,
 )
 
 
 class Target:
-    """One side of the comparison: where requests go and how their streams are parsed."""
+    """One side of a comparison: where requests go, and how its answers are told complete and parsed.
 
-    def __init__(self, name: str, port: int, plain: bytes, streamed: bytes, parser: type) -> None:
-        self.name, self.port, self.plain, self.streamed, self.parser = name, port, plain, streamed, parser
+    `plain` is a chat completion; `streamed` the same streamed with paced deltas (held-open streams and
+    first-chunk latency); `burst` streamed without pacing (streamed requests/s).
+    """
+
+    def __init__(
+        self, name: str, port: int, plain: bytes, streamed: bytes, burst: bytes, parser: type, end: bytes
+    ) -> None:
+        self.name, self.port, self.parser, self.end = name, port, parser, end
+        self.plain, self.streamed, self.burst = plain, streamed, burst
+
+
+SSE_END = b"data: [DONE]"
+EVENTSTREAM_END = b"messageStop"
 
 
 def chat_body(text: str, stream: bool) -> bytes:
@@ -75,37 +89,42 @@ def chat_body(text: str, stream: bool) -> bytes:
     return orjson.dumps(body)
 
 
-def targets(stack: Stack) -> tuple[Target, Target]:
-    """The gateway, and the emulator fed exactly the Converse requests the gateway sends for the same calls."""
-    gateway_port, emulator_port = stack.gateway.port, stack.emulator.port
-    auth = {"Authorization": f"Bearer {stack.token}"}
+def targets(front_port: int, token: str, emulator_port: int) -> tuple[Target, Target, str]:
+    """The OpenAI-compatible front (the gateway or LiteLLM), the emulator fed exactly the Converse requests
+    that front sends for the same calls, and the Bedrock model id it calls."""
+    auth = {"Authorization": f"Bearer {token}"}
     paced = f"{PROMPT} [[sbc:pace={PACE[0]}x{PACE[1]}]]"
-    gateway_plain = client.build_request(HOST, gateway_port, "/v1/chat/completions", chat_body(PROMPT, False), auth)
+    front: dict[str, bytes] = {}
     direct: dict[str, tuple[str, bytes]] = {}
-    for key, body in (("plain", chat_body(PROMPT, False)), ("streamed", chat_body(paced, True))):
-        raw = client.build_request(HOST, gateway_port, "/v1/chat/completions", body, auth)
-        status, answer = asyncio.run(client.Connection(HOST, gateway_port).request(raw))
+    for key, body in (
+        ("plain", chat_body(PROMPT, False)),
+        ("streamed", chat_body(paced, True)),
+        ("burst", chat_body(PROMPT, True)),
+    ):
+        raw = front[key] = client.build_request(HOST, front_port, "/v1/chat/completions", body, auth)
+        status, answer = asyncio.run(client.Connection(HOST, front_port).request(raw))
         if status != 200:
-            raise SystemExit(f"The gateway refused the benchmark request ({status}): {answer[:300]!r}")
+            raise SystemExit(f"The server on {front_port} refused the benchmark request ({status}): {answer[:300]!r}")
         entry = json.loads(urllib_get(f"http://{HOST}:{emulator_port}/_emulator/log"))[-1]
         direct[key] = (entry["model_id"], orjson.dumps(entry["body"]))
-    gateway = Target(
-        "gateway",
-        gateway_port,
-        gateway_plain,
-        client.build_request(HOST, gateway_port, "/v1/chat/completions", chat_body(paced, True), auth),
-        client.SseParser,
+    model_id = direct["plain"][0]
+
+    def converse(key: str, operation: str) -> bytes:
+        return client.build_request(HOST, emulator_port, f"/model/{model_id}/{operation}", direct[key][1])
+
+    return (
+        Target("gateway", front_port, front["plain"], front["streamed"], front["burst"], client.SseParser, SSE_END),
+        Target(
+            "direct",
+            emulator_port,
+            converse("plain", "converse"),
+            converse("streamed", "converse-stream"),
+            converse("burst", "converse-stream"),
+            client.EventStreamParser,
+            EVENTSTREAM_END,
+        ),
+        model_id,
     )
-    model_id, plain = direct["plain"]
-    _, streamed = direct["streamed"]
-    emulator = Target(
-        "direct",
-        emulator_port,
-        client.build_request(HOST, emulator_port, f"/model/{model_id}/converse", plain),
-        client.build_request(HOST, emulator_port, f"/model/{model_id}/converse-stream", streamed),
-        client.EventStreamParser,
-    )
-    return gateway, emulator
 
 
 def urllib_get(url: str) -> bytes:
@@ -148,13 +167,23 @@ def phase_latency(plan: Plan, gateway: Target, direct: Target) -> dict:
     return {name: {**summary(values), "errors": errors[name]} for name, values in samples.items()}
 
 
-def phase_rps(plan: Plan, gateway: Target, direct: Target, stack: Stack, concurrency: int) -> dict:
+def phase_rps(
+    plan: Plan, gateway: Target, direct: Target, stack: Stack | PeerStack, concurrency: int, streamed: bool = False
+) -> dict:
+    """Closed loop for `plan.rps_seconds`: plain requests, or (`streamed`) unpaced streams read to their end."""
     out = {}
     for target in (direct, gateway):
-        pids = procstat.tree(stack.gateway.pid) if target is gateway else [stack.emulator.pid]
+        pids = procstat.tree(stack.front.pid) if target is gateway else [stack.emulator.pid]
         cpu0 = procstat.cpu_seconds(pids)
         result = asyncio.run(
-            client.closed_loop(HOST, target.port, target.plain, concurrency=concurrency, duration_s=plan.rps_seconds)
+            client.closed_loop(
+                HOST,
+                target.port,
+                target.burst if streamed else target.plain,
+                concurrency=concurrency,
+                duration_s=plan.rps_seconds,
+                expect=target.end if streamed else b"",
+            )
         )
         server_cpu = procstat.cpu_seconds(pids) - cpu0
         done = len(result.latencies_ms)
@@ -181,6 +210,7 @@ def _stream_stats(samples: list[client.StreamSample], expected: int) -> dict:
         "shared_chunks": sum(s.shared_chunks for s in samples),
         "deltas_per_stream": sorted({s.deltas for s in samples}),
         "max_gap_ms": max((s.max_gap_ms() for s in samples), default=None),
+        "max_delta_gap_ms": max((s.max_delta_gap_ms() for s in samples), default=None),
     }
 
 
@@ -215,7 +245,9 @@ def phase_streams(plan: Plan, gateway: Target, direct: Target) -> dict:
             levels.append(stats)
             say(
                 f"  {target.name}: {level} streams -> {'ok' if stats['passed'] else 'FAILED'} "
-                f"(errors {stats['errors']}, complete {stats['complete']}, max gap {stats['max_gap_ms']:.0f} ms)"
+                f"(errors {stats['errors']}, complete {stats['complete']}, max gap {stats['max_gap_ms']:.0f} ms, "
+                f"first content p99 {stats['first_content_ms']['p99'] or 0:.0f} ms, "
+                f"between deltas {stats['max_delta_gap_ms'] or 0:.0f} ms)"
             )
             if not stats["passed"]:
                 break
@@ -225,8 +257,8 @@ def phase_streams(plan: Plan, gateway: Target, direct: Target) -> dict:
     return out
 
 
-def memory(stack: Stack) -> dict:
-    workers = procstat.children(stack.gateway.pid)
+def memory(stack: Stack | PeerStack) -> dict:
+    workers = procstat.workers(stack.front.pid)
     return {
         "workers": [
             {
@@ -237,43 +269,82 @@ def memory(stack: Stack) -> dict:
             }
             for pid in workers
         ],
-        "master_rss_mb": (procstat.status_kb(stack.gateway.pid, "VmRSS") or 0) / 1024,
+        "master_rss_mb": (procstat.status_kb(stack.front.pid, "VmRSS") or 0) / 1024,
         "emulator_hwm_mb": (procstat.status_kb(stack.emulator.pid, "VmHWM") or 0) / 1024,
     }
 
 
+def measure(name: str, plan: Plan, stack: Stack | PeerStack) -> dict:
+    """Every phase, each against the stack's front and its emulator in turn."""
+    gateway, direct, model_id = targets(stack.front.port, stack.token, stack.emulator.port)
+    say(f"{name}: warming up")
+    for target in (direct, gateway):
+        asyncio.run(client.closed_loop(HOST, target.port, target.plain, concurrency=4, requests=plan.warmup))
+        asyncio.run(client.closed_loop(HOST, target.port, target.burst, concurrency=4, requests=plan.warmup // 4))
+    result: dict = {"model_id": model_id}
+    say(f"{name}: added latency at concurrency 1")
+    result["latency_c1"] = phase_latency(plan, gateway, direct)
+    for concurrency in (16, 64):
+        say(f"{name}: requests/s at concurrency {concurrency}")
+        result[f"rps_c{concurrency}"] = phase_rps(plan, gateway, direct, stack, concurrency)
+    say(f"{name}: streamed requests/s at concurrency 16")
+    result["stream_rps_c16"] = phase_rps(plan, gateway, direct, stack, 16, streamed=True)
+    say(f"{name}: time to first content chunk (streaming, concurrency 1)")
+    result["first_chunk"] = phase_first_chunk(plan, gateway, direct)
+    say(f"{name}: concurrent streams paced {PACE[0]} x {PACE[1]} ms")
+    result["streams"] = phase_streams(plan, gateway, direct)
+    result["memory"] = memory(stack)
+    return result
+
+
 def run_database(database: str, plan: Plan) -> dict:
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
-    say(f"{database}: starting the emulator and the gateway ({workers} gunicorn workers)")
-    stack = Stack(database=database, workers=workers).start()
+    redis = database == "postgres" and redis_available()
+    label = "PostgreSQL + Redis" if redis else ("PostgreSQL" if database == "postgres" else "SQLite")
+    say(f"{label}: starting the emulator and the gateway ({workers} gunicorn workers)")
+    stack = Stack(database=database, workers=workers, redis=redis).start()
     try:
-        gateway, direct = targets(stack)
-        say(f"{database}: warming up")
-        for target in (direct, gateway):
-            asyncio.run(client.closed_loop(HOST, target.port, target.plain, concurrency=4, requests=plan.warmup))
-        result: dict = {"database": database, "gunicorn": gunicorn_settings(stack)}
-        say(f"{database}: added latency at concurrency 1")
-        result["latency_c1"] = phase_latency(plan, gateway, direct)
-        for concurrency in (16, 64):
-            say(f"{database}: requests/s at concurrency {concurrency}")
-            result[f"rps_c{concurrency}"] = phase_rps(plan, gateway, direct, stack, concurrency)
-        say(f"{database}: time to first content chunk (streaming, concurrency 1)")
-        result["first_chunk"] = phase_first_chunk(plan, gateway, direct)
-        say(f"{database}: concurrent streams paced {PACE[0]} x {PACE[1]} ms")
-        result["streams"] = phase_streams(plan, gateway, direct)
-        result["memory"] = memory(stack)
+        result: dict = {"name": database, "kind": "gateway", "label": label, "redis": redis}
+        result["server"] = gunicorn_settings(stack)
+        result.update(measure(label, plan, stack))
         return result
     finally:
         stack.close()
 
 
+def run_peer(plan: Plan, model_id: str) -> dict:
+    """LiteLLM's proxy in front of its own emulator, measured as the gateway is; when it is not installed or
+    does not start, a run that says why (the table prints it in LiteLLM's column)."""
+    version, reason = peer_status()
+    result: dict = {"name": "litellm", "kind": "peer", "label": f"LiteLLM {version or ''}".strip()}
+    if version is None:
+        say(f"LiteLLM: {reason}")
+        return {**result, "missing": reason}
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    say(f"LiteLLM {version}: starting the emulator and its proxy ({workers} workers, no database)")
+    stack = PeerStack(model_name=MODEL, model_id=model_id, workers=workers)
+    try:
+        stack.start()
+        result["server"] = {"workers": workers, "worker_class": "uvicorn", "version": version}
+        result.update(measure(result["label"], plan, stack))
+        return result
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the gateway's figures still print
+        reason = f"did not run: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__}"
+        say(f"LiteLLM: {reason}")
+        return {**result, "missing": reason}
+    finally:
+        stack.close()
+
+
 def gunicorn_settings(stack: Stack) -> dict:
-    env = {**stack.base_env(), **stack.extra_env}
-    return {
-        "workers": stack.workers,
-        "worker_class": env.get("GUNICORN_WORKER_CLASS", "(config default)"),
-        "threads": env.get("GUNICORN_THREADS", "(config default)"),
-    }
+    """The worker class and threads the gateway ran with: its config file read with the stack's environment."""
+    import runpy
+    from unittest import mock
+
+    env = {**stack.base_env(), **stack.extra_env, "WEB_CONCURRENCY": str(stack.workers)}
+    with mock.patch.dict(os.environ, env, clear=True):
+        config = runpy.run_path(str(ROOT / "sbcproject" / "gunicorn.conf.py"))
+    return {"workers": config["workers"], "worker_class": config["worker_class"], "threads": config["threads"]}
 
 
 def machine() -> dict:
@@ -305,6 +376,9 @@ def main() -> int:
     try:
         for database in wanted:
             report["runs"].append(run_database(database, plan))
+        if os.environ.get("BENCH_PEER", "1") != "0":
+            model_id = next((run["model_id"] for run in report["runs"]), DEFAULT_MODEL_ID)
+            report["runs"].append(run_peer(plan, model_id))
     except KeyboardInterrupt:
         say("interrupted: servers stopped")
         return 130

@@ -1,8 +1,14 @@
-"""The emulator and the gateway as `make run` starts them, on free loopback ports, each in a fresh temp dir.
+"""The emulator and the gateway as `make run` starts them, on free loopback ports, each in a fresh temp dir;
+and LiteLLM's proxy in front of its own emulator, for the comparison.
 
 The gateway runs gunicorn with `sbcproject/gunicorn.conf.py`, DEBUG off, a freshly migrated database
-(SQLite in the temp dir, or a `sbc_bench` database on a local PostgreSQL that is dropped afterwards),
+(SQLite in the temp dir, or a `sbc_bench` database on a local PostgreSQL that is dropped afterwards,
+with Redis for the per-minute and concurrency counters when one answers on 127.0.0.1:6379),
 authentication, per-identity quotas and rate limits switched on, and usage written per request.
+
+LiteLLM runs as its proxy CLI (`litellm --config ... --num_workers 2`), installed by `make bench` into
+`.bench/litellm-venv`, with no database, a master key (so its requests carry a bearer, as ours do), and
+one model on its Bedrock Converse route pointed at the emulator with dummy credentials.
 """
 
 from __future__ import annotations
@@ -26,6 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 PG_BENCH_DB = "sbc_bench"
+# Its own Redis database: the test suite uses 15, and the bench empties this one before each run.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Where `make bench` installs LiteLLM (a stamp `.installed-<version>` marks a finished install), and its log.
+PEER_VENV = ROOT / os.environ.get("BENCH_PEER_VENV", ".bench/litellm-venv")
+PEER_INSTALL_LOG = PEER_VENV.with_name(PEER_VENV.name + ".log")
+# The Bedrock model the bench's `claude-4-sonnet` resolves to, when no gateway run said otherwise.
+DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 # Limits far above what the benchmark sends: every admission and settlement still runs its statements.
 # Per-minute and concurrency limits are 32-bit columns, which PostgreSQL enforces.
 QUOTAS_ON = {
@@ -83,14 +96,28 @@ class Server:
                 self.process.wait()
 
 
-def _spawn(name: str, argv: list[str], env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, Path]:
+def _spawn(
+    name: str, argv: list[str], env: dict[str, str], workdir: Path, cwd: Path = ROOT
+) -> tuple[subprocess.Popen, Path]:
     log = workdir / f"{name}.log"
     with open(log, "ab") as out:
         # Its own process group, so stopping it also stops anything it forked.
-        process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     return process, log
+
+
+def start_emulator(env: dict[str, str], workdir: Path) -> Server:
+    port = free_port()
+    process, log = _spawn(
+        "emulator", [PYTHON, "-m", "bedrock_emulator", "--port", str(port)], {**env, "DJANGO_DEBUG": "1"}, workdir
+    )
+    server = Server("emulator", port, process, log)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/_emulator/health", process, log)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def postgres_available() -> bool:
@@ -100,6 +127,19 @@ def postgres_available() -> bool:
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=2):
             return True
     except Exception:  # noqa: BLE001 - any failure means: no PostgreSQL run
+        return False
+
+
+def redis_available() -> bool:
+    """Redis answers at REDIS_URL; its bench database is emptied, so counters start from nothing."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+        client.flushdb()
+        client.close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means: counters in the database
         return False
 
 
@@ -116,6 +156,7 @@ class Stack:
 
     database: str = "sqlite"
     workers: int = 2
+    redis: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sbc-bench-")))
     emulator: Server | None = None
@@ -148,6 +189,8 @@ class Stack:
                 **QUOTAS_ON,
             }
         )
+        if self.redis:
+            env["REDIS_URL"] = REDIS_URL
         return env
 
     def database_url(self) -> str:
@@ -166,11 +209,7 @@ class Stack:
         return self
 
     def _start_emulator(self) -> None:
-        port = free_port()
-        env = {**self.base_env(), "DJANGO_DEBUG": "1"}
-        process, log = _spawn("emulator", [PYTHON, "-m", "bedrock_emulator", "--port", str(port)], env, self.workdir)
-        self.emulator = Server("emulator", port, process, log)
-        wait_ready(f"http://127.0.0.1:{port}/_emulator/health", process, log)
+        self.emulator = start_emulator(self.base_env(), self.workdir)
 
     def _manage(self, *args: str) -> str:
         env = {**self.base_env(), "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}"}
@@ -209,6 +248,11 @@ class Stack:
         while len(children(process.pid)) < self.workers and time.monotonic() < deadline:
             time.sleep(0.1)
 
+    @property
+    def front(self) -> Server | None:
+        """The server measured against the emulator: here the gateway."""
+        return self.gateway
+
     def close(self) -> None:
         for server in (self.gateway, self.emulator):
             if server is not None:
@@ -219,5 +263,122 @@ class Stack:
             except Exception:  # noqa: BLE001 - best effort; the next run drops it first anyway
                 pass
             self._pg_created = False
+        if os.environ.get("BENCH_KEEP_LOGS") != "1":
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# ---- the peer -----------------------------------------------------------------------------------
+
+
+def peer_status() -> tuple[str | None, str]:
+    """(LiteLLM's version, "") when `make bench` installed its proxy; else (None, why not)."""
+    python, cli = PEER_VENV / "bin" / "python", PEER_VENV / "bin" / "litellm"
+    if list(PEER_VENV.glob(".installed-*")) and cli.exists():
+        done = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m; print(m.version('litellm'))"],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0:
+            return done.stdout.strip(), ""
+        return None, f"litellm is not importable in {PEER_VENV}: {done.stderr.strip()[-200:]}"
+    if PEER_INSTALL_LOG.exists():
+        lines = [line.strip() for line in PEER_INSTALL_LOG.read_text(errors="replace").splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("ERROR")] or lines
+        return None, f"installation failed: {errors[-1][:200] if errors else 'no output'} (see {PEER_INSTALL_LOG})"
+    return None, f"not installed in {PEER_VENV}: `make bench` installs it"
+
+
+@dataclass
+class PeerStack:
+    """One emulator and LiteLLM's proxy in front of it; `close()` stops both and removes the temp dir."""
+
+    model_name: str
+    model_id: str
+    workers: int = 2
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sbc-bench-peer-")))
+    emulator: Server | None = None
+    proxy: Server | None = None
+    token: str = field(default_factory=lambda: "sk-bench-" + secrets.token_hex(16))
+
+    def base_env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTEST", "DJANGO_", "LITELLM_", "AWS_", "DATABASE_", "REDIS_", "VIRTUAL_ENV"))
+        }
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": "emulator",
+                "AWS_SECRET_ACCESS_KEY": "emulator",
+                "AWS_REGION": "us-east-1",
+                # The model price map bundled with the package, not a download at start-up.
+                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                # Warnings only, as the gateway's gunicorn logs (no access log line per request).
+                "LITELLM_LOG": "WARNING",
+                "PATH": f"{PEER_VENV / 'bin'}:{os.environ.get('PATH', '')}",
+            }
+        )
+        return env
+
+    def config(self) -> str:
+        endpoint = f"http://127.0.0.1:{self.emulator.port}"
+        return (
+            "model_list:\n"
+            f"  - model_name: {self.model_name}\n"
+            "    litellm_params:\n"
+            f"      model: bedrock/converse/{self.model_id}\n"
+            "      aws_access_key_id: emulator\n"
+            "      aws_secret_access_key: emulator\n"
+            "      aws_region_name: us-east-1\n"
+            f"      aws_bedrock_runtime_endpoint: {endpoint}\n"
+            "general_settings:\n"
+            f"  master_key: {self.token}\n"
+            "litellm_settings:\n"
+            "  telemetry: false\n"
+        )
+
+    def start(self) -> PeerStack:
+        try:
+            self.emulator = start_emulator(self.base_env(), self.workdir)
+            config = self.workdir / "litellm.yaml"
+            config.write_text(self.config())
+            port = free_port()
+            argv = [
+                str(PEER_VENV / "bin" / "litellm"),
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--num_workers",
+                str(self.workers),
+                # Its workers import for longer than uvicorn's 5 s default on a busy machine, and are killed.
+                "--timeout_worker_healthcheck",
+                "120",
+            ]
+            # From the temp dir: LiteLLM reads a `.env` in its working directory, and the checkout may have one.
+            process, log = _spawn("litellm", argv, self.base_env(), self.workdir, cwd=self.workdir)
+            self.proxy = Server("litellm", port, process, log)
+            wait_ready(f"http://127.0.0.1:{port}/health/liveliness", process, log, timeout=180)
+            from bench.procstat import children, is_worker
+
+            deadline = time.monotonic() + 60
+            while sum(map(is_worker, children(process.pid))) < self.workers and time.monotonic() < deadline:
+                time.sleep(0.2)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    @property
+    def front(self) -> Server | None:
+        return self.proxy
+
+    def close(self) -> None:
+        for server in (self.proxy, self.emulator):
+            if server is not None:
+                server.stop()
         if os.environ.get("BENCH_KEEP_LOGS") != "1":
             shutil.rmtree(self.workdir, ignore_errors=True)
