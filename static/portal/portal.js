@@ -49,6 +49,15 @@
     }
   });
 
+  // Times marked data-local are shown in the reader's own time zone; the UTC text stays as the tooltip.
+  document.querySelectorAll("time[data-local]").forEach(function (node) {
+    var when = new Date(node.getAttribute("datetime"));
+    if (isNaN(when.getTime())) return;
+    node.title = node.textContent;
+    node.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(when) +
+      " (your time)";
+  });
+
   document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
     input.addEventListener("focus", function () { input.select(); });
     input.addEventListener("click", function () { input.select(); });

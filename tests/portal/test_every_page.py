@@ -176,6 +176,8 @@ def test_every_portal_page_fits_and_shows_a_new_key_once(browser, gateway, site,
         page.get_by_text("It will not be shown again").wait_for()
         key = page.get_by_label("API key").input_value()
         assert key.startswith("sbc_") and page.content().count(key) >= 1
+        expiry = page.locator("time[data-local]")
+        assert expiry.inner_text().endswith("(your time)") and expiry.get_attribute("title").endswith("UTC")
         watched.check("key-new")
         for name in ("Claude Code", "Codex"):
             assert page.locator("summary", has_text=name).count() == 1, f"a {name} snippet"
