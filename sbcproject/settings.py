@@ -209,6 +209,12 @@ BEDROCK_INFERENCE_GEOGRAPHY = env.str("BEDROCK_INFERENCE_GEOGRAPHY", default="")
 BEDROCK_TRANSPORT = env.str("BEDROCK_TRANSPORT", default="direct").strip().lower()
 if BEDROCK_TRANSPORT not in ("direct", "sdk"):
     raise ImproperlyConfigured(f"BEDROCK_TRANSPORT must be direct or sdk, got {BEDROCK_TRANSPORT!r}")
+# The AWS accounts whose Bedrock ARNs (provisioned models, custom models, application inference profiles) a
+# request may name without an alias; empty: none, an admin adds each as a model alias. Foundation-model ids,
+# inference-profile ids and foundation-model ARNs of BEDROCK_REGIONS need no entry.
+BEDROCK_ACCOUNT_IDS = [a.strip() for a in env.list("BEDROCK_ACCOUNT_IDS", default=[]) if a.strip()]
+if any(not (len(a) == 12 and a.isdigit()) for a in BEDROCK_ACCOUNT_IDS):
+    raise ImproperlyConfigured(f"BEDROCK_ACCOUNT_IDS must list 12-digit AWS account ids, got {BEDROCK_ACCOUNT_IDS!r}")
 DEFAULT_MODEL = env.str("DEFAULT_MODEL", default="claude-4-sonnet")
 MODEL_CACHE_SECONDS = _positive_int("MODEL_CACHE_SECONDS", 30)
 
