@@ -13,9 +13,12 @@ from typing import TypeVar
 from rest_framework.views import APIView
 
 from core import headers
-from core.errors import ApiError
+from core.errors import ApiError, AuthenticationFailed, InvalidToken
 from gateway.http import anthropic_exception_handler
+from tokens import keyformat
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
+from tokens.throttle import TooManyFailedAuthentications, client_address
+from usage.events import event_emit, iso_now
 from usage.metering import Meter, Origin, client_from_user_agent, meter_start, new_request_id, prompt_estimate_for
 
 Result = TypeVar("Result")
@@ -31,7 +34,9 @@ class ApiView(APIView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if self.endpoint and not getattr(self.request, "metered", False) and response.status_code < 500:
+        if isinstance(exc, AUTH_FAILURES) and getattr(getattr(self.request, "_user", None), "token_id", None) is None:
+            auth_failure_emit(self.request, exc)
+        elif self.endpoint and not getattr(self.request, "metered", False) and response.status_code < 500:
             record_refusal(
                 self.request,
                 endpoint=self.endpoint,
@@ -88,6 +93,35 @@ def _model_named(request) -> str:
     except Exception:  # noqa: BLE001 - the body itself may be what was refused
         model = None
     return model if isinstance(model, str) else ""
+
+
+AUTH_FAILURES = (AuthenticationFailed, InvalidToken, TooManyFailedAuthentications)
+AUTH_FAILURE_REASONS = {
+    AuthenticationFailed: "missing",
+    InvalidToken: "invalid",
+    TooManyFailedAuthentications: "throttled",
+}
+
+
+def auth_failure_emit(request, error: ApiError) -> None:
+    """The `auth_failure` event of a request refused before it had a caller: never the token, its digest or the
+    header, only the token id of a well-formed key (public, printed in the admin) to tell which key keeps failing."""
+    meta = request.META
+    offered = meta.get("HTTP_X_API_KEY", "").strip() or meta.get("HTTP_AUTHORIZATION", "").strip().partition(" ")[2]
+    parsed = keyformat.parse(offered.strip()) if offered else None
+    event_emit(
+        "auth_failure",
+        request_id=getattr(request, "request_id", None) or new_request_id(),
+        reason=AUTH_FAILURE_REASONS.get(type(error), "invalid"),
+        status=error.status,
+        error_code=error.code,
+        method=request.method,
+        path=request.path[:200],
+        address=client_address(request),
+        token_id=parsed.token_id if parsed else None,
+        client=client_from_user_agent(meta.get("HTTP_USER_AGENT", "")),
+        timestamp=iso_now(),
+    )
 
 
 def record_refusal(request, *, endpoint: str, status: int, error_code: str | None) -> None:
