@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from core import headers
 from core.errors import ApiError, AuthenticationFailed, InvalidToken
-from gateway.http import anthropic_exception_handler
+from gateway.http import anthropic_exception_handler, to_api_error
 from tokens import keyformat
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
 from tokens.throttle import TooManyFailedAuthentications, client_address
@@ -41,7 +41,7 @@ class ApiView(APIView):
                 self.request,
                 endpoint=self.endpoint,
                 status=response.status_code,
-                error_code=getattr(exc, "code", None) if isinstance(exc, ApiError) else None,
+                error_code=getattr(to_api_error(exc), "code", None),  # DRF's own errors (415, 405) have codes too
             )
         return response
 
