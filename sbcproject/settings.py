@@ -6,6 +6,7 @@ A bad value stops start-up with a message naming the variable. Every variable is
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -51,6 +52,16 @@ def _positive_float(name: str, default: float) -> float:
     return value
 
 
+def _networks(name: str, default: list[str]) -> list[str]:
+    values = [v.strip() for v in env.list(name, default=default) if v.strip()]
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must list addresses or networks (CIDR): {exc}") from None
+    return values
+
+
 # --- Django core -------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 RUNNING_ON_LAMBDA = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
@@ -63,6 +74,11 @@ if not SECRET_KEY:
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Addresses (CIDR) of the reverse proxies whose X-Forwarded-* headers are believed; from any other peer they are
+# dropped. The default covers a load balancer inside a VPC and a local proxy; empty believes nobody.
+TRUSTED_PROXIES = _networks(
+    "TRUSTED_PROXIES", ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -81,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sbcproject.health.health_check_middleware",  # first: load balancers probe by IP over http
+    "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,6 +110,7 @@ MIDDLEWARE = [
 ]
 # The /v1 API's own handler (sbcproject.wsgi): security headers and the chunked-body limit, nothing it never uses.
 API_MIDDLEWARE = [
+    "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.AllowedHostMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
