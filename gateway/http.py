@@ -126,9 +126,13 @@ class JSONBodyParser(BaseParser):
 
 
 def is_api_path(path: str) -> bool:
-    """Whether `path` is meant for the /v1 API, written oddly or not (`//v1/...`, `/V1/...`): its answers,
-    errors included, are the API's JSON, never a page."""
-    return path.lstrip("/").lower().startswith("v1") and path.lstrip("/")[2:3] in ("", "/")
+    """Whether `path` is meant for the /v1 API, written oddly or not (`//v1/...`, `/V1/...`, `/./v1/...`,
+    `/v1./...`, `/v1;x/...`, `/v1\\...`): its answers, errors included, are the API's JSON, never a page. Such a
+    path matches no route, so it gets the API's 404; it never reaches another handler's views."""
+    if path.startswith("/v1/"):
+        return True
+    segments = [s for s in path.replace("\\", "/").split("/") if s not in ("", ".")]
+    return bool(segments) and segments[0].split(";", 1)[0].rstrip(".").lower() == "v1"
 
 
 # What a reverse proxy tells the application about the client's connection; believed only from TRUSTED_PROXIES.
