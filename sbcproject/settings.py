@@ -65,13 +65,15 @@ def _networks(name: str, default: list[str]) -> list[str]:
 # --- Django core -------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 RUNNING_ON_LAMBDA = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+# Every signature Django makes (sessions, CSRF, password-reset links, signed cookies) is an HMAC under these keys:
+# a blank key, or a blank fallback, would let anyone sign.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
+if not SECRET_KEY.strip():
     if DEBUG or env.bool("SBC_ALLOW_INSECURE_KEY", default=False):
         SECRET_KEY = "insecure-local-development-key-change-me-0123456789abcdef"
     else:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (or DJANGO_DEBUG=true for local use)")
-SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = [key for key in env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[]) if key.strip()]
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Addresses (CIDR) of the reverse proxies whose X-Forwarded-* headers are believed; from any other peer they are
