@@ -102,5 +102,7 @@ def test_a_foreign_model_is_a_404_and_never_reaches_bedrock(post, emulator_log, 
 
 @pytest.mark.e2e
 def test_a_bedrock_model_id_is_still_served(post):
-    response = post({"model": "anthropic.claude-3-5-haiku-20241022-v1:0", "messages": [{"role": "user", "content": "Hi"}]})
+    response = post(
+        {"model": "anthropic.claude-3-5-haiku-20241022-v1:0", "messages": [{"role": "user", "content": "Hi"}]}
+    )
     assert response.status_code == 200, response.text
