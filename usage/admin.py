@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin_search import BoundedSearchMixin
 from usage import charts
 from usage.models import ModelPrice, UsageDashboard, UsageRecord
 from usage.selectors import UsageFilter, usage_choices, usage_records, usage_summary
@@ -81,7 +82,7 @@ class AdaptedFilter(admin.SimpleListFilter):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(admin.ModelAdmin):
+class UsageRecordAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "identity_name",
@@ -129,7 +130,7 @@ class UsageRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelPrice)
-class ModelPriceAdmin(admin.ModelAdmin):
+class ModelPriceAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "model",
         "input_per_million",
