@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin_search import BoundedSearchMixin
 from gateway.models import ModelAlias
 from gateway.registry import MAX_ALIAS_DEPTH
 from gateway.selectors import model_table_forget
 
 
 @admin.register(ModelAlias)
-class ModelAliasAdmin(admin.ModelAdmin):
+class ModelAliasAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "target",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
-from core.errors import ApiError, InvalidRequest
+from core.errors import ApiError, InvalidRequest, ModelNotFound
 from gateway import bedrock
 from gateway.compat import Adaptations
 from gateway.registry import ModelSpec
@@ -32,13 +32,22 @@ def claude_model(name: str, notes: Adaptations | None = None) -> ModelSpec:
     name this gateway's table does not know is served by DEFAULT_MODEL, when that is a Claude model, under
     the name asked for (Claude Code ignores thinking from an answer named after another model), and noted.
     """
-    spec = resolve_model(name)
-    if spec.passthrough and spec.provider != "anthropic" and name.startswith("claude-"):
+    try:
+        spec: ModelSpec | None = resolve_model(name)
+    except ModelNotFound:
+        if not (isinstance(name, str) and name.startswith("claude-")):
+            raise
+        spec = None  # an Anthropic name no alias knows and no Bedrock id: served by DEFAULT_MODEL below
+    if spec is None or (spec.passthrough and spec.provider != "anthropic" and name.startswith("claude-")):
         default = resolve_model(settings.DEFAULT_MODEL)
         if default.provider == "anthropic":
             if notes is not None:
                 notes.note("model")
             return replace(default, name=name, listed=False, alias_of=default.name)
+    if spec is None:
+        raise ModelNotFound(
+            f"The model `{name}` does not exist here: use a model alias or a Bedrock model id", param="model"
+        )
     if spec.provider != "anthropic":
         raise InvalidRequest(
             f"The model `{name}` is not a Claude model: /v1/messages serves Claude models only "

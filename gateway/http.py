@@ -8,6 +8,7 @@ speak Anthropic's API choose `anthropic_exception_handler`: same errors and stat
 from __future__ import annotations
 
 import io
+import ipaddress
 import logging
 from collections.abc import Callable
 
@@ -125,9 +126,49 @@ class JSONBodyParser(BaseParser):
 
 
 def is_api_path(path: str) -> bool:
-    """Whether `path` is meant for the /v1 API, written oddly or not (`//v1/...`, `/V1/...`): its answers,
-    errors included, are the API's JSON, never a page."""
-    return path.lstrip("/").lower().startswith("v1") and path.lstrip("/")[2:3] in ("", "/")
+    """Whether `path` is meant for the /v1 API, written oddly or not (`//v1/...`, `/V1/...`, `/./v1/...`,
+    `/v1./...`, `/v1;x/...`, `/v1\\...`): its answers, errors included, are the API's JSON, never a page. Such a
+    path matches no route, so it gets the API's 404; it never reaches another handler's views."""
+    if path.startswith("/v1/"):
+        return True
+    segments = [s for s in path.replace("\\", "/").split("/") if s not in ("", ".")]
+    return bool(segments) and segments[0].split(";", 1)[0].rstrip(".").lower() == "v1"
+
+
+# What a reverse proxy tells the application about the client's connection; believed only from TRUSTED_PROXIES.
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_SSL",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+
+
+class UntrustedForwardingMiddleware:
+    """Drops `X-Forwarded-*`, `Forwarded` and `X-Real-IP` from requests whose TCP peer is not in TRUSTED_PROXIES, so
+    a client cannot claim https (SECURE_PROXY_SSL_HEADER) or another host or address; only a proxy the deployment
+    names may. First in both middleware chains."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in settings.TRUSTED_PROXIES)
+
+    def trusted(self, address: str) -> bool:
+        try:
+            peer = ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            return False
+        return any(peer in network for network in self.networks)
+
+    def __call__(self, request):
+        meta = request.META
+        if any(name in meta for name in FORWARDED_HEADERS) and not self.trusted(meta.get("REMOTE_ADDR", "")):
+            for name in FORWARDED_HEADERS:
+                meta.pop(name, None)
+        return self.get_response(request)
 
 
 class AllowedHostMiddleware:

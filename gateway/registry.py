@@ -24,6 +24,12 @@ GEOGRAPHY_BY_REGION = (
     ("ap-", "apac"),
 )
 MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+\-]{0,2047}$")
+# What a name no alias knows may be to reach Bedrock as it is: a foundation model id (`provider.model`), the same
+# behind an inference-profile prefix (`us.provider.model`), or a Bedrock ARN (checked by `arn_is_ours`).
+FOUNDATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.[A-Za-z0-9][A-Za-z0-9._:\-]{0,255}$")
+BEDROCK_ARN_RE = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:bedrock:(?P<region>[a-z0-9-]+):(?P<account>\d{12})?:(?P<kind>[a-z-]+)/[A-Za-z0-9._:/\-]+$"
+)
 MAX_ALIAS_DEPTH = 4
 # Anthropic's own model ids (what Claude Code and Anthropic's SDKs send, e.g. `claude-sonnet-4-5-20250929`)
 # name the Bedrock base id `anthropic.<id>` with one of these endings; the first known one wins. An undated
@@ -103,8 +109,29 @@ def by_anthropic_id(name: str, table: ModelTable) -> ModelSpec | None:
     return replace(known, name=name, listed=False, alias_of=known.name) if known else None
 
 
-def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
-    """The spec for `name`: an alias, an Anthropic model id, or an unknown name passed through as a model id."""
+def arn_is_ours(arn: str, *, regions: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
+    """Whether `arn` names a Bedrock resource in one of the deployment's `regions` and, unless it is a foundation
+    model (whose ARN has no account), in one of its `accounts`."""
+    match = BEDROCK_ARN_RE.match(arn)
+    if match is None or match["region"] not in regions:
+        return False
+    if match["kind"] == "foundation-model":
+        return not match["account"]
+    return bool(match["account"]) and match["account"] in accounts
+
+
+def passes_through(name: str, *, regions: tuple[str, ...] = (), accounts: tuple[str, ...] = ()) -> bool:
+    """Whether `name`, which no alias knows, may be sent to Bedrock as it is (see FOUNDATION_ID_RE, arn_is_ours)."""
+    if name.startswith("arn:"):
+        return arn_is_ours(name, regions=regions, accounts=accounts)
+    return bool(FOUNDATION_ID_RE.match(name))
+
+
+def resolve(
+    name: str, table: ModelTable, *, kind: str = "chat", regions: tuple[str, ...] = (), accounts: tuple[str, ...] = ()
+) -> ModelSpec:
+    """The spec for `name`: an alias, an Anthropic model id, or a Bedrock model id (or an ARN of the deployment's
+    `accounts` in its `regions`) passed through as it is."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidRequest("`model` must be a non-empty string", param="model")
     spec = table.specs.get(name) or by_anthropic_id(name, table)
@@ -112,13 +139,15 @@ def resolve(name: str, table: ModelTable, *, kind: str = "chat") -> ModelSpec:
         if not MODEL_ID_RE.match(name):
             raise ModelNotFound(f"The model `{name}` does not exist", param="model")
         known = table.by_base_id.get(strip_profile(name))
-        if known is None and name.startswith("arn:"):
-            # An ARN names a resource in some account; only the ones an admin added as aliases are called, so a
-            # caller cannot point the gateway's role at another account's provisioned model or profile.
-            raise ModelNotFound(
-                f"The model `{name}` is not configured here: an ARN works once an admin adds it as a model alias",
-                param="model",
+        if known is None and not passes_through(name, regions=regions, accounts=accounts):
+            # Only Bedrock's own ids and the deployment's own ARNs reach Bedrock unaliased: a caller cannot point
+            # the gateway's role at another account's provisioned model or profile, nor at another region.
+            hint = (
+                "an ARN of another account or region works once an admin adds it as a model alias"
+                if name.startswith("arn:")
+                else "use a model alias or a Bedrock model id"
             )
+            raise ModelNotFound(f"The model `{name}` does not exist here: {hint}", param="model")
         base = known or ModelSpec(name=name, base_model_id=name, kind=kind)
         # A known base id keeps its profile rule, so `anthropic.claude-…` works as the README promises.
         profile = known.profile if known is not None and name == strip_profile(name) else "optional"

@@ -66,4 +66,10 @@ def model_table() -> ModelTable:
 
 def resolve_model(name: str | None, *, kind: str = "chat") -> ModelSpec:
     """The spec a request's model name stands for (DEFAULT_MODEL when it names none)."""
-    return resolve(name if name is not None else settings.DEFAULT_MODEL, model_table(), kind=kind)
+    return resolve(
+        name if name is not None else settings.DEFAULT_MODEL,
+        model_table(),
+        kind=kind,
+        regions=tuple(settings.BEDROCK_REGIONS),
+        accounts=tuple(settings.BEDROCK_ACCOUNT_IDS),
+    )

@@ -27,6 +27,9 @@ wsgi_app = "sbcproject.wsgi:application"
 # Room for a long Authorization header, so a 10-16 kB one still gets the API's JSON 403 (gunicorn's own
 # 8 kB default answers with an HTML page before the application runs). Larger headers still get gunicorn's page.
 limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "32768"))
+# gunicorn believes nobody's X-Forwarded-Proto (its default believes loopback): the gateway decides in one place,
+# from TRUSTED_PROXIES (gateway.http.UntrustedForwardingMiddleware and SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = ""
 
 
 def when_ready(server) -> None:

@@ -6,6 +6,7 @@ A bad value stops start-up with a message naming the variable. Every variable is
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -51,18 +52,35 @@ def _positive_float(name: str, default: float) -> float:
     return value
 
 
+def _networks(name: str, default: list[str]) -> list[str]:
+    values = [v.strip() for v in env.list(name, default=default) if v.strip()]
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must list addresses or networks (CIDR): {exc}") from None
+    return values
+
+
 # --- Django core -------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 RUNNING_ON_LAMBDA = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+# Every signature Django makes (sessions, CSRF, password-reset links, signed cookies) is an HMAC under these keys:
+# a blank key, or a blank fallback, would let anyone sign.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
+if not SECRET_KEY.strip():
     if DEBUG or env.bool("SBC_ALLOW_INSECURE_KEY", default=False):
         SECRET_KEY = "insecure-local-development-key-change-me-0123456789abcdef"
     else:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (or DJANGO_DEBUG=true for local use)")
-SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = [key for key in env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[]) if key.strip()]
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Addresses (CIDR) of the reverse proxies whose X-Forwarded-* headers are believed; from any other peer they are
+# dropped. The default covers a load balancer inside a VPC and a local proxy; empty believes nobody.
+TRUSTED_PROXIES = _networks(
+    "TRUSTED_PROXIES", ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -81,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sbcproject.health.health_check_middleware",  # first: load balancers probe by IP over http
+    "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,6 +112,7 @@ MIDDLEWARE = [
 ]
 # The /v1 API's own handler (sbcproject.wsgi): security headers and the chunked-body limit, nothing it never uses.
 API_MIDDLEWARE = [
+    "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.AllowedHostMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
@@ -209,6 +229,12 @@ BEDROCK_INFERENCE_GEOGRAPHY = env.str("BEDROCK_INFERENCE_GEOGRAPHY", default="")
 BEDROCK_TRANSPORT = env.str("BEDROCK_TRANSPORT", default="direct").strip().lower()
 if BEDROCK_TRANSPORT not in ("direct", "sdk"):
     raise ImproperlyConfigured(f"BEDROCK_TRANSPORT must be direct or sdk, got {BEDROCK_TRANSPORT!r}")
+# The AWS accounts whose Bedrock ARNs (provisioned models, custom models, application inference profiles) a
+# request may name without an alias; empty: none, an admin adds each as a model alias. Foundation-model ids,
+# inference-profile ids and foundation-model ARNs of BEDROCK_REGIONS need no entry.
+BEDROCK_ACCOUNT_IDS = [a.strip() for a in env.list("BEDROCK_ACCOUNT_IDS", default=[]) if a.strip()]
+if any(not (len(a) == 12 and a.isdigit()) for a in BEDROCK_ACCOUNT_IDS):
+    raise ImproperlyConfigured(f"BEDROCK_ACCOUNT_IDS must list 12-digit AWS account ids, got {BEDROCK_ACCOUNT_IDS!r}")
 DEFAULT_MODEL = env.str("DEFAULT_MODEL", default="claude-4-sonnet")
 MODEL_CACHE_SECONDS = _positive_int("MODEL_CACHE_SECONDS", 30)
 

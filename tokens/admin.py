@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from core.admin_search import BoundedSearchMixin
 from core.one_time import key_hold, key_take
 from tokens.models import ApiToken, Identity, Quota
 from tokens.secrets_manager import get_mirror, secret_name
@@ -118,7 +119,7 @@ class LiveTokens(TypedDict):
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display: tuple[str, ...] = ("name", "user", "is_active", "active_tokens", "created_at")
     list_filter: ClassVar[tuple[Any, ...]] = ("is_active",)
     search_fields = ("name", "user__username", "notes")
@@ -156,7 +157,7 @@ class IdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display: tuple[str, ...] = ("token_id", "identity", "name", "status", "expires_at", "last_used_at")
     list_filter = (StatusFilter, "mirror_state", "identity")
     list_select_related = ("identity",)

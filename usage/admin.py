@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin_search import BoundedSearchMixin
 from usage import (
     charts,
     spend_admin,  # noqa: F401 (registers the identity and token lists with their spend)
@@ -86,7 +87,7 @@ class AdaptedFilter(admin.SimpleListFilter):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(admin.ModelAdmin):
+class UsageRecordAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("when", "who", "asked_for", "answer", "tokens", "cost", "latency", "client")
     list_filter = (
         ("created_at", admin.DateFieldListFilter),
@@ -152,7 +153,7 @@ class UsageRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetAlert)
-class BudgetAlertAdmin(admin.ModelAdmin):
+class BudgetAlertAdmin(BoundedSearchMixin, admin.ModelAdmin):
     """The alerts raised so far (see usage.alerts): read-only, the record that each was told once."""
 
     list_display = ("created_at", "identity", "quota", "level", "used", "limit", "delivered_to", "error")
@@ -171,7 +172,7 @@ class BudgetAlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelPrice)
-class ModelPriceAdmin(admin.ModelAdmin):
+class ModelPriceAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "model",
         "input_per_million",

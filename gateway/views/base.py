@@ -14,10 +14,11 @@ from rest_framework.views import APIView
 
 from core import headers
 from core.errors import ApiError, AuthenticationFailed, InvalidToken
-from gateway.http import anthropic_exception_handler
+from gateway.http import anthropic_exception_handler, to_api_error
+from tokens import keyformat
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
 from tokens.throttle import TooManyFailedAuthentications, client_address
-from usage.events import event_emit
+from usage.events import event_emit, iso_now
 from usage.metering import Meter, Origin, client_from_user_agent, meter_start, new_request_id, prompt_estimate_for
 
 Result = TypeVar("Result")
@@ -33,14 +34,14 @@ class ApiView(APIView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if isinstance(exc, (AuthenticationFailed, InvalidToken, TooManyFailedAuthentications)):
+        if isinstance(exc, AUTH_FAILURES) and getattr(getattr(self.request, "_user", None), "token_id", None) is None:
             auth_failure_emit(self.request, exc)
         elif self.endpoint and not getattr(self.request, "metered", False) and response.status_code < 500:
             record_refusal(
                 self.request,
                 endpoint=self.endpoint,
                 status=response.status_code,
-                error_code=getattr(exc, "code", None) if isinstance(exc, ApiError) else None,
+                error_code=getattr(to_api_error(exc), "code", None),  # DRF's own errors (415, 405) have codes too
             )
         return response
 
@@ -54,23 +55,6 @@ class ApiView(APIView):
         if request_id and not response.has_header(headers.REQUEST_ID):
             response[headers.REQUEST_ID] = request_id
         return response
-
-
-def auth_failure_emit(request, error: ApiError) -> None:
-    """The `auth_failure` event of a request refused before it had an identity: what was wrong, never the token.
-
-    Its `message` is the answer's ("Invalid or expired token" for an unknown, expired or revoked token), so the
-    product description's CloudWatch query for auth failures finds it."""
-    event_emit(
-        "auth_failure",
-        message=error.message,
-        code=error.code,
-        status=error.status,
-        method=request.method,
-        path=request.path[:200],
-        source_ip=client_address(request),
-        client=client_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
-    )
 
 
 class AnthropicApiView(ApiView):
@@ -109,6 +93,38 @@ def _model_named(request) -> str:
     except Exception:  # noqa: BLE001 - the body itself may be what was refused
         model = None
     return model if isinstance(model, str) else ""
+
+
+AUTH_FAILURES = (AuthenticationFailed, InvalidToken, TooManyFailedAuthentications)
+AUTH_FAILURE_REASONS = {
+    AuthenticationFailed: "missing",
+    InvalidToken: "invalid",
+    TooManyFailedAuthentications: "throttled",
+}
+
+
+def auth_failure_emit(request, error: ApiError) -> None:
+    """The `auth_failure` event of a request refused before it had a caller: never the token, its digest or the
+    header, only the token id of a well-formed key (public, printed in the admin) to tell which key keeps failing.
+    Its `message` is the answer's ("Invalid or expired token" for an unknown, expired or revoked token), so the
+    product description's CloudWatch query for auth failures finds it."""
+    meta = request.META
+    offered = meta.get("HTTP_X_API_KEY", "").strip() or meta.get("HTTP_AUTHORIZATION", "").strip().partition(" ")[2]
+    parsed = keyformat.parse(offered.strip()) if offered else None
+    event_emit(
+        "auth_failure",
+        request_id=getattr(request, "request_id", None) or new_request_id(),
+        reason=AUTH_FAILURE_REASONS.get(type(error), "invalid"),
+        message=error.message,
+        status=error.status,
+        error_code=error.code,
+        method=request.method,
+        path=request.path[:200],
+        address=client_address(request),
+        token_id=parsed.token_id if parsed else None,
+        client=client_from_user_agent(meta.get("HTTP_USER_AGENT", "")),
+        timestamp=iso_now(),
+    )
 
 
 def record_refusal(request, *, endpoint: str, status: int, error_code: str | None) -> None:

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from core.errors import ModelNotFound
 from gateway.models import ModelAlias
 from gateway.selectors import model_table, resolve_model
 
@@ -73,9 +74,9 @@ def test_disabling_an_alias_in_the_list_stops_its_mapping(staff):
         "_save": "Save",
     }
     assert staff.post(CHANGELIST, form).status_code == 302
-    # An unknown name is passed to Bedrock as a model id, which Bedrock then refuses: the alias no longer applies.
-    spec = resolve_model("mistral-large")
-    assert spec.passthrough and spec.model_id_for("us-east-1") == "mistral-large"
+    # The alias no longer applies, and a name that is no Bedrock model id is not sent to Bedrock as one.
+    with pytest.raises(ModelNotFound):
+        resolve_model("mistral-large")
 
 
 def test_people_without_staff_rights_cannot_reach_it(db):

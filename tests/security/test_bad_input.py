@@ -364,8 +364,4 @@ def test_unknown_api_paths_are_json_404s(gateway, token, path):
     assert_openai_error(response, 401, 404, 405)
 
 
-def test_an_arn_no_admin_configured_is_never_passed_to_bedrock(post, emulator_log):
-    foreign = "arn:aws:bedrock:us-east-1:999999999999:provisioned-model/abcdef123456"
-    error = assert_openai_error(post(chat(model=foreign)), 404)
-    assert error["param"] == "model" and "model alias" in error["message"]
-    assert emulator_log() == []
+# A model named by an ARN of another account: tests/security/test_attack_model_passthrough.py

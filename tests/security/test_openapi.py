@@ -91,8 +91,8 @@ def test_every_v1_route_is_in_the_document():
 def published_schema(gateway):
     """The published schema minus its security section: every fuzzed request carries a valid bearer token.
 
-    Credentials get their own tests (test_auth_channels.py); left in, Schemathesis would spend most examples
-    on invented `x-api-key` and `Authorization` values that end at the 401/403 before any body is read.
+    Credentials get their own tests (test_attack_credential_channels.py); left in, Schemathesis would spend most
+    examples on invented `x-api-key` and `Authorization` values that end at the 401/403 before any body is read.
     """
     raw = httpx.get(f"{gateway.url}/v1/openapi.json").json()
     raw["components"].pop("securitySchemes", None)

@@ -95,8 +95,12 @@ def test_refused_tokens_are_auth_failure_events_without_the_token(gateway_with, 
         time.sleep(0.3)
     unknown, missing = sorted(failures, key=lambda e: e["status"], reverse=True)
     assert unknown["message"] == "Invalid or expired token"  # what the product description's query looks for
-    assert (unknown["status"], unknown["code"], unknown["path"]) == (403, "invalid_api_key", "/v1/chat/completions")
-    assert unknown["source_ip"] == "127.0.0.1" and unknown["timestamp"].endswith("Z")
+    assert (unknown["status"], unknown["error_code"], unknown["path"]) == (
+        403,
+        "invalid_api_key",
+        "/v1/chat/completions",
+    )
+    assert unknown["address"] == "127.0.0.1" and unknown["timestamp"].endswith("Z") and unknown["reason"] == "invalid"
     assert (missing["status"], missing["client"], missing["path"]) == (401, "curl", "/v1/models")
     raw = json.dumps(failures)
     assert bogus not in raw and revoked not in raw and bogus[:16] not in raw

@@ -1,4 +1,6 @@
-"""Only `Authorization: Bearer <token>` authenticates /v1; hostile headers are refused without a database query."""
+"""Attack class: credentials through another channel, and hand-picked hostile bearer values. Only `Authorization: Bearer
+<token>` authenticates /v1 (and `x-api-key` on Anthropic's endpoints); hostile headers are refused without a database
+query. Fuzzed bearer values: test_attack_bearer_fuzz.py."""
 
 from __future__ import annotations
 
