@@ -28,7 +28,10 @@ def events(**match) -> list[dict]:
         for line in GATEWAY_LOG.read_text(errors="replace").splitlines():
             if not line.startswith('{"event"'):
                 continue
-            event = json.loads(line)
+            try:
+                event = json.loads(line)
+            except ValueError:  # a line still being written, or two workers' lines run together
+                continue
             if all(event.get(k) == v for k, v in match.items()):
                 found.append(event)
         if found:
