@@ -101,7 +101,7 @@ class ModelAliasAdmin(BoundedSearchMixin, admin.ModelAdmin):
         return self.alias_fieldsets if obj is not None and obj.alias_of_id else self.fieldsets
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("alias_of")
+        return super().get_queryset(request).select_related("alias_of__alias_of")
 
     # A change applies in this process at once and in every other within MODEL_CACHE_SECONDS.
     def save_model(self, request, obj, form, change) -> None:

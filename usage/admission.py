@@ -111,7 +111,7 @@ def _refused(refused: Refused, res: Reservation, limits: Limits, now: datetime) 
         quota, used, limit = "usd_per_month", used_cost, max_cost
     else:
         what = f"token quota of {max_tokens} tokens"
-        quota, used, limit = f"{TOKEN_LIMITS[refused.period]}", used_tokens, max_tokens
+        quota, used, limit = TOKEN_LIMITS[refused.period], used_tokens, max_tokens
     if limits.alert_percent:
         start = WINDOWS[refused.period][0](now)
         alert_raise(Crossing(res.identity_id, quota, start, OVER, used, limit))
@@ -243,7 +243,8 @@ def quota_settle(res: Reservation, *, tokens: int, cost_micros: int, record: dic
 
 
 def _alert_if_near(res: Reservation, starts: dict[str, datetime], delta_tokens: int, delta_cost: int) -> None:
-    """Raise the alerts whose share the settled request reached (what admission saw, corrected by the settlement)."""
+    """Raise the alerts whose share the settled request reached: what its windows held after its admission
+    (other requests' unsettled estimates included), corrected by its settlement."""
     assert res.limits is not None
     for period, (requests, tokens, cost) in res.held.items():
         held = (requests, tokens + delta_tokens, cost + delta_cost)
@@ -273,8 +274,6 @@ def _finish(
             record=record,
             lease_request_id=res.request_id if res.lease == "database" else None,
         )
-        if res.limits is not None and not refund_request:
-            _alert_if_near(res, dict(res.windows), delta_tokens, delta_cost)
     if res.redis_minute is not None or res.lease == "redis":
         redis = redis_counters_if_up(even_if_tripped=True)
         try:
@@ -290,4 +289,7 @@ def _finish(
                 redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)
         except CountersUnavailable as exc:  # the minute ends and the lease expires on their own
             _redis_failed(exc)
-    res.windows, res.redis_minute, res.lease = [], None, None
+    starts = dict(res.windows)
+    res.windows, res.redis_minute, res.lease = [], None, None  # settled: nothing above may be applied twice
+    if res.limits is not None and not refund_request:
+        _alert_if_near(res, starts, delta_tokens, delta_cost)

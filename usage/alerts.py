@@ -1,12 +1,12 @@
 """Budget alerts: tell someone once when an identity nears a day or month quota, and once when it is refused.
 
-Admission knows what each window held before the request, so a check costs no query; only a crossing does
-work. `BudgetAlert`'s unique row makes each alert once per identity, quota, window and level across every
-worker and instance: whoever inserts the row delivers it, at once and within ALERT_TIMEOUT_SECONDS per
-channel: e-mail (ALERT_EMAIL_TO, and the identity's user with ALERT_EMAIL_OWNER), a Slack-style webhook
-(ALERT_WEBHOOK_URL) and SNS (ALERT_SNS_TOPIC_ARN). A `budget_alert` log event is written for every alert,
-so a CloudWatch alarm can follow it even with no channel configured. A failed channel is recorded on the row
-and in the event, never retried, and never fails the request.
+Admission knows what each window holds after it (and settlement what changed since), so a check costs no
+query; only a crossing does work. `BudgetAlert`'s unique row makes each alert once per identity, quota, window
+and level across every worker and instance: whoever inserts the row delivers it, off the request's thread,
+within ALERT_TIMEOUT_SECONDS per channel: e-mail (ALERT_EMAIL_TO, and the identity's user with
+ALERT_EMAIL_OWNER), a Slack-style webhook (ALERT_WEBHOOK_URL) and SNS (ALERT_SNS_TOPIC_ARN). A `budget_alert`
+log event is written for every alert, so a CloudWatch alarm can follow it even with no channel configured. A
+failed channel is recorded on the row and in the event and never retried; nothing here fails a request.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 import boto3
 from botocore.config import Config
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 
 from core.cache import ProcessCache
 from tokens.models import Identity
@@ -34,6 +36,7 @@ from usage.windows.calendar import WINDOWS
 log = logging.getLogger("sbc.usage")
 NEAR, OVER = BudgetAlert.NEAR, BudgetAlert.OVER
 _raised: ProcessCache[bool] = ProcessCache("budget alerts raised")  # spares the insert once a window is told
+_delivery = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budget-alerts")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def crossings(identity_id: int, period: str, start: datetime, held: tuple[int, i
 
 
 def alert_raise(crossing: Crossing) -> bool:
-    """Record and deliver the alert unless this window was already told: whether this call raised it."""
+    """Record the alert and hand it to the delivery thread, unless this window was already told: whether this
+    call raised it. Never raises: the request that crossed is answered whatever happens here."""
     key = (crossing.identity_id, crossing.quota, crossing.window_start, crossing.level)
     if _raised.get(key):
         return False
@@ -79,12 +83,22 @@ def alert_raise(crossing: Crossing) -> bool:
                 used=crossing.used,
                 limit=crossing.limit,
             )
+        identity = Identity.objects.select_related("user").get(pk=crossing.identity_id)
     except IntegrityError:  # another worker raised it first (or the identity is gone)
         _raised.put(True, key)
         return False
+    except Exception:  # noqa: BLE001 - a database fault here must not fail the request; the next one retries
+        log.exception("budget alert for identity %s not recorded", crossing.identity_id)
+        return False
     _raised.put(True, key)
-    _deliver(alert, crossing)
+    owner = identity.user.email if identity.user is not None else ""
+    _delivery.submit(_deliver, alert.pk, crossing, identity.name, owner)
     return True
+
+
+def alerts_delivered(timeout: float = 10) -> None:
+    """Wait until every alert handed over so far has been delivered (for shutdown and tests)."""
+    _delivery.submit(lambda: None).result(timeout=timeout)
 
 
 def alert_text(identity_name: str, crossing: Crossing) -> str:
@@ -94,8 +108,8 @@ def alert_text(identity_name: str, crossing: Crossing) -> str:
     usage = f"{quota_amount(crossing.quota, crossing.used)} of {quota_amount(crossing.quota, crossing.limit)}"
     if crossing.level == OVER:
         return (
-            f"{identity_name} has used up its {what} ({usage}): its requests are refused until "
-            f"{resets:%Y-%m-%d %H:%M} UTC."
+            f"{identity_name} has too little of its {what} left ({usage} used): its requests are refused until "
+            f"{resets:%Y-%m-%d %H:%M} UTC, or until the quota is raised."
         )
     return (
         f"{identity_name} has used {crossing.percent}% of its {what} ({usage}). Requests are refused once it is "
@@ -103,14 +117,14 @@ def alert_text(identity_name: str, crossing: Crossing) -> str:
     )
 
 
-def _email(identity: Identity, subject: str, text: str) -> str | None:
+def _email(owner: str, subject: str, text: str) -> str | None:
     recipients = list(settings.ALERT_EMAIL_TO)
-    owner = identity.user.email if identity.user_id and identity.user else ""
     if settings.ALERT_EMAIL_OWNER and owner:
         recipients.append(owner)
     if not recipients:
         return None
-    send_mail(subject, text, None, recipients, fail_silently=False)
+    connection = get_connection(timeout=settings.ALERT_TIMEOUT_SECONDS)
+    send_mail(subject, text, None, recipients, fail_silently=False, connection=connection)
     return "email"
 
 
@@ -132,19 +146,19 @@ def _sns(subject: str, text: str) -> str | None:
         return None
     region = settings.ALERT_SNS_TOPIC_ARN.split(":")[3] or None
     timeout = settings.ALERT_TIMEOUT_SECONDS
-    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1})
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 1})
     boto3.session.Session().client("sns", region_name=region, config=config).publish(
         TopicArn=settings.ALERT_SNS_TOPIC_ARN, Subject=subject[:100], Message=text
     )
     return "sns"
 
 
-def _deliver(alert: BudgetAlert, crossing: Crossing) -> None:
-    identity = Identity.objects.select_related("user").get(pk=crossing.identity_id)
-    text = alert_text(identity.name, crossing)
-    subject = f"Simple Bedrock Connector: {identity.name} {'refused' if crossing.level == OVER else 'near'} quota"
+def _deliver(alert_pk: int, crossing: Crossing, identity_name: str, owner: str) -> None:
+    """On the delivery thread: each channel in turn, then what they did, on the row and as the log event."""
+    text = alert_text(identity_name, crossing)
+    subject = f"Simple Bedrock Connector: {identity_name} {'refused' if crossing.level == OVER else 'near'} quota"
     fields = {
-        "identity": identity.name,
+        "identity": identity_name,
         "quota": crossing.quota,
         "level": crossing.level,
         "used": crossing.used,
@@ -153,18 +167,23 @@ def _deliver(alert: BudgetAlert, crossing: Crossing) -> None:
     }
     delivered, errors = [], []
     for name, send in (
-        ("email", lambda: _email(identity, subject, text)),
+        ("email", lambda: _email(owner, subject, text)),
         ("webhook", lambda: _webhook({"text": text, **fields})),
         ("sns", lambda: _sns(subject, text)),
     ):
         try:
             channel = send()
-        except Exception as exc:  # a channel's failure is reported, never the request's
-            errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:150]}")
-            log.warning("budget alert for %s not delivered by %s: %s", identity.name, name, exc)
+        except Exception as exc:  # noqa: BLE001 - a channel's failure is recorded, never raised
+            errors.append(f"{name}: {type(exc).__name__}")
+            log.warning("budget alert for %s not delivered by %s: %s", identity_name, name, type(exc).__name__)
         else:
             if channel:
                 delivered.append(channel)
-    alert.delivered_to, alert.error = ",".join(delivered), "; ".join(errors)[:500]
-    alert.save(update_fields=["delivered_to", "error"])
-    event_emit("budget_alert", **fields, delivered_to=delivered, error=alert.error or None)
+    error = "; ".join(errors)
+    try:
+        BudgetAlert.objects.filter(pk=alert_pk).update(delivered_to=",".join(delivered), error=error)
+    except Exception:  # noqa: BLE001 - the event below still says what happened
+        log.exception("budget alert %s: delivery not recorded", alert_pk)
+    finally:
+        db_connection.close()
+    event_emit("budget_alert", **fields, delivered_to=delivered, error=error or None)

@@ -100,8 +100,8 @@ def refusal_now(identity_id: int, uses: list[QuotaUse], now: datetime) -> Refusa
     exhausted = [use for use in uses if use.exhausted]
     if exhausted:
         return Refusal(quota=max(exhausted, key=lambda use: use.resets_at))
-    latest = (
-        UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=now - REFUSED_RECENTLY)
+    latest = (  # refused by the gateway, before any region was called (Bedrock's own throttling has a region)
+        UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=now - REFUSED_RECENTLY, region="")
         .order_by("-created_at")
         .values("created_at", "status", "error_code")
         .first()

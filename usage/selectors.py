@@ -31,7 +31,7 @@ SUMS = dict(
 ZERO = Decimal(0)
 
 
-PRESETS = (("today", "Today", 0), ("7d", "7 days", 6), ("30d", "30 days", 29), ("month", "This month", None))
+PRESETS = (("Today", 0), ("7 days", 6), ("30 days", 29), ("This month", None))  # (label, days before today)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class UsageFilter:
     def presets(self, today: date) -> list[tuple[str, dict[str, str], bool]]:
         """(label, query, current) for each preset range ending today, the other filters kept."""
         links = []
-        for _key, label, days in PRESETS:
+        for label, days in PRESETS:
             start = today.replace(day=1) if days is None else today - timedelta(days=days)
             query = {**self.as_query(), "start": start.isoformat(), "end": today.isoformat()}
             links.append((label, query, (self.start, self.end) == (start, today)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -22,7 +23,6 @@ from usage.quota_use import WORDS
 from usage.windows import calendar
 
 ZERO = Decimal(0)
-DEFAULT_SHARE = 80  # "near" for identities without an alert share of their own
 
 
 def _month_sums(**match) -> dict:
@@ -77,7 +77,8 @@ class QuotaStatusFilter(admin.SimpleListFilter):
         if self.value() == "over":
             return queryset.filter(_reached(Value(100)))
         if self.value() == "near":
-            share = Coalesce(F("quota__alert_percent"), Value(DEFAULT_SHARE))
+            # An identity without an alert share of its own is near at the default share for new identities.
+            share = Coalesce(F("quota__alert_percent"), Value(settings.QUOTA_DEFAULT_ALERT_PERCENT or 100))
             return queryset.filter(_reached(share)).exclude(_reached(Value(100)))
         return queryset
 

@@ -18,9 +18,10 @@ from core.errors import QuotaExceeded
 from tokens.models import Identity
 from tokens.quotas import Limits
 from usage.admission import quota_admit, quota_settle
+from usage.alerts import alerts_delivered
 from usage.models import BudgetAlert
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # alerts are delivered from a thread of their own
 MONTH = Limits(tokens_per_month=1000, alert_percent=80)
 _ids = iter(range(1, 1_000_000))
 
@@ -32,9 +33,14 @@ def carol():
 
 
 def spend(identity, tokens, *, limits=MONTH, cost=0):
-    """One request that reserves 100 tokens and settles `tokens`."""
-    res = quota_admit(identity_id=identity.pk, request_id=f"r{next(_ids)}", limits=limits, tokens=100, cost_micros=0)
-    quota_settle(res, tokens=tokens, cost_micros=cost)
+    """One request that reserves 100 tokens and settles `tokens`; then its alerts, if any, are delivered."""
+    try:
+        res = quota_admit(
+            identity_id=identity.pk, request_id=f"r{next(_ids)}", limits=limits, tokens=100, cost_micros=0
+        )
+        quota_settle(res, tokens=tokens, cost_micros=cost)
+    finally:
+        alerts_delivered()
 
 
 @override_settings(ALERT_EMAIL_TO=["finops@example.com"], ALERT_EMAIL_OWNER=True)
@@ -63,7 +69,8 @@ def test_refusal_is_told_once_and_a_new_month_starts_over(carol, clock):
         "Simple Bedrock Connector: carol@unit near quota",
         "Simple Bedrock Connector: carol@unit refused quota",
     ]
-    assert "its requests are refused until 2026-04-01 00:00 UTC" in mail.outbox[1].body
+    assert "its requests are refused until 2026-04-01 00:00 UTC, or until the quota is raised" in mail.outbox[1].body
+    assert "has too little of its monthly token quota left (990 tokens of 1,000 tokens used)" in mail.outbox[1].body
     clock.now += timedelta(minutes=1)  # April
     spend(carol, 900)
     assert len(mail.outbox) == 3 and BudgetAlert.objects.filter(level="near").count() == 2
@@ -138,3 +145,39 @@ def test_sns_gets_the_alert(carol, clock, aws):
     envelope = json.loads(message["Body"])
     assert envelope["Subject"] == "Simple Bedrock Connector: carol@unit near quota"
     assert envelope["Message"].startswith("carol@unit has used 82% of its monthly token quota")
+
+
+def test_a_fault_while_raising_an_alert_neither_fails_the_request_nor_settles_it_twice(carol, clock, monkeypatch):
+    from usage import alerts
+    from usage.models import UsageCounter
+
+    def broken(**fields):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(alerts.BudgetAlert.objects, "create", broken)
+    spend(carol, 850)  # crosses 80%: the alert cannot be recorded
+    assert UsageCounter.objects.get(identity=carol, period="month").tokens == 850
+    assert not BudgetAlert.objects.exists() and mail.outbox == []
+
+
+@override_settings(ALERT_EMAIL_TO=["finops@example.com"])
+def test_below_the_alert_share_alerts_cost_no_query(
+    carol, clock, django_assert_num_queries, django_assert_max_num_queries
+):
+    spend(carol, 100)  # the window rows exist from here on
+    quiet = Limits(tokens_per_month=1000)
+    res = quota_admit(identity_id=carol.pk, request_id="warm", limits=quiet, tokens=100, cost_micros=0)
+    quota_settle(res, tokens=100, cost_micros=0)
+    with django_assert_max_num_queries(50) as without:
+        spend(carol, 100, limits=quiet)
+    with django_assert_num_queries(len(without.captured_queries)):
+        spend(carol, 100)  # 400 of 1,000: below the share
+    assert mail.outbox == []
+
+
+@override_settings(ALERT_EMAIL_TO=["finops@example.com"])
+def test_a_daily_quota_alerts_per_day(carol, clock):
+    daily = Limits(tokens_per_day=100, alert_percent=90)
+    spend(carol, 95, limits=daily)
+    assert "has used 95% of its daily token quota (95 tokens of 100 tokens)" in mail.outbox[0].body
+    assert "it resets at 2026-04-01 00:00 UTC" in mail.outbox[0].body
