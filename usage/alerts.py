@@ -30,7 +30,7 @@ from tokens.models import Identity
 from tokens.quotas import Limits
 from usage.events import event_emit
 from usage.models import BudgetAlert
-from usage.quota_use import WORDS, quota_amount
+from usage.quota_use import PERIODS, QUOTAS, WORDS, quota_amount, quota_limit
 from usage.windows.calendar import WINDOWS
 
 log = logging.getLogger("sbc.usage")
@@ -57,14 +57,10 @@ class Crossing:
 
 def crossings(identity_id: int, period: str, start: datetime, held: tuple[int, int, int], limits: Limits):
     """The quotas of one window whose alert share `held` (requests, tokens, cost_micros) reaches."""
-    quotas: tuple[tuple[str, int, int], ...] = ()
-    if period == "day":
-        quotas = (("tokens_per_day", 1, limits.tokens_per_day),)
-    elif period == "month":
-        quotas = (("tokens_per_month", 1, limits.tokens_per_month), ("usd_per_month", 2, limits.usd_micros_per_month))
-    for quota, index, limit in quotas:
-        if limit and 100 * held[index] >= limit * limits.alert_percent:
-            yield Crossing(identity_id, quota, start, NEAR, held[index], limit)
+    for quota, quota_period, column, _ in QUOTAS:
+        limit, used = quota_limit(limits, quota), held[1 + column]
+        if quota_period == period and limit and 100 * used >= limit * limits.alert_percent:
+            yield Crossing(identity_id, quota, start, NEAR, used, limit)
 
 
 def alert_raise(crossing: Crossing) -> bool:
@@ -103,8 +99,7 @@ def alerts_delivered(timeout: float = 10) -> None:
 
 def alert_text(identity_name: str, crossing: Crossing) -> str:
     what = WORDS[crossing.quota]
-    period = "day" if crossing.quota == "tokens_per_day" else "month"
-    resets = WINDOWS[period][1](crossing.window_start)
+    resets = WINDOWS[PERIODS[crossing.quota]][1](crossing.window_start)
     usage = f"{quota_amount(crossing.quota, crossing.used)} of {quota_amount(crossing.quota, crossing.limit)}"
     if crossing.level == OVER:
         return (

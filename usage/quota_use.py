@@ -30,6 +30,7 @@ REFUSAL_CODES = {
 
 
 WORDS = {quota: words for quota, _, _, words in QUOTAS}
+PERIODS = {quota: period for quota, period, _, _ in QUOTAS}
 
 
 def quota_amount(quota: str, value: int) -> str:
@@ -58,7 +59,7 @@ class QuotaUse:
         return f"{quota_amount(self.quota, self.used)} of {quota_amount(self.quota, self.limit)}"
 
 
-def _limit(limits: Limits, quota: str) -> int:
+def quota_limit(limits: Limits, quota: str) -> int:
     return limits.usd_micros_per_month if quota == "usd_per_month" else getattr(limits, quota)
 
 
@@ -67,7 +68,7 @@ def quota_use(identity_id: int, limits: Limits, now: datetime) -> list[QuotaUse]
     held: dict[str, tuple[int, int]] = {}
     uses = []
     for quota, period, column, words in QUOTAS:
-        limit = _limit(limits, quota)
+        limit = quota_limit(limits, quota)
         if not limit:
             continue
         start, end = WINDOWS[period][0](now), WINDOWS[period][1](now)
