@@ -116,6 +116,22 @@ def browser(site):
         yield chromium
 
 
+@pytest.fixture(params=WIDTHS)
+def watched(request, browser, gateway):
+    """A page at the parameter's width (desktop in the light scheme, phone in the dark one), watched."""
+    label = request.param
+    width, height = WIDTHS[label]
+    context = browser.new_context(
+        base_url=gateway.url,
+        viewport={"width": width, "height": height},
+        is_mobile=width < 500,
+        color_scheme=SCHEMES[label],
+    )
+    area = "admin" if "admin" in request.function.__name__ else "portal"
+    yield Watched(context.new_page(), width, f"{area}-{label}")
+    context.close()
+
+
 class Watched:
     """A page whose console errors, uncaught exceptions and failed requests are collected."""
 
@@ -150,84 +166,62 @@ def sign_in(page, username: str, login_path: str) -> None:
     page.wait_for_load_state("load")
 
 
-@pytest.mark.parametrize("label", WIDTHS)
-def test_every_portal_page_fits_and_shows_a_new_key_once(browser, gateway, site, label):
-    width, height = WIDTHS[label]
-    context = browser.new_context(
-        base_url=gateway.url,
-        viewport={"width": width, "height": height},
-        is_mobile=width < 500,
-        color_scheme=SCHEMES[label],
-    )
-    try:
-        watched = Watched(context.new_page(), width, f"portal-{label}")
-        page = watched.page
-        watched.visit("login", "/accounts/login/")
-        sign_in(page, site.developer, "/accounts/login/")
-        page.wait_for_url("**/keys/")
-        watched.check("keys")
-        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        assert background == ("rgb(17, 21, 26)" if SCHEMES[label] == "dark" else "rgb(246, 247, 249)")
-        assert "You have used 90% of your monthly token quota" in page.locator("#standing").inner_text()
+def test_every_portal_page_fits_and_shows_a_new_key_once(watched, site):
+    phone = watched.width < 500
+    page = watched.page
+    watched.visit("login", "/accounts/login/")
+    sign_in(page, site.developer, "/accounts/login/")
+    page.wait_for_url("**/keys/")
+    watched.check("keys")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == ("rgb(17, 21, 26)" if phone else "rgb(246, 247, 249)"), "dark on the phone, light on the desk"
+    assert "You have used 90% of your monthly token quota" in page.locator("#standing").inner_text()
 
-        keys_before = page.locator("table.keys tbody tr").count()
-        page.get_by_label("Name", exact=True).fill("phone" if width < 500 else "desk")
-        page.get_by_role("button", name="Create key").click()
-        page.get_by_text("It will not be shown again").wait_for()
-        key = page.get_by_label("API key").input_value()
-        assert key.startswith("sbc_") and page.content().count(key) >= 1
-        expiry = page.locator("time[data-local]")
-        assert expiry.inner_text().endswith("(your time)") and expiry.get_attribute("title").endswith("UTC")
-        watched.check("key-new")
-        for name in ("Claude Code", "Codex"):
-            assert page.locator("summary", has_text=name).count() == 1, f"a {name} snippet"
-        page.reload()
-        page.get_by_text("This key is no longer shown").wait_for()
-        assert key not in page.content() and page.locator("table.keys tbody tr").count() == keys_before + 1
-        page.go_back()
-        page.wait_for_load_state("load")
-        assert key not in page.content() and page.locator("table.keys tbody tr").count() == keys_before + 1
-        watched.check("key-gone")
+    keys_before = page.locator("table.keys tbody tr").count()
+    page.get_by_label("Name", exact=True).fill("phone" if phone else "desk")
+    page.get_by_role("button", name="Create key").click()
+    page.get_by_text("It will not be shown again").wait_for()
+    key = page.get_by_label("API key").input_value()
+    assert key.startswith("sbc_") and page.content().count(key) >= 1
+    expiry = page.locator("time[data-local]")
+    assert expiry.inner_text().endswith("(your time)") and expiry.get_attribute("title").endswith("UTC")
+    watched.check("key-new")
+    for name in ("Claude Code", "Codex"):
+        assert page.locator("summary", has_text=name).count() == 1, f"a {name} snippet"
+    page.reload()
+    page.get_by_text("This key is no longer shown").wait_for()
+    assert key not in page.content() and page.locator("table.keys tbody tr").count() == keys_before + 1
+    page.go_back()
+    page.wait_for_load_state("load")
+    assert key not in page.content() and page.locator("table.keys tbody tr").count() == keys_before + 1
+    watched.check("key-gone")
 
-        watched.visit("usage", "/usage/")
-        watched.visit("password", "/accounts/password/")
-        page.goto("/keys/")
-        page.locator("table.keys tbody tr", has_text="laptop").get_by_role("button", name="Revoke key").click()
-        page.get_by_role("heading", name="Revoke key").wait_for()
-        watched.check("revoke-confirm")
-        watched.visit("not-found", "/no-such-page/", status=404)
-    finally:
-        context.close()
+    watched.visit("usage", "/usage/")
+    watched.visit("password", "/accounts/password/")
+    page.goto("/keys/")
+    page.locator("table.keys tbody tr", has_text="laptop").get_by_role("button", name="Revoke key").click()
+    page.get_by_role("heading", name="Revoke key").wait_for()
+    watched.check("revoke-confirm")
+    watched.visit("not-found", "/no-such-page/", status=404)
 
 
-@pytest.mark.parametrize("label", WIDTHS)
-def test_every_admin_page_fits_and_logs_no_error(browser, gateway, site, label):
-    width, height = WIDTHS[label]
-    context = browser.new_context(
-        base_url=gateway.url,
-        viewport={"width": width, "height": height},
-        is_mobile=width < 500,
-        color_scheme=SCHEMES[label],
-    )
-    try:
-        watched = Watched(context.new_page(), width, f"admin-{label}")
-        watched.visit("login", "/admin/login/")
-        sign_in(watched.page, site.admin, "/admin/login/")
-        for name, path in site.admin_pages:
-            watched.visit(name, path)
-        if width >= 1280:  # the columns that matter are in view without scrolling the lists
-            for path, columns in (
-                ("/admin/tokens/apitoken/", ("status", "expires at", "last used", "this month")),
-                ("/admin/tokens/identity/", ("is active", "this month", "quota used")),
-                ("/admin/usage/usagerecord/", ("status", "cost", "latency", "client")),
-            ):
-                watched.page.goto(path)
-                header = watched.page.locator("#result_list thead").inner_text().lower()
-                scrolls = watched.page.evaluate(
-                    "(box => box.scrollWidth > box.clientWidth)(document.querySelector('#changelist .results'))"
-                )
-                assert not scrolls, f"{path}: the list scrolls sideways at {width}px"
-                for column in columns:
-                    assert column in header, f"{path}: {column}"
-    finally:
-        context.close()
+def test_every_admin_page_fits_and_logs_no_error(watched, site):
+    width = watched.width
+    watched.visit("login", "/admin/login/")
+    sign_in(watched.page, site.admin, "/admin/login/")
+    for name, path in site.admin_pages:
+        watched.visit(name, path)
+    if width >= 1280:  # the columns that matter are in view without scrolling the lists
+        for path, columns in (
+            ("/admin/tokens/apitoken/", ("status", "expires at", "last used", "this month")),
+            ("/admin/tokens/identity/", ("is active", "this month", "quota used")),
+            ("/admin/usage/usagerecord/", ("status", "cost", "latency", "client")),
+        ):
+            watched.page.goto(path)
+            header = watched.page.locator("#result_list thead").inner_text().lower()
+            scrolls = watched.page.evaluate(
+                "(box => box.scrollWidth > box.clientWidth)(document.querySelector('#changelist .results'))"
+            )
+            assert not scrolls, f"{path}: the list scrolls sideways at {width}px"
+            for column in columns:
+                assert column in header, f"{path}: {column}"
