@@ -30,6 +30,7 @@ SAMPLES = {
     "aws_secretsmanager_secret.app.arn": APP_SECRET,
     "aws_secretsmanager_secret.credentials[0].arn": APP_SECRET.replace("sbc/app/prod", "sbc-prod/db-credentials"),
     "var.kms_key_arn": KEY,
+    "var.alert_sns_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:sbc-budget-alerts",
     "module.foundation.kms_key_arn": KEY,
     "var.remote_env_object_arn": "arn:aws:s3:::sbc-zappa-123456789012-prod/secrets/prod.json",
     "local.ecr_repository_arn": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/sbc",
@@ -95,6 +96,7 @@ RULES: dict[str, Rule] = {
     "s3:GetObject": Rule(
         r"arn:aws:s3:::sbc-zappa-[a-z0-9*-]+/secrets/[A-Za-z0-9.*_-]+", "Zappa's remote_env object, read at cold start"
     ),
+    "sns:Publish": Rule(r"arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+", "the budget alerts' one topic"),
     "kms:Decrypt": Rule(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+", "the deployment's own key"),
     "ecr:GetAuthorizationToken": Rule(STAR, "GetAuthorizationToken has no resource-level scoping"),
     "ecr:BatchCheckLayerAvailability": Rule(

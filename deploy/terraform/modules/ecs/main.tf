@@ -48,6 +48,7 @@ locals {
       # Above the load balancer's idle timeout, so gunicorn never closes a connection the balancer reuses.
       GUNICORN_KEEPALIVE = tostring(var.idle_timeout + 5)
     },
+    var.alert_sns_topic_arn == null ? {} : { ALERT_SNS_TOPIC_ARN = var.alert_sns_topic_arn },
     var.environment_variables,
   )
   secret_keys = concat(["DJANGO_SECRET_KEY", "DATABASE_URL"], var.redis_enabled ? ["REDIS_URL"] : [])
@@ -83,6 +84,7 @@ module "policy" {
   bedrock_inference_profile_ids = var.bedrock_inference_profile_ids
   secrets_mirror                = var.secrets_mirror
   secret_prefix                 = var.secret_prefix
+  alert_sns_topic_arn           = var.alert_sns_topic_arn
   # stdout goes to CloudWatch through the awslogs driver (the execution role): the app needs no Logs access.
   log_group_arn = null
 }

@@ -197,3 +197,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alert_sns_topic_arn" {
+  description = "An SNS topic for budget alerts (ALERT_SNS_TOPIC_ARN; e-mail and webhooks go in environment_variables). The role may publish to it and nothing else in SNS."
+  type        = string
+  default     = null
+}

@@ -48,7 +48,8 @@ locals {
         DJANGO_CSRF_TRUSTED_ORIGINS = var.domain_name == null ? null : "https://${var.domain_name}"
         # The image reads DJANGO_SECRET_KEY, DATABASE_URL (and REDIS_URL) from this secret as it starts
         # (deploy/app_secret.py); the zip gets them from Zappa's remote_env object.
-        SBC_APP_SECRET_ARN = local.zip ? null : aws_secretsmanager_secret.app[0].arn
+        SBC_APP_SECRET_ARN  = local.zip ? null : aws_secretsmanager_secret.app[0].arn
+        ALERT_SNS_TOPIC_ARN = var.alert_sns_topic_arn
       } : key => value if value != null
     },
     var.environment_variables,
@@ -81,6 +82,7 @@ module "policy" {
   bedrock_inference_profile_ids = var.bedrock_inference_profile_ids
   secrets_mirror                = var.secrets_mirror
   secret_prefix                 = var.secret_prefix
+  alert_sns_topic_arn           = var.alert_sns_topic_arn
   log_group_arn                 = module.foundation.log_group_arn
   app_secret_arn                = local.zip ? null : aws_secretsmanager_secret.app[0].arn
   remote_env_object_arn         = local.zip ? "arn:${local.partition}:s3:::${local.zappa_bucket}/${local.remote_env_key}" : null

@@ -107,4 +107,13 @@ data "aws_iam_policy_document" "app" {
       resources = [var.kms_key_arn]
     }
   }
+
+  dynamic "statement" {
+    for_each = var.alert_sns_topic_arn == null ? [] : [1]
+    content {
+      sid       = "BudgetAlertsToTheirTopicOnly"
+      actions   = ["sns:Publish"]
+      resources = [var.alert_sns_topic_arn]
+    }
+  }
 }

@@ -50,3 +50,9 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "alert_sns_topic_arn" {
+  description = "The SNS topic budget alerts are published to (ALERT_SNS_TOPIC_ARN). Null: no SNS alerts, no sns:Publish."
+  type        = string
+  default     = null
+}
