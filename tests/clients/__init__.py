@@ -12,6 +12,7 @@ import os
 import platform
 import re
 import shlex
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -108,6 +109,25 @@ def run(
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{argv[0]} did not finish within {timeout}s\n{exc.stdout}\n{exc.stderr}")
+
+
+def stop_left_behind(marker: str, *, settle: float = 2.0) -> None:
+    """Stop the processes a client left running in the background whose command line names `marker` (the Cline
+    CLI starts a hub daemon in a session of its own, which outlives the command, sometimes just after it ends)."""
+    deadline = time.monotonic() + settle
+    while True:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if marker in command:
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                continue
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.25)
 
 
 def plain(text: str) -> str:

@@ -26,6 +26,7 @@ from tests.clients import (
     pinned,
     plain,
     run,
+    stop_left_behind,
     tool_results,
 )
 
@@ -50,7 +51,8 @@ def cline(request, gateway, issue, tmp_path):
         return done.stdout
 
     _run.program, _run.home, _run.project, _run.identity = program, home, project, identity
-    return _run
+    yield _run
+    stop_left_behind(f"--cwd {project}")
 
 
 def type_into_ui(argv: list[str], *, cwd, env: dict[str, str], text: str, until: str) -> str:
