@@ -98,9 +98,6 @@ def fresh_process_state():
     forget_all()
 
 
-SEED_MIGRATIONS = ("gateway.migrations.0002_seed_aliases", "usage.migrations.0002_seed_prices")
-
-
 @pytest.fixture(autouse=True)
 def seeded_catalog(request):
     """Model aliases and prices as the migrations seed them, for every test that talks to a live server.
@@ -110,17 +107,13 @@ def seeded_catalog(request):
     """
     if "gateway" not in request.fixturenames:
         return
-    import importlib
-
-    from django.apps import apps
-
     from gateway.models import ModelAlias
+    from tests.catalog import catalog_seed
 
     request.getfixturevalue("django_db_setup")
     with request.getfixturevalue("django_db_blocker").unblock():
         if not ModelAlias.objects.filter(name="claude-4-sonnet").exists():
-            for module in SEED_MIGRATIONS:
-                importlib.import_module(module).seed(apps, None)
+            catalog_seed()
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps
 
+from tests.catalog import catalog_seed
 from tokens.models import Identity
 
 
@@ -16,7 +14,7 @@ def aliases(db):
     from gateway.models import ModelAlias
 
     if not ModelAlias.objects.exists():
-        importlib.import_module("gateway.migrations.0002_seed_aliases").seed(apps, None)
+        catalog_seed()
 
 
 @pytest.fixture
