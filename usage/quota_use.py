@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
-
 from tokens.quotas import Limits
 from usage.models import UsageCounter, UsageRecord
 from usage.windows.calendar import WINDOWS
+from usage.windows.database import ledger_totals
 
 QUOTAS = (
     # quota, window, column of (tokens, cost_micros), words
@@ -78,12 +77,7 @@ def quota_use(identity_id: int, limits: Limits, now: datetime) -> list[QuotaUse]
                 .values_list("tokens", "cost_micros")
                 .first()
             )
-            if row is None:
-                totals = UsageRecord.objects.filter(
-                    identity_id=identity_id, created_at__gte=start, created_at__lt=end
-                ).aggregate(tokens=Sum("total_tokens"), cost=Sum("cost_usd"))
-                row = (int(totals["tokens"] or 0), int((totals["cost"] or 0) * 1_000_000))
-            held[period] = row
+            held[period] = row if row is not None else ledger_totals(identity_id, start, end)
         uses.append(QuotaUse(quota, words, held[period][column], limit, end))
     return uses
 

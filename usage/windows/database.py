@@ -34,7 +34,8 @@ def counters_forget() -> None:
     _known.forget()
 
 
-def _ledger_totals(identity_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+def ledger_totals(identity_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+    """(tokens, cost_micros) the identity's usage records hold from `start` to `end`."""
     totals = UsageRecord.objects.filter(identity_id=identity_id, created_at__gte=start, created_at__lt=end).aggregate(
         tokens=Sum("total_tokens"), cost=Sum("cost_usd")
     )
@@ -47,7 +48,7 @@ def _row(identity_id: int, period: str, start: datetime, end: datetime | None) -
     pk = _known.get(key)
     if pk is not None:
         return pk
-    tokens, cost = _ledger_totals(identity_id, start, end) if period in ("day", "month") and end else (0, 0)
+    tokens, cost = ledger_totals(identity_id, start, end) if period in ("day", "month") and end else (0, 0)
     UsageCounter.objects.bulk_create(
         [UsageCounter(identity_id=identity_id, period=period, start=start, tokens=tokens, cost_micros=cost)],
         ignore_conflicts=True,
