@@ -19,7 +19,7 @@ from tokens.admin import ApiTokenAdmin, IdentityAdmin
 from tokens.models import ApiToken, Identity
 from usage.charts import fmt_usd
 from usage.models import UsageCounter, UsageRecord
-from usage.quota_use import WORDS
+from usage.quota_use import QUOTAS, WORDS
 from usage.windows import calendar
 
 ZERO = Decimal(0)
@@ -57,13 +57,26 @@ def _window(period: str, column: str):
     return Coalesce(Subquery(held), 0, output_field=IntegerField())
 
 
+# Per quota of the one table (usage.quota_use.QUOTAS): what its window holds, x100 so a share compares in SQL.
+COLUMNS = ("tokens", "cost_micros")  # QUOTAS' column index -> the counter's column
+
+
+def _scale(quota: str) -> int:
+    """Quota field units -> counter units: the spend quota is in USD, its counter in millionths."""
+    return 1_000_000 if quota == "usd_per_month" else 1
+
+
+def _held_x100() -> dict:
+    return {f"{quota}_x100": _window(period, COLUMNS[column]) * 100 for quota, period, column, _ in QUOTAS}
+
+
 def _reached(percent) -> Q:
     """Identities whose day or month window holds at least `percent` (an expression) of one of its quotas."""
-    return (
-        Q(quota__tokens_per_day__gt=0, day_tokens_x100__gte=F("quota__tokens_per_day") * percent)
-        | Q(quota__tokens_per_month__gt=0, month_tokens_x100__gte=F("quota__tokens_per_month") * percent)
-        | Q(quota__usd_per_month__gt=0, month_cost_x100__gte=F("quota__usd_per_month") * 1_000_000 * percent)
-    )
+    reached = Q()
+    for quota, *_ in QUOTAS:
+        limit = F(f"quota__{quota}") * _scale(quota) * percent
+        reached |= Q(**{f"quota__{quota}__gt": 0, f"{quota}_x100__gte": limit})
+    return reached
 
 
 class QuotaStatusFilter(admin.SimpleListFilter):
@@ -94,9 +107,7 @@ class IdentitySpendAdmin(IdentityAdmin):
             .get_queryset(request)
             .annotate(
                 **_month_sums(identity=OuterRef("pk")),
-                day_tokens_x100=_window("day", "tokens") * 100,
-                month_tokens_x100=_window("month", "tokens") * 100,
-                month_cost_x100=_window("month", "cost_micros") * 100,
+                **_held_x100(),
             )
         )
 
@@ -109,15 +120,8 @@ class IdentitySpendAdmin(IdentityAdmin):
         quota = getattr(obj, "quota", None)
         if quota is None:
             return "–"
-        shares = [
-            (held / limit, quota_name)
-            for quota_name, held, limit in (
-                ("tokens_per_day", obj.day_tokens_x100, quota.tokens_per_day or 0),
-                ("tokens_per_month", obj.month_tokens_x100, quota.tokens_per_month or 0),
-                ("usd_per_month", obj.month_cost_x100, int((quota.usd_per_month or 0) * 1_000_000)),
-            )
-            if limit
-        ]
+        limits = {name: int((getattr(quota, name) or 0) * _scale(name)) for name, *_ in QUOTAS}
+        shares = [(getattr(obj, f"{name}_x100") / limit, name) for name, limit in limits.items() if limit]
         if not shares:
             return "no quota"
         share, name = max(shares)
