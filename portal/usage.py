@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from portal.views import portal_page, portal_response
 from tokens.quotas import limits_for
 from usage.charts import bar_chart, column_chart, fmt_tokens, fmt_usd
-from usage.selectors import usage_month_for_identity
+from usage.selectors import usage_buckets, usage_month_for_identity
 from usage.windows import calendar
 
 
@@ -66,7 +66,8 @@ def my_usage(request: HttpRequest) -> HttpResponse:
     identity = request.identity
     usage = usage_month_for_identity(identity_id=identity.pk, now=calendar.clock())
     limits = limits_for(identity.pk)
-    day_points = [(f"{row['day']:%-d %b}", row["total_tokens"]) for row in usage["by_day"]]
+    _unit, days = usage_buckets(usage["by_day"])  # a month is days: the dashboard's labels
+    day_points = [(day["label"], day["total_tokens"]) for day in days]
     model_points = [(row["model_requested"], row["total_tokens"]) for row in usage["by_model"][:10]]
     context = {
         "identity": identity,
