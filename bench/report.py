@@ -263,7 +263,7 @@ ROWS = [
         _first_chunk_floor,
     ),
     Row(
-        "streams held open, 64 x 20 ms, no gap > 200 ms",
+        "streams held open at once (120 x 100 ms, 100 opened/s), no gap > 200 ms",
         _streams_cell,
         lambda run: str(_get(run, "streams", "direct", "sustained") or "-"),
         lambda run: _get(run, "streams", "gateway", "sustained"),

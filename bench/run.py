@@ -32,7 +32,11 @@ HOST = "127.0.0.1"
 MODEL = "claude-4-sonnet"
 PROMPT = "Say hello in one short sentence."
 STALL_MS = 200.0
-PACE = (64, 20)  # deltas x ms, for the held-open streams
+PACE = (64, 20)  # deltas x ms, for the streamed requests/s
+# Held-open streams: each lasts 12 s (120 deltas, one per 100 ms, as an agent's long answer), and they open at
+# OPEN_RATE a second, so at every level all of them are open at once before the first one ends.
+HOLD_PACE = (120, 100)
+OPEN_RATE = 100
 FIRST_CHUNK_PACE = (8, 20)  # shorter streams for first-chunk latency at concurrency 1
 
 
@@ -233,10 +237,11 @@ def phase_streams(plan: Plan, gateway: Target, direct: Target) -> dict:
     for target in (direct, gateway):
         levels, best = [], 0
         for level in plan.stream_levels:
+            held = with_pace(target.streamed, HOLD_PACE)
             samples, client_cpu = asyncio.run(
-                client.streams_concurrent(HOST, target.port, target.streamed, target.parser, level)
+                client.streams_concurrent(HOST, target.port, held, target.parser, level, ramp_s=level / OPEN_RATE)
             )
-            stats = _stream_stats(samples, PACE[0])
+            stats = _stream_stats(samples, HOLD_PACE[0])
             stats["level"] = level
             stats["client_cpu_s"] = client_cpu
             stats["passed"] = (
@@ -291,7 +296,7 @@ def measure(name: str, plan: Plan, stack: Stack | PeerStack) -> dict:
     result["stream_rps_c16"] = phase_rps(plan, gateway, direct, stack, 16, streamed=True)
     say(f"{name}: time to first content chunk (streaming, concurrency 1)")
     result["first_chunk"] = phase_first_chunk(plan, gateway, direct)
-    say(f"{name}: concurrent streams paced {PACE[0]} x {PACE[1]} ms")
+    say(f"{name}: streams held open at once, {HOLD_PACE[0]} x {HOLD_PACE[1]} ms, {OPEN_RATE} opened a second")
     result["streams"] = phase_streams(plan, gateway, direct)
     result["memory"] = memory(stack)
     return result

@@ -8,7 +8,7 @@ both `event: <type>` and `data: <json>`, as OpenAI sends them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import orjson
 
@@ -34,23 +34,17 @@ def responses_events(
     *,
     shown: Callable[[dict], dict] = _same,
     finishing: Callable[[list[dict]], list[dict]] = _same,
-) -> Iterator[bytes]:
+) -> Iterator[bytes] | AsyncIterator[bytes]:
     """`shown` is each event as the client sees it; `finishing` gets the final events before they are written
     and before the meter settles (the stored response is kept there, see gateway.responses_store)."""
-
-    def frames() -> Iterator[bytes]:
-        for event in translator.start_events():
-            yield frame(shown(event))
-        for bedrock_event in bedrock.stream_events(result):
-            for event in translator.feed(bedrock_event):
-                yield frame(shown(event))
 
     def error_frames(error: ApiError) -> list[bytes]:
         return [frame(shown(event)) for event in translator.failure_events(error.message, error.type, error.code)]
 
     return settled(
-        frames(),
-        result=result,
+        result,
+        opening=lambda: [frame(shown(event)) for event in translator.start_events()],
+        each=lambda bedrock_event: [frame(shown(event)) for event in translator.feed(bedrock_event)],
         meter=meter,
         error_frames=error_frames,
         usage=lambda: translator.usage or estimated_usage(meter.prompt_estimate, translator.completion_text_chars),

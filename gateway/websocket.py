@@ -28,9 +28,8 @@ def is_upgrade(environ: dict) -> bool:
     )
 
 
-def refuse(environ: dict, start_response) -> list[bytes]:
-    """The 426 answer to a WebSocket upgrade: Codex then sends the request over HTTP without retrying."""
-    path = environ.get("PATH_INFO", "")
+def refusal(path: str, user_agent: str) -> bytes:
+    """The body of the 426 answer to a WebSocket upgrade of `path` (its `websocket_refused` event is emitted)."""
     body = json_bytes(
         {
             "error": {
@@ -41,6 +40,12 @@ def refuse(environ: dict, start_response) -> list[bytes]:
             }
         }
     )
-    event_emit("websocket_refused", path=path, client=client_from_user_agent(environ.get("HTTP_USER_AGENT", "")))
+    event_emit("websocket_refused", path=path, client=client_from_user_agent(user_agent))
+    return body
+
+
+def refuse(environ: dict, start_response) -> list[bytes]:
+    """The 426 answer to a WebSocket upgrade: Codex then sends the request over HTTP without retrying."""
+    body = refusal(environ.get("PATH_INFO", ""), environ.get("HTTP_USER_AGENT", ""))
     start_response(STATUS, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

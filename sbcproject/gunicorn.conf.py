@@ -1,7 +1,10 @@
 """gunicorn configuration used by `make run`, the benchmark and the container image.
 
-gthread workers: each streamed answer holds a thread, not a process, so hundreds of streams stay
-open at once while the per-request cost stays that of plain WSGI. Tune with the variables below.
+uvicorn workers serving the ASGI application (`sbcproject.asgi`): each worker runs an event loop that
+reads streamed answers from Bedrock and writes them to clients, so an open stream holds a socket, not a
+thread, and a small instance holds a thousand; the blocking part of each request runs in the worker's
+GUNICORN_THREADS request threads. GUNICORN_WORKER_CLASS=gthread serves the WSGI application instead, with
+a thread per request and per stream. Tune with the variables below.
 """
 
 import os
@@ -9,7 +12,7 @@ import socket
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sbcproject.asgi_worker.Worker")
 threads = int(os.environ.get("GUNICORN_THREADS", "128"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
@@ -23,7 +26,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
-wsgi_app = "sbcproject.wsgi:application"
+ASGI = worker_class.startswith("sbcproject.asgi")
+wsgi_app = "sbcproject.asgi:application" if ASGI else "sbcproject.wsgi:application"
 # Room for a long Authorization header, so a 10-16 kB one still gets the API's JSON 403 (gunicorn's own
 # 8 kB default answers with an HTML page before the application runs). Larger headers still get gunicorn's page.
 limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "32768"))

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -41,6 +41,8 @@ from core.errors import (
     ServiceUnavailable,
     UpstreamError,
 )
+from core.serving import serving_loop
+from gateway.bedrock.aio import AsyncBedrockClient, AsyncEventStream
 from gateway.bedrock.failover import RegionHealth, attempt_plan, backoff_delay
 from gateway.bedrock.http import OPERATIONS as HTTP_OPERATIONS
 from gateway.bedrock.http import BedrockHttpClient
@@ -153,6 +155,8 @@ def _may_fail_over(exc: Exception) -> bool:
 
 _clients: ProcessCache = ProcessCache("bedrock clients")  # region -> boto3 client
 _transports: ProcessCache = ProcessCache("bedrock transports")  # region -> the client for HTTP_OPERATIONS
+_loop_transports: ProcessCache[AsyncBedrockClient] = ProcessCache("bedrock streams on the event loop")  # by region
+STREAMED_OPERATIONS = ("converse_stream", "invoke_model_with_response_stream")
 _sessions: ProcessCache[boto3.session.Session] = ProcessCache("boto3 session")
 _health: ProcessCache[RegionHealth] = ProcessCache("region health")
 _clients_lock = threading.Lock()  # a client is built once per region, not by every thread that misses
@@ -215,6 +219,19 @@ def transport_for(region: str, operation: str):
     return transport
 
 
+def streaming_transport_for(region: str, operation: str):
+    """Under the ASGI server, streamed operations on the lean transport are read on the serving loop."""
+    transport = transport_for(region, operation)
+    loop = serving_loop()
+    if loop is None or operation not in STREAMED_OPERATIONS or not isinstance(transport, BedrockHttpClient):
+        return transport
+    on_loop = _loop_transports.get(region)
+    if on_loop is None or on_loop.loop is not loop:
+        with _clients_lock:
+            on_loop = _loop_transports.put(AsyncBedrockClient(transport, loop), region)
+    return on_loop
+
+
 def region_health() -> RegionHealth:
     """Which regions keep failing, in this process; built from the settings on first use."""
     return _health.get_or_load(
@@ -245,7 +262,7 @@ def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
             time.sleep(delay)
         model_id = spec.model_id_for(region, settings.BEDROCK_INFERENCE_GEOGRAPHY)
         try:
-            response = getattr(transport_for(region, operation), operation)(modelId=model_id, **kwargs)
+            response = getattr(streaming_transport_for(region, operation), operation)(modelId=model_id, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure is mapped below
             last_exc = exc
             if not _may_fail_over(exc):
@@ -279,6 +296,20 @@ def stream_events(result: BedrockResult) -> Iterator[dict]:
     stream = result.response["stream"]
     try:
         yield from stream
+    except Exception as exc:  # noqa: BLE001 - every failure is mapped
+        raise to_api_error(exc) from exc
+
+
+def streams_on_loop(result: BedrockResult) -> bool:
+    """Whether the stream's events are read on the serving event loop (`astream_events`), not in a thread."""
+    return isinstance(result.response["stream"], AsyncEventStream)
+
+
+async def astream_events(result: BedrockResult) -> AsyncIterator[dict]:
+    """`stream_events` for a stream read on the event loop."""
+    try:
+        async for event in result.response["stream"]:
+            yield event
     except Exception as exc:  # noqa: BLE001 - every failure is mapped
         raise to_api_error(exc) from exc
 

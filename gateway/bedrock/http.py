@@ -182,6 +182,28 @@ class EventStreamDecoder:
         return messages
 
 
+def stream_event(headers: dict, raw: bytes, operation: str) -> dict:
+    """One event-stream message as the SDK yields it (`{event_type: payload}`); an exception message raises."""
+    kind = headers.get(":message-type")
+    if kind == "event":
+        payload = orjson.loads(raw) if raw else {}
+        event_type = headers.get(":event-type")
+        if event_type == "chunk" and isinstance(payload.get("bytes"), str):
+            payload["bytes"] = base64.b64decode(payload["bytes"])
+        elif isinstance(payload.get("delta"), dict):
+            decode_block_blobs(payload["delta"])
+        return {event_type: payload}
+    if kind == "exception":
+        payload = orjson.loads(raw) if raw else {}
+        error = {
+            "Code": headers.get(":exception-type", ""),
+            "Message": payload.get("message", payload.get("Message", "")),
+        }
+    else:
+        error = {"Code": headers.get(":error-code", ""), "Message": headers.get(":error-message", "")}
+    raise EventStreamError({"Error": error}, OPERATION_NAMES[operation])
+
+
 class EventStream:
     """The events of a streamed answer, as the SDK yields them: `{event_type: payload}`."""
 
@@ -193,32 +215,12 @@ class EventStream:
         try:
             for data in self._response.stream(2**16):
                 for headers, payload in decoder.feed(data):
-                    yield self._event(headers, payload)
+                    yield stream_event(headers, payload, self._operation)
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise ReadTimeoutError(endpoint_url=self._endpoint_url, error=exc) from exc
         except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
             raise ConnectionClosedError(endpoint_url=self._endpoint_url) from exc
         self._response.release_conn()
-
-    def _event(self, headers: dict, raw: bytes) -> dict:
-        kind = headers.get(":message-type")
-        if kind == "event":
-            payload = orjson.loads(raw) if raw else {}
-            event_type = headers.get(":event-type")
-            if event_type == "chunk" and isinstance(payload.get("bytes"), str):
-                payload["bytes"] = base64.b64decode(payload["bytes"])
-            elif isinstance(payload.get("delta"), dict):
-                decode_block_blobs(payload["delta"])
-            return {event_type: payload}
-        if kind == "exception":
-            payload = orjson.loads(raw) if raw else {}
-            error = {
-                "Code": headers.get(":exception-type", ""),
-                "Message": payload.get("message", payload.get("Message", "")),
-            }
-        else:
-            error = {"Code": headers.get(":error-code", ""), "Message": headers.get(":error-message", "")}
-        raise EventStreamError({"Error": error}, OPERATION_NAMES[self._operation])
 
     def close(self) -> None:
         """Stop reading: the connection is closed rather than returned half-read to the pool."""
@@ -252,10 +254,12 @@ class BedrockHttpClient:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
         self._credentials = credentials
+        self.connect_timeout, self.read_timeout, self.max_connections = connect_timeout, read_timeout, max_connections
         options = urllib3.connection.HTTPConnection.default_socket_options + [
             (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         ]
         verify = os.environ.get("AWS_CA_BUNDLE") or get_cert_path(True)
+        self.ca_certs = verify if isinstance(verify, str) else None
         self._pool = urllib3.PoolManager(
             num_pools=4,
             maxsize=max_connections,
@@ -263,7 +267,7 @@ class BedrockHttpClient:
             retries=False,
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
             socket_options=options,
-            ca_certs=verify if isinstance(verify, str) else None,
+            ca_certs=self.ca_certs,
         )
 
     def _signed(self, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
@@ -274,7 +278,8 @@ class BedrockHttpClient:
         SigV4Auth(credentials, "bedrock", self.region).add_auth(request)
         return dict(request.headers.items())
 
-    def call(self, operation: str, model_id: str, params: dict) -> dict:
+    def request_for(self, operation: str, model_id: str, params: dict) -> tuple[str, bytes, dict[str, str]]:
+        """The signed request of `operation`: its URL, body and headers."""
         suffix, streamed = OPERATIONS[operation]
         url = f"{self.endpoint_url}/model/{quote(model_id, safe='-._~')}/{suffix}"
         headers = {"User-Agent": USER_AGENT}
@@ -285,9 +290,14 @@ class BedrockHttpClient:
         else:
             body = json_body(params)
             headers["Content-Type"] = "application/json"
+        return url, body, self._signed(url, body, headers)
+
+    def call(self, operation: str, model_id: str, params: dict) -> dict:
+        streamed = OPERATIONS[operation][1]
+        url, body, headers = self.request_for(operation, model_id, params)
         try:
             response = self._pool.urlopen(
-                "POST", url, body=body, headers=self._signed(url, body, headers), preload_content=False, redirect=False
+                "POST", url, body=body, headers=headers, preload_content=False, redirect=False
             )
         except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError: first
             raise EndpointConnectionError(endpoint_url=url, error=exc) from exc

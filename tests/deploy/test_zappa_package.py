@@ -56,7 +56,9 @@ def test_it_leaves_out_tests_local_data_and_test_only_packages(lambda_package):
         "sympy",
         "troposphere",
         "bedrock_emulator",
-        "aiohttp",
+        "uvloop",  # the ASGI server's parts: Lambda serves the WSGI application
+        "httptools",
+        "uvicorn_worker",
     ):
         assert unwanted not in tops, unwanted
 

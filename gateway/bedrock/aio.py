@@ -1,0 +1,107 @@
+"""Bedrock's streamed operations on the serving event loop, for the ASGI server.
+
+A stream held open for tens of seconds costs a thread under WSGI; here it costs a socket and a few
+objects on the worker's event loop, so one worker holds a thousand. The request is built and signed by
+the lean client (`gateway.bedrock.http`), sent with aiohttp, and its event stream decoded by the same
+decoder; failures become the exceptions botocore would raise, so failover and the error table treat
+both transports alike.
+
+`open_stream` is called from a view's thread: it runs the request on the loop and waits there for
+Bedrock's answer headers (an error answer raises in the thread, where failover handles it). The events
+are then read on the loop by the response's async iterator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+
+import aiohttp
+from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+
+from gateway.bedrock.http import BedrockHttpClient, EventStreamDecoder, client_error, stream_event
+
+READ_SIZE = 2**16
+
+
+class AsyncEventStream:
+    """The events of a streamed answer read on the loop: `async for event in stream`, as `EventStream`."""
+
+    def __init__(self, response: aiohttp.ClientResponse, operation: str, endpoint_url: str) -> None:
+        self._response, self._operation, self._endpoint_url = response, operation, endpoint_url
+
+    async def __aiter__(self) -> AsyncIterator[dict]:
+        decoder = EventStreamDecoder()
+        try:
+            while data := await self._response.content.read(READ_SIZE):
+                for headers, payload in decoder.feed(data):
+                    yield stream_event(headers, payload, self._operation)
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise ReadTimeoutError(endpoint_url=self._endpoint_url, error=exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise ConnectionClosedError(endpoint_url=self._endpoint_url) from exc
+        self._response.release()
+
+    def close(self) -> None:
+        """Stop reading: the connection is closed rather than returned half-read to the pool."""
+        self._response.close()
+
+
+class AsyncBedrockClient:
+    """One region's streamed operations on one event loop, requests signed by `signer`."""
+
+    def __init__(self, signer: BedrockHttpClient, loop: asyncio.AbstractEventLoop) -> None:
+        self.signer = signer
+        self.loop = loop
+        self._session: aiohttp.ClientSession | None = None
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        context = ssl.create_default_context(cafile=self.signer.ca_certs)
+        connector = aiohttp.TCPConnector(limit=0, ssl=context, keepalive_timeout=60, enable_cleanup_closed=True)
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.signer.connect_timeout, sock_read=self.signer.read_timeout
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
+        )
+
+    async def _open(self, operation: str, model_id: str, params: dict) -> dict:
+        url, body, headers = self.signer.request_for(operation, model_id, params)
+        if self._session is None:
+            self._session = self._new_session()
+        try:
+            response = await self._session.post(url, data=body, headers=headers, allow_redirects=False)
+        except aiohttp.ClientConnectorError as exc:
+            raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        metadata = {"HTTPStatusCode": response.status, "RequestId": response.headers.get("x-amzn-requestid", "")}
+        if response.status >= 300:
+            try:
+                data = await response.read()
+            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+                raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+            finally:
+                response.release()
+            raise client_error(response.status, response.headers, data, operation)
+        key = "body" if operation == "invoke_model_with_response_stream" else "stream"
+        return {key: AsyncEventStream(response, operation, url), "ResponseMetadata": metadata}
+
+    def open_stream(self, operation: str, model_id: str, params: dict) -> dict:
+        """From a thread other than the loop's: the streamed call's answer, once Bedrock's headers are in."""
+        return asyncio.run_coroutine_threadsafe(self._open(operation, model_id, params), self.loop).result()
+
+    def __getattr__(self, operation: str):
+        if operation not in ("converse_stream", "invoke_model_with_response_stream"):
+            raise AttributeError(operation)
+        return lambda *, modelId, **params: self.open_stream(operation, modelId, params)

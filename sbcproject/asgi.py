@@ -1,0 +1,144 @@
+"""ASGI entry point: what gunicorn serves through its uvicorn workers (`sbcproject.asgi_worker`).
+
+Each worker runs one event loop. A request's blocking part (middleware, authentication, admission, the
+view, the settlement) runs in one of the worker's request threads, a pool of GUNICORN_THREADS (128)
+threads that outlive requests, so their database connections are reused as under a threaded WSGI server.
+A streamed answer is read from Bedrock and written to the client on the loop (`gateway.bedrock.aio`,
+`gateway.streaming`): it holds no thread while it runs, so a worker holds a thousand open streams.
+
+As in `sbcproject.wsgi`, /v1 goes through a handler with only the API's middleware, and a WebSocket
+upgrade on /v1 is answered at once with a 426. Zappa (Lambda) keeps the WSGI entry point.
+"""
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sbcproject.settings")
+django.setup(set_prefix=False)
+
+from asgiref.sync import ThreadSensitiveContext  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
+
+from core.errors import PayloadTooLarge  # noqa: E402
+from core.serving import serve_on  # noqa: E402
+from gateway import websocket  # noqa: E402
+from gateway.http import error_response, is_api_path  # noqa: E402
+
+REQUEST_THREADS = int(os.environ.get("GUNICORN_THREADS", "128"))
+
+
+class Handler(ASGIHandler):
+    """Django's ASGI handler; a whole (not streamed) answer leaves with its Content-Length, as under gunicorn,
+    instead of chunked (which HTTP/1.0 clients cannot read)."""
+
+    async def send_response(self, response, send):
+        if not response.streaming and not response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        await super().send_response(response, send)
+
+
+class ApiHandler(Handler):
+    """Django's handler, built with `API_MIDDLEWARE` instead of `MIDDLEWARE`."""
+
+    def load_middleware(self, is_async=False):
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.API_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+site = Handler()
+api = ApiHandler()
+# The requests' blocking work, on threads that are kept (with their database connections) between requests.
+request_threads = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="request")
+
+
+def _header(scope: dict, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+async def _answer(send, status: int, body: bytes, extra: tuple = ()) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(send) -> None:
+    limit = settings.MAX_REQUEST_BYTES
+    refusal = error_response(PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes."))
+    await _answer(send, refusal.status_code, refusal.content, ((b"connection", b"close"),))
+
+
+async def _within_limit(scope: dict, receive, send):
+    """The /v1 request's `receive`, or None once it was refused with a 413: a Content-Length above
+    MAX_REQUEST_BYTES is refused before the body is read, and a chunked body as soon as it passes the
+    limit (read here and handed on whole, with its length, since Django reads a body without one as empty)."""
+    limit = settings.MAX_REQUEST_BYTES
+    declared = _header(scope, b"content-length")
+    if declared:
+        if declared.strip().isdigit() and int(declared) > limit:
+            await _too_large(send)
+            return None
+        return receive
+    if "chunked" not in _header(scope, b"transfer-encoding").lower():
+        return receive
+    parts, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # the client went away before its body was complete
+        parts.append(message.get("body", b""))
+        size += len(parts[-1])
+        if size > limit:
+            await _too_large(send)
+            return None
+        if not message.get("more_body", False):
+            break
+    scope["headers"] = [*scope["headers"], (b"content-length", str(size).encode())]
+    body = [{"type": "http.request", "body": b"".join(parts), "more_body": False}]
+
+    async def replayed():
+        return body.pop() if body else await receive()
+
+    return replayed
+
+
+async def _refuse_upgrade(scope: dict, send) -> None:
+    await _answer(send, 426, websocket.refusal(scope["path"], _header(scope, b"user-agent")))
+
+
+async def _lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        return await _lifespan(receive, send)
+    api_path = is_api_path(scope.get("path", ""))
+    if api_path and scope["path"].startswith("/v1/") and _header(scope, b"upgrade").strip().lower() == "websocket":
+        return await _refuse_upgrade(scope, send)
+    if api_path and (receive := await _within_limit(scope, receive, send)) is None:
+        return
+    serve_on(asyncio.get_running_loop())
+    async with ThreadSensitiveContext(executor=request_threads):
+        await (api if api_path else site)(scope, receive, send)
+
+
+# Import the URLconf, and with it every view, now: under gunicorn's preload once in the master.
+get_resolver().url_patterns  # noqa: B018 - the attribute access imports them
