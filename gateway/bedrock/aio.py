@@ -69,8 +69,7 @@ class AsyncBedrockClient:
             skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
         )
 
-    async def _open(self, operation: str, model_id: str, params: dict) -> dict:
-        url, body, headers = self.signer.request_for(operation, model_id, params)
+    async def _send(self, operation: str, url: str, body: bytes, headers: dict[str, str]) -> dict:
         if self._session is None:
             self._session = self._new_session()
         try:
@@ -99,7 +98,9 @@ class AsyncBedrockClient:
 
     def open_stream(self, operation: str, model_id: str, params: dict) -> dict:
         """From a thread other than the loop's: the streamed call's answer, once Bedrock's headers are in."""
-        return asyncio.run_coroutine_threadsafe(self._open(operation, model_id, params), self.loop).result()
+        # Signed here, in the thread: refreshing expired credentials may wait on the network.
+        url, body, headers = self.signer.request_for(operation, model_id, params)
+        return asyncio.run_coroutine_threadsafe(self._send(operation, url, body, headers), self.loop).result()
 
     def __getattr__(self, operation: str):
         if operation not in ("converse_stream", "invoke_model_with_response_stream"):
