@@ -7,6 +7,7 @@ GUNICORN_THREADS request threads. GUNICORN_WORKER_CLASS=gthread serves the WSGI 
 a thread per request and per stream. Tune with the variables below.
 """
 
+import gc
 import os
 import socket
 
@@ -44,3 +45,10 @@ def when_ready(server) -> None:
         sock = getattr(listener, "sock", None)
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def pre_fork(server, worker) -> None:
+    """Everything loaded before the fork (Django, the views, botocore's models) moves to the collector's
+    permanent generation: a full collection then scans only what requests created. Without it a worker
+    holding hundreds of streams paused for 80-125 ms at each full collection, and every stream with it."""
+    gc.freeze()
