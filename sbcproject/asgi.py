@@ -28,6 +28,7 @@ from core.errors import PayloadTooLarge  # noqa: E402
 from core.serving import serve_on  # noqa: E402
 from gateway import websocket  # noqa: E402
 from gateway.http import error_response, is_api_path  # noqa: E402
+from sbcproject import api_bridge  # noqa: E402
 
 REQUEST_THREADS = int(os.environ.get("GUNICORN_THREADS", "128"))
 
@@ -42,20 +43,7 @@ class Handler(ASGIHandler):
         await super().send_response(response, send)
 
 
-class ApiHandler(Handler):
-    """Django's handler, built with `API_MIDDLEWARE` instead of `MIDDLEWARE`."""
-
-    def load_middleware(self, is_async=False):
-        full = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.API_MIDDLEWARE
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full
-
-
 site = Handler()
-api = ApiHandler()
 # The requests' blocking work, on threads that are kept (with their database connections) between requests.
 request_threads = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="request")
 
@@ -79,38 +67,27 @@ async def _too_large(send) -> None:
     await _answer(send, refusal.status_code, refusal.content, ((b"connection", b"close"),))
 
 
-async def _within_limit(scope: dict, receive, send):
-    """The /v1 request's `receive`, or None once it was refused with a 413: a Content-Length above
-    MAX_REQUEST_BYTES is refused before the body is read, and a chunked body as soon as it passes the
-    limit (read here and handed on whole, with its length, since Django reads a body without one as empty)."""
+async def _api_body(scope: dict, receive, send) -> bytes | None:
+    """The /v1 request's whole body, or None when it was refused with a 413 or the client went away: a
+    Content-Length above MAX_REQUEST_BYTES is refused before the body is read, a chunked body as soon as it
+    passes the limit."""
     limit = settings.MAX_REQUEST_BYTES
-    declared = _header(scope, b"content-length")
-    if declared:
-        if declared.strip().isdigit() and int(declared) > limit:
-            await _too_large(send)
-            return None
-        return receive
-    if "chunked" not in _header(scope, b"transfer-encoding").lower():
-        return receive
+    declared = _header(scope, b"content-length").strip()
+    if declared.isdigit() and int(declared) > limit:
+        await _too_large(send)
+        return None
     parts, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return None  # the client went away before its body was complete
+            return None
         parts.append(message.get("body", b""))
         size += len(parts[-1])
         if size > limit:
             await _too_large(send)
             return None
         if not message.get("more_body", False):
-            break
-    scope["headers"] = [*scope["headers"], (b"content-length", str(size).encode())]
-    body = [{"type": "http.request", "body": b"".join(parts), "more_body": False}]
-
-    async def replayed():
-        return body.pop() if body else await receive()
-
-    return replayed
+            return b"".join(parts)
 
 
 async def _refuse_upgrade(scope: dict, send) -> None:
@@ -133,11 +110,13 @@ async def application(scope, receive, send):
     api_path = is_api_path(scope.get("path", ""))
     if api_path and scope["path"].startswith("/v1/") and _header(scope, b"upgrade").strip().lower() == "websocket":
         return await _refuse_upgrade(scope, send)
-    if api_path and (receive := await _within_limit(scope, receive, send)) is None:
-        return
     serve_on(asyncio.get_running_loop())
     async with ThreadSensitiveContext(executor=request_threads):
-        await (api if api_path else site)(scope, receive, send)
+        if not api_path:
+            return await site(scope, receive, send)
+        body = await _api_body(scope, receive, send)
+        if body is not None:
+            await api_bridge.serve(scope, receive, send, body, request_threads)
 
 
 # Import the URLconf, and with it every view, now: under gunicorn's preload once in the master.

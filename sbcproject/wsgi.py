@@ -3,8 +3,7 @@
 A WebSocket upgrade on /v1 is answered at once with a 426 (`gateway.websocket`): Codex then streams over HTTP.
 
 Requests under /v1/ go through a Django handler with only the middleware the API needs
-(`API_MIDDLEWARE`: no sessions, CSRF, messages, static files or frame options, which it never uses; about
-0.1 ms of CPU per request); the admin, the portal and everything else keep the full `MIDDLEWARE`.
+(`sbcproject.handlers.ApiHandler`); the admin, the portal and everything else keep the full `MIDDLEWARE`.
 """
 
 import os
@@ -14,25 +13,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sbcproject.settings")
 site = get_wsgi_application()
 
-from django.conf import settings  # noqa: E402
-from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
 from gateway import websocket  # noqa: E402
 from gateway.http import is_api_path  # noqa: E402
-
-
-class ApiHandler(WSGIHandler):
-    """Django's handler, built with `API_MIDDLEWARE` instead of `MIDDLEWARE`."""
-
-    def load_middleware(self, is_async=False):
-        full = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.API_MIDDLEWARE
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full
-
+from sbcproject.handlers import ApiHandler  # noqa: E402
 
 api = ApiHandler()
 
