@@ -35,8 +35,9 @@ STALL_MS = 200.0
 PACE = (64, 20)  # deltas x ms, for the streamed requests/s
 # Held-open streams: each lasts 12 s (120 deltas, one per 100 ms, as an agent's long answer), and they open at
 # OPEN_RATE a second, so at every level all of them are open at once before the first one ends.
-HOLD_PACE = (120, 100)
-OPEN_RATE = 100
+# BENCH_HOLD_PACE=300x20 and BENCH_OPEN_RATE=200 measure other paces (keep deltas x ms above level / rate).
+HOLD_PACE = tuple(int(n) for n in os.environ.get("BENCH_HOLD_PACE", "120x100").split("x"))
+OPEN_RATE = int(os.environ.get("BENCH_OPEN_RATE", "100"))
 FIRST_CHUNK_PACE = (8, 20)  # shorter streams for first-chunk latency at concurrency 1
 
 
@@ -377,7 +378,13 @@ def main() -> int:
     # SIGTERM (and Ctrl-C) unwind through the `finally` blocks that stop the servers.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
-    report = {"quick": quick, "machine": machine(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "runs": []}
+    report = {
+        "quick": quick,
+        "hold": [*HOLD_PACE, OPEN_RATE],
+        "machine": machine(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "runs": [],
+    }
     try:
         for database in wanted:
             report["runs"].append(run_database(database, plan))
