@@ -87,7 +87,7 @@ $(PEER_STAMP):
 
 bench-peer: $(PEER_STAMP)
 
-# 7.5 to 9.5 minutes: SQLite, PostgreSQL + Redis when they answer on 127.0.0.1, then LiteLLM (BENCH_QUICK=1: ~3).
+# About 15 minutes: SQLite, PostgreSQL + Redis when they answer on 127.0.0.1, then LiteLLM (BENCH_QUICK=1: ~3).
 bench: $(STAMP) $(PEER_STAMP)
 	BENCH_PEER_VENV=$(PEER_VENV) $(PY) -m bench.run
 
