@@ -143,6 +143,31 @@ def test_raw_hostile_header_lines_are_refused_cleanly(gateway, line):
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("size", [100_000, 4_000_000])
+def test_an_endless_header_is_cut_off_with_a_431_and_the_worker_keeps_serving(gateway, token, size):
+    """The HTTP parser sets no limit of its own: past 64 kB of head the connection is answered and closed,
+    instead of the worker buffering whatever the client keeps sending."""
+    url = urlsplit(gateway.url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ")
+        sent, answer = 0, b""
+        try:
+            while sent < size and not answer:
+                sock.sendall(b"A" * 16_384)
+                sent += 16_384
+                sock.settimeout(0.01 if sent < 80_000 else 2)
+                try:
+                    answer = sock.recv(4096)
+                except TimeoutError:
+                    pass
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert sent < 1_000_000, "the answer came once the head passed the limit"
+    assert httpx.get(f"{gateway.url}/v1/models", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+@pytest.mark.e2e
 def test_two_authorization_headers_never_authenticate_with_the_wrong_one(gateway, token):
     answer = raw_request(gateway, [b"Authorization: Bearer nonsense", f"Authorization: Bearer {token}".encode()])
     assert answer.split(" ", 2)[1] in ("400", "401", "403"), answer[:300]
