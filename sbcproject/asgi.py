@@ -6,8 +6,9 @@ threads that outlive requests, so their database connections are reused as under
 A streamed answer is read from Bedrock and written to the client on the loop (`gateway.bedrock.aio`,
 `gateway.streaming`): it holds no thread while it runs, so a worker holds a thousand open streams.
 
-As in `sbcproject.wsgi`, /v1 goes through a handler with only the API's middleware, and a WebSocket
-upgrade on /v1 is answered at once with a 426. Zappa (Lambda) keeps the WSGI entry point.
+/v1 reads its body here (within MAX_REQUEST_BYTES, 413 above it) and runs the API's WSGI handler in one
+request thread (`sbcproject.api_bridge`); a WebSocket upgrade on /v1 is answered at once with a 426. The
+admin, the portal and the rest go through Django's ASGI handler. Zappa (Lambda) keeps the WSGI entry point.
 """
 
 import asyncio
