@@ -137,7 +137,7 @@ def static_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def gateway(django_db_setup, django_db_blocker, emulator, static_root):
-    """The gateway under gunicorn (2 gthread workers) on the test database, calling the emulator."""
+    """The gateway under gunicorn as configured (2 uvicorn workers) on the test database, calling the emulator."""
     env = server_env(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root))
     server = start_gunicorn(env, log_path=ARTIFACTS / "gateway.log")
     yield server

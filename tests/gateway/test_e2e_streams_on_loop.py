@@ -1,4 +1,5 @@
-"""End to end: under gunicorn's uvicorn worker (the default) an open stream holds no request thread.
+"""End to end: under gunicorn's uvicorn worker (the default) an open stream holds no request thread; the
+documented gthread option (the WSGI application, a thread per stream) still serves.
 
 One worker with four request threads holds two hundred paced streams open at once: each request's
 admission and settlement take a thread for a moment, the stream itself runs on the worker's event loop.
@@ -12,6 +13,7 @@ import time
 import uuid
 
 import httpx
+import openai
 import pytest
 
 from tests.conftest import ARTIFACTS
@@ -66,3 +68,20 @@ def test_one_worker_with_four_request_threads_holds_two_hundred_streams_at_once(
     assert len(kept) == STREAMS
     assert {(r["status"], r["streamed"], r["disconnected"]) for r in kept} == {(200, True, False)}
     assert all(r["completion_tokens"] > 0 for r in kept)
+
+
+def test_the_gthread_option_still_serves_plain_and_streamed_answers(django_db_setup, emulator, static_root, issue):
+    env = server_env(
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emulator.url, STATIC_ROOT=str(static_root), GUNICORN_WORKER_CLASS="gthread"
+    )
+    server = start_gunicorn(env, workers=1, threads=4, log_path=ARTIFACTS / "gateway-gthread.log")
+    try:
+        sdk = openai.OpenAI(base_url=f"{server.url}/v1", api_key=issue(), max_retries=0, timeout=30)
+        hello = [{"role": "user", "content": "Hello"}]
+        raw = sdk.chat.completions.with_raw_response.create(model="claude-4-sonnet", messages=hello)
+        assert raw.headers.get("server", "").startswith("gunicorn"), "served by gunicorn's own (gthread) worker"
+        assert raw.parse().choices[0].message.content
+        chunks = list(sdk.chat.completions.create(model="claude-4-sonnet", messages=hello, stream=True))
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    finally:
+        server.stop()
