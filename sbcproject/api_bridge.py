@@ -66,10 +66,7 @@ async def _until_disconnect(receive) -> None:
         pass
 
 
-async def _send_body(response, send) -> None:
-    if not response.streaming:
-        await send({"type": "http.response.body", "body": response.content})
-        return
+async def _send_stream(response, send) -> None:
     if response.is_async:
         async with aclosing(aiter(response.streaming_content)) as parts:
             async for part in parts:
@@ -79,6 +76,20 @@ async def _send_body(response, send) -> None:
         while (part := await sync_to_async(next)(parts, None)) is not None:
             await send({"type": "http.response.body", "body": part, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
+
+
+async def _stream_until_disconnect(response, receive, send) -> None:
+    """The streamed answer, cancelled if the client goes away first (which settles it as a disconnect)."""
+    answer = asyncio.create_task(_send_stream(response, send))
+    watch = asyncio.create_task(_until_disconnect(receive))
+    await asyncio.wait((answer, watch), return_when=asyncio.FIRST_COMPLETED)
+    for task in (watch, answer):
+        if not task.done():
+            task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
 
 
 async def serve(scope: dict, receive, send, body: bytes, executor) -> None:
@@ -97,15 +108,9 @@ async def serve(scope: dict, receive, send, body: bytes, executor) -> None:
         if not response.streaming and not response.has_header("Content-Length"):
             headers.append((b"content-length", str(len(response.content)).encode()))
         await send({"type": "http.response.start", "status": started["status"], "headers": headers})
-        answer = asyncio.ensure_future(_send_body(response, send))
-        watch = asyncio.ensure_future(_until_disconnect(receive))
-        await asyncio.wait((answer, watch), return_when=asyncio.FIRST_COMPLETED)
-        for task in (watch, answer):
-            if not task.done():
-                task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        if response.streaming:
+            await _stream_until_disconnect(response, receive, send)
+        else:
+            await send({"type": "http.response.body", "body": response.content})
     finally:
         await loop.run_in_executor(executor, context.run, response.close)
