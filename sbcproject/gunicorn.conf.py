@@ -30,7 +30,8 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 ASGI = worker_class.startswith("sbcproject.asgi")
 wsgi_app = "sbcproject.asgi:application" if ASGI else "sbcproject.wsgi:application"
 # Room for a long Authorization header, so a 10-16 kB one still gets the API's JSON 403 (gunicorn's own
-# 8 kB default answers with an HTML page before the application runs). Larger headers still get gunicorn's page.
+# 8 kB default answers with an HTML page before the application runs). Under gthread a larger header gets
+# gunicorn's page; the uvicorn worker bounds the whole head at twice this (431, sbcproject.asgi_worker).
 limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "32768"))
 # gunicorn believes nobody's X-Forwarded-Proto (its default believes loopback): the gateway decides in one place,
 # from TRUSTED_PROXIES (gateway.http.UntrustedForwardingMiddleware and SECURE_PROXY_SSL_HEADER).
