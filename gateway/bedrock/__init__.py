@@ -45,7 +45,7 @@ from core.serving import serving_loop
 from gateway.bedrock.aio import AsyncBedrockClient, AsyncEventStream
 from gateway.bedrock.failover import RegionHealth, attempt_plan, backoff_delay
 from gateway.bedrock.http import OPERATIONS as HTTP_OPERATIONS
-from gateway.bedrock.http import BedrockHttpClient
+from gateway.bedrock.http import STREAMED_OPERATIONS, BedrockHttpClient
 from gateway.registry import ModelSpec, strip_profile
 
 log = logging.getLogger("sbc.bedrock")
@@ -156,7 +156,6 @@ def _may_fail_over(exc: Exception) -> bool:
 _clients: ProcessCache = ProcessCache("bedrock clients")  # region -> boto3 client
 _transports: ProcessCache = ProcessCache("bedrock transports")  # region -> the client for HTTP_OPERATIONS
 _loop_transports: ProcessCache[AsyncBedrockClient] = ProcessCache("bedrock streams on the event loop")  # by region
-STREAMED_OPERATIONS = ("converse_stream", "invoke_model_with_response_stream")
 _sessions: ProcessCache[boto3.session.Session] = ProcessCache("boto3 session")
 _health: ProcessCache[RegionHealth] = ProcessCache("region health")
 _clients_lock = threading.Lock()  # a client is built once per region, not by every thread that misses

@@ -15,14 +15,37 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import aiohttp
 from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-from gateway.bedrock.http import BedrockHttpClient, EventStreamDecoder, client_error, stream_event
+from gateway.bedrock.http import (
+    STREAMED_OPERATIONS,
+    BedrockHttpClient,
+    EventStreamDecoder,
+    client_error,
+    stream_event,
+    streamed_answer,
+)
 
 READ_SIZE = 2**16
+
+
+@contextmanager
+def botocore_errors(url: str) -> Iterator[None]:
+    """aiohttp's failures, connecting or reading, as the botocore exceptions failover and the error table know."""
+    try:
+        yield
+    except aiohttp.ClientConnectorError as exc:
+        raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
 
 
 class AsyncEventStream:
@@ -33,14 +56,10 @@ class AsyncEventStream:
 
     async def __aiter__(self) -> AsyncIterator[dict]:
         decoder = EventStreamDecoder()
-        try:
+        with botocore_errors(self._endpoint_url):
             while data := await self._response.content.read(READ_SIZE):
                 for headers, payload in decoder.feed(data):
                     yield stream_event(headers, payload, self._operation)
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise ReadTimeoutError(endpoint_url=self._endpoint_url, error=exc) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise ConnectionClosedError(endpoint_url=self._endpoint_url) from exc
         self._response.release()
 
     def close(self) -> None:
@@ -72,29 +91,16 @@ class AsyncBedrockClient:
     async def _send(self, operation: str, url: str, body: bytes, headers: dict[str, str]) -> dict:
         if self._session is None:
             self._session = self._new_session()
-        try:
+        with botocore_errors(url):
             response = await self._session.post(url, data=body, headers=headers, allow_redirects=False)
-        except aiohttp.ClientConnectorError as exc:
-            raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+            if response.status >= 300:
+                try:
+                    data = await response.read()
+                finally:
+                    response.release()
+                raise client_error(response.status, response.headers, data, operation)
         metadata = {"HTTPStatusCode": response.status, "RequestId": response.headers.get("x-amzn-requestid", "")}
-        if response.status >= 300:
-            try:
-                data = await response.read()
-            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-                raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
-            except (aiohttp.ClientError, OSError) as exc:
-                raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
-            finally:
-                response.release()
-            raise client_error(response.status, response.headers, data, operation)
-        key = "body" if operation == "invoke_model_with_response_stream" else "stream"
-        return {key: AsyncEventStream(response, operation, url), "ResponseMetadata": metadata}
+        return streamed_answer(operation, AsyncEventStream(response, operation, url), metadata)
 
     def open_stream(self, operation: str, model_id: str, params: dict) -> dict:
         """From a thread other than the loop's: the streamed call's answer, once Bedrock's headers are in."""
@@ -103,6 +109,6 @@ class AsyncBedrockClient:
         return asyncio.run_coroutine_threadsafe(self._send(operation, url, body, headers), self.loop).result()
 
     def __getattr__(self, operation: str):
-        if operation not in ("converse_stream", "invoke_model_with_response_stream"):
+        if operation not in STREAMED_OPERATIONS:
             raise AttributeError(operation)
         return lambda *, modelId, **params: self.open_stream(operation, modelId, params)

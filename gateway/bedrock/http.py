@@ -48,6 +48,7 @@ OPERATIONS = {  # operation -> (path suffix, streamed)
     "invoke_model": ("invoke", False),
     "invoke_model_with_response_stream": ("invoke-with-response-stream", True),
 }
+STREAMED_OPERATIONS = frozenset(operation for operation, (_, streamed) in OPERATIONS.items() if streamed)
 OPERATION_NAMES = {
     "converse": "Converse",
     "converse_stream": "ConverseStream",
@@ -227,6 +228,12 @@ class EventStream:
         self._response.close()
 
 
+def streamed_answer(operation: str, stream, metadata: dict) -> dict:
+    """A streamed call's answer as the SDK shapes it: the events under `body` (InvokeModel) or `stream`."""
+    key = "body" if operation == "invoke_model_with_response_stream" else "stream"
+    return {key: stream, "ResponseMetadata": metadata}
+
+
 class StreamingBody:
     """InvokeModel's `body`, already read (`read()` as on the SDK's StreamingBody)."""
 
@@ -254,7 +261,7 @@ class BedrockHttpClient:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
         self._credentials = credentials
-        self.connect_timeout, self.read_timeout, self.max_connections = connect_timeout, read_timeout, max_connections
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         options = urllib3.connection.HTTPConnection.default_socket_options + [
             (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         ]
@@ -327,8 +334,7 @@ class BedrockHttpClient:
                 }
             return {**decode_blobs(orjson.loads(data)), "ResponseMetadata": metadata}
         stream = EventStream(response, operation, url)
-        key = "body" if operation == "invoke_model_with_response_stream" else "stream"
-        return {key: stream, "ResponseMetadata": metadata}
+        return streamed_answer(operation, stream, metadata)
 
     def __getattr__(self, operation: str):
         if operation not in OPERATIONS:
