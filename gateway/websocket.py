@@ -20,12 +20,14 @@ MESSAGE = (
 )
 
 
+def asks_upgrade(path: str, upgrade: str) -> bool:
+    """Whether a request for `path` with this `Upgrade` header asks a /v1 path to become a WebSocket."""
+    return path.startswith("/v1/") and upgrade.strip().lower() == "websocket"
+
+
 def is_upgrade(environ: dict) -> bool:
-    """Whether a /v1 request asks to become a WebSocket."""
-    return (
-        environ.get("PATH_INFO", "").startswith("/v1/")
-        and environ.get("HTTP_UPGRADE", "").strip().lower() == "websocket"
-    )
+    """Whether a /v1 request (a WSGI environ) asks to become a WebSocket."""
+    return asks_upgrade(environ.get("PATH_INFO", ""), environ.get("HTTP_UPGRADE", ""))
 
 
 def refusal(path: str, user_agent: str) -> bytes:

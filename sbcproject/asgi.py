@@ -108,9 +108,9 @@ async def _lifespan(receive, send) -> None:
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
-    api_path = is_api_path(scope.get("path", ""))
-    if api_path and scope["path"].startswith("/v1/") and _header(scope, b"upgrade").strip().lower() == "websocket":
+    if websocket.asks_upgrade(scope["path"], _header(scope, b"upgrade")):
         return await _refuse_upgrade(scope, send)
+    api_path = is_api_path(scope["path"])
     serve_on(asyncio.get_running_loop())
     async with ThreadSensitiveContext(executor=request_threads):
         if not api_path:
