@@ -3,15 +3,20 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
+LOCK := requirements/lock.txt
+TEST_LOCK := requirements/test-lock.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(TEST_LOCK) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres lint bench bench-peer soak install clean package lock terraform-scan
 
-$(STAMP): pyproject.toml
+# The development virtualenv installs the hash-pinned test lock (runtime, deploy and test tools at the versions
+# CI used), then the project itself without resolving anything again.
+$(STAMP): pyproject.toml $(TEST_LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,deploy]"
+	$(PY) -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*; touch $@
 
 # The coding agents and SDKs the end-to-end tests drive, pinned in tests/clients/package.json (each version
@@ -31,6 +36,9 @@ $(TOOLS_STAMP): $(CLIENTS)
 # The static security scan of deploy/terraform: checkov, pinned, in a virtualenv of its own (its pins clash with
 # the project's); without PyPI it cannot be installed and the scan is skipped, saying so.
 BUILD := .build
+# The Lambda zip's virtualenv: the hash-pinned lock alone (see `package`); the deploy tests package from it too.
+PACKAGE_VENV := $(BUILD)/package-venv
+PACKAGE_STAMP := $(PACKAGE_VENV)/.installed-$(shell cat $(LOCK) | sha1sum | cut -c1-10)
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(BUILD)/checkov/bin/checkov
 CHECKOV_STAMP := $(BUILD)/checkov/.installed-$(CHECKOV_VERSION)
@@ -51,7 +59,7 @@ run: $(STAMP)
 	$(PY) -m sbcproject.devrun
 
 # SQLite always; PostgreSQL as well when DATABASE_URL points at one (CI sets it).
-test: $(STAMP) $(TOOLS_STAMP) $(CHECKOV_STAMP)
+test: $(STAMP) $(TOOLS_STAMP) $(CHECKOV_STAMP) $(PACKAGE_STAMP)
 	$(MAKE) --no-print-directory test-sqlite
 	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not PostgreSQL: skipped the PostgreSQL run"; fi
@@ -94,21 +102,21 @@ bench: $(STAMP) $(PEER_STAMP)
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
 
-# The runtime dependencies, hash-pinned: the image and the Lambda zip install exactly these. `make lock` after
-# changing pyproject.toml's dependencies (tests/deploy/test_supply_chain.py fails until then).
-LOCK := requirements/lock.txt
+# The runtime dependencies, hash-pinned: the image and the Lambda zip install exactly these; the test lock adds the
+# test tools at the same versions for everything they share. `make lock` after changing pyproject.toml's
+# dependencies (tests/deploy/test_supply_chain.py fails until then).
 PIP_TOOLS := $(BUILD)/pip-tools/bin/pip-compile
+PIP_COMPILE := $(PIP_TOOLS) --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url
 lock:
 	test -x $(PIP_TOOLS) || ($(PYTHON) -m venv $(BUILD)/pip-tools && $(BUILD)/pip-tools/bin/pip install --quiet pip-tools==7.7.0)
-	$(PIP_TOOLS) --quiet --extra deploy --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
-	  --no-emit-index-url -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra deploy -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra deploy --extra test -c $(LOCK) -o $(TEST_LOCK) pyproject.toml
 
 # The Lambda zip for a Zappa stage (STAGE=dev|prod), offline once the lock is installed: Zappa packs the active
 # virtualenv, so it is a lean one built from the lock file alone (--require-hashes), then static files, so
 # WhiteNoise serves the admin and portal from the package. Build on Linux x86_64 with Python 3.11, like Lambda.
 STAGE ?= dev
-PACKAGE_VENV := $(BUILD)/package-venv
-PACKAGE_STAMP := $(PACKAGE_VENV)/.installed-$(shell cat $(LOCK) | sha1sum | cut -c1-10)
+PACKAGE_ZIP ?= dist/sbc-$(STAGE).zip
 $(PACKAGE_STAMP): $(LOCK)
 	rm -rf $(PACKAGE_VENV)
 	$(PYTHON) -m venv $(PACKAGE_VENV)
@@ -119,9 +127,9 @@ $(PACKAGE_STAMP): $(LOCK)
 package: $(PACKAGE_STAMP)
 	env SBC_READ_DOT_ENV=0 DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \
 	  $(PACKAGE_VENV)/bin/python manage.py collectstatic --no-input -v 0
-	mkdir -p dist
+	mkdir -p $(dir $(PACKAGE_ZIP))
 	VIRTUAL_ENV=$(abspath $(PACKAGE_VENV)) PATH=$(abspath $(PACKAGE_VENV))/bin:$$PATH \
-	  $(PACKAGE_VENV)/bin/zappa package $(STAGE) -o dist/sbc-$(STAGE).zip
+	  $(PACKAGE_VENV)/bin/zappa package $(STAGE) -o $(PACKAGE_ZIP)
 
 # zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip
 

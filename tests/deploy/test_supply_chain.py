@@ -13,11 +13,16 @@ from packaging.utils import canonicalize_name
 from tests.live import ROOT
 
 LOCK = (ROOT / "requirements" / "lock.txt").read_text()
+TEST_LOCK = (ROOT / "requirements" / "test-lock.txt").read_text()
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def pinned() -> dict[str, str]:
-    return {canonicalize_name(name): version for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", LOCK, re.M)}
+def pinned(lock: str = LOCK) -> dict[str, str]:
+    return {canonicalize_name(name): version for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", lock, re.M)}
+
+
+def entries(lock: str) -> list[str]:
+    return [entry for entry in re.split(r"\n(?=[A-Za-z0-9_.-]+==)", lock.split("\n", 6)[-1]) if "==" in entry]
 
 
 def test_the_lock_pins_every_runtime_dependency_within_its_range():
@@ -31,14 +36,29 @@ def test_the_lock_pins_every_runtime_dependency_within_its_range():
 
 
 def test_every_pin_carries_hashes_and_no_test_tool_is_locked():
-    entries = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", LOCK.split("\n", 6)[-1])
-    for entry in entries:
-        if "==" in entry.split("\n", 1)[0]:
-            assert "--hash=sha256:" in entry, entry.split()[0]
+    for entry in entries(LOCK):
+        assert "--hash=sha256:" in entry, entry.split()[0]
     tests_only = {
         canonicalize_name(Requirement(line).name) for line in PYPROJECT["project"]["optional-dependencies"]["test"]
     }
     assert not tests_only & set(pinned()), tests_only & set(pinned())
+
+
+def test_the_test_tools_are_locked_with_hashes_at_the_runtime_locks_versions():
+    """A fresh clone next month installs the test tools CI used today, and the packages both locks share at one
+    version, so the suite tests what the image and the zip run."""
+    tests = pinned(TEST_LOCK)
+    for line in PYPROJECT["project"]["optional-dependencies"]["test"]:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in tests, f"{name} is not in requirements/test-lock.txt: run `make lock`"
+        assert requirement.specifier.contains(tests[name], prereleases=True), f"{name}=={tests[name]}: run `make lock`"
+    assert {name: version for name, version in pinned().items() if tests.get(name) != version} == {}
+    for entry in entries(TEST_LOCK):
+        assert "--hash=sha256:" in entry, entry.split()[0]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(PY) -m pip install --quiet --require-hashes -r $(TEST_LOCK)" in makefile
+    assert "$(PY) -m pip install --quiet --no-deps -e ." in makefile
 
 
 def test_the_image_and_the_zip_install_the_lock_with_hashes_only():
