@@ -3,8 +3,6 @@ this month's spend on the identity and token lists."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -12,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin_search import BoundedSearchMixin
+from core.csv_export import csv_response
 from usage import (
     charts,
     spend_admin,  # noqa: F401 (registers the identity and token lists with their spend)
@@ -246,19 +245,5 @@ class UsageDashboardAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         f = UsageFilter.from_query(request.GET)
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
         rows = usage_records(f).order_by("created_at", "id").values_list(*CSV_FIELDS)
-
-        def lines():
-            yield writer.writerow(CSV_FIELDS)
-            for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value for value in row])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="usage-{f.start}-{f.end}.csv"'
-        return response
+        return csv_response(CSV_FIELDS, rows.iterator(chunk_size=2000), filename=f"usage-{f.start}-{f.end}.csv")
