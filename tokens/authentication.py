@@ -6,14 +6,14 @@ cached in-process for TOKEN_CACHE_SECONDS. Every revoke (and identity deactivati
 revocation generation in the database; each process reads it at most once per
 REVOCATION_CHECK_SECONDS and ignores cached lookups made under an older generation, so a revoke takes
 effect in every worker within about a second. If that read fails, TOKEN_CACHE_SECONDS is the bound.
-An address with too many failed look-ups is refused with 429 before its next look-up (see `tokens.throttle`).
+A refused look-up is counted per client address and per key id; past the limit it is answered 429 instead of
+403 (see `tokens.throttle`). A valid token is always looked up first, so failures never lock it out.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +28,7 @@ from core.errors import AuthenticationFailed, InvalidToken
 from tokens import keyformat
 from tokens.models import ApiToken
 from tokens.revocation import Generation, revocation_generation_get
-from tokens.throttle import auth_failure_record, auth_throttle_check, client_address
+from tokens.throttle import auth_failure_record, client_address
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 REVOCATION_CHECK_SECONDS = 1.0
@@ -117,8 +117,8 @@ def _touch_last_used(caller: Caller) -> None:
     ).update(last_used_at=now)
 
 
-def token_authenticate(raw: str, *, before_lookup: Callable[[], None] | None = None) -> Caller:
-    """The caller behind a raw bearer token, or InvalidToken; `before_lookup` runs before a database look-up."""
+def token_authenticate(raw: str) -> Caller:
+    """The caller behind a raw bearer token, or InvalidToken."""
     parsed = keyformat.parse(raw)
     if parsed is None:
         raise InvalidToken()
@@ -128,8 +128,6 @@ def token_authenticate(raw: str, *, before_lookup: Callable[[], None] | None = N
     if cached and cached[0] == generation and cached[1].expires_at > timezone.now():
         caller = cached[1]
     else:
-        if before_lookup is not None:
-            before_lookup()
         found = _lookup(parsed)
         if found is None:
             token_cache_forget(parsed.digest)
@@ -141,17 +139,16 @@ def token_authenticate(raw: str, *, before_lookup: Callable[[], None] | None = N
 
 
 def token_authenticate_from(request, raw: str) -> Caller:
-    """token_authenticate, whose look-ups are refused with 429 for an address with too many failed ones.
-
-    The check (tokens.throttle) guards the database, so it runs only when a token needs a look-up: a token
-    this process verified recently costs no throttle round-trip, even with the counts in Redis.
+    """token_authenticate, whose refusals are counted per client address and per key id (tokens.throttle): past
+    the limit of either, a refused token gets 429 instead of 403. A valid token is checked before the buckets, so
+    other people's failures (behind the same proxy, or guessing secrets for the same key id) never lock it out.
     """
-    address = client_address(request)
     try:
-        return token_authenticate(raw, before_lookup=lambda: auth_throttle_check(address))
+        return token_authenticate(raw)
     except InvalidToken:
-        if keyformat.parse(raw) is not None:  # only failures that cost a database look-up count
-            auth_failure_record(address)
+        parsed = keyformat.parse(raw)
+        if parsed is not None:  # only failures that cost a database look-up count
+            auth_failure_record(client_address(request), parsed.token_id)
         raise
 
 
