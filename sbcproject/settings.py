@@ -6,8 +6,10 @@ A bad value stops start-up with a message naming the variable. Every variable is
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -257,7 +259,22 @@ AUTH_FAILURE_WINDOW_SECONDS = _positive_int("AUTH_FAILURE_WINDOW_SECONDS", 60)
 if AUTH_FAILURE_WINDOW_SECONDS < 1:
     raise ImproperlyConfigured("AUTH_FAILURE_WINDOW_SECONDS must be at least 1")
 SECRETS_MIRROR = _choice("SECRETS_MIRROR", "off", ("on", "off"))
-SECRET_PREFIX = env.str("SECRET_PREFIX", default="sbc/tokens/")
+# Which deployment (stage) this is: tagged on every secret it creates, so that `sync_secrets` reconciles only its own
+# and two deployments sharing an account never delete or revoke each other's. Unset, it is derived from the database
+# (two deployments never share one; every process and job of one deployment does).
+DEPLOYMENT_ID = env.str("DEPLOYMENT_ID", default="").strip()
+if not DEPLOYMENT_ID:
+    _db = DATABASES["default"]
+    _where = "|".join(str(_db.get(key) or "") for key in ("ENGINE", "HOST", "PORT", "NAME"))
+    DEPLOYMENT_ID = "db-" + hashlib.sha256(_where.encode()).hexdigest()[:10]
+if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", DEPLOYMENT_ID):
+    raise ImproperlyConfigured(
+        f"DEPLOYMENT_ID={DEPLOYMENT_ID!r} must be 1-64 letters, digits, '.', '_' or '-' (e.g. prod or dev)"
+    )
+SECRET_PREFIX = env.str("SECRET_PREFIX", default="").strip() or f"sbc/{DEPLOYMENT_ID}/tokens/"
+# on: a live token whose secret was deleted in Secrets Manager is revoked by `sync_secrets`; off: its secret is
+# pushed again (a deleted secret is then never mistaken for a revocation).
+SECRETS_SYNC_REVOKE_MISSING = env.bool("SECRETS_SYNC_REVOKE_MISSING", default=False)
 
 # --- Usage logging -------------------------------------------------------------------------------
 CLOUDWATCH_LOG_GROUP = env.str("CLOUDWATCH_LOG_GROUP", default="")

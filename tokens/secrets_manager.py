@@ -1,5 +1,9 @@
 """The Secrets Manager mirror: one secret per live token (metadata and digest, never the token) and STS.
 
+Every secret carries the seed's tags (`app`, `identity`, `expires_at`) and this deployment's `deployment` tag
+(DEPLOYMENT_ID); the listing the sync reconciles holds only secrets with this deployment's tag, so two deployments
+sharing an account and a prefix never touch each other's.
+
 The only module of the tokens app that talks to AWS. `get_mirror()` returns `SecretsMirror` when
 `SECRETS_MIRROR=on` and `NullMirror` otherwise, so callers never branch on configuration. boto3 finds
 its endpoints through the standard `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL_STS`
@@ -19,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 APP_TAG = ("app", "simple-bedrock-connector")
+DEPLOYMENT_TAG = "deployment"
 _CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
 _GONE = {"ResourceNotFoundException"}
 _EXISTS = {"ResourceExistsException"}
@@ -55,6 +60,7 @@ class SecretPayload:
             {"Key": APP_TAG[0], "Value": APP_TAG[1]},
             {"Key": "identity", "Value": self.identity},
             {"Key": "expires_at", "Value": self.expires_at},
+            {"Key": DEPLOYMENT_TAG, "Value": settings.DEPLOYMENT_ID},
         ]
 
 
@@ -164,7 +170,10 @@ class SecretsMirror:
         return "DeletedDate" not in described
 
     def list_token_ids(self) -> set[str]:
-        """Token ids of the app's secrets under SECRET_PREFIX (ListSecrets may lag a few minutes)."""
+        """Token ids of this deployment's secrets under SECRET_PREFIX (ListSecrets may lag a few minutes).
+
+        A secret without this deployment's tag (another deployment's, or one from before the tag) is never listed.
+        """
         prefix = settings.SECRET_PREFIX
         filters = [
             {"Key": "name", "Values": [prefix]},
@@ -178,6 +187,9 @@ class SecretsMirror:
             ):
                 for secret in page.get("SecretList", []):
                     name = secret.get("Name", "")
+                    tags = {tag.get("Key"): tag.get("Value") for tag in secret.get("Tags", [])}
+                    if tags.get(DEPLOYMENT_TAG) != settings.DEPLOYMENT_ID:
+                        continue
                     if name.startswith(prefix) and "DeletedDate" not in secret:
                         found.add(name[len(prefix) :])
         except (BotoCoreError, ClientError) as exc:

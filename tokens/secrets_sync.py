@@ -1,13 +1,18 @@
 """Reconciling Secrets Manager with the token table both ways (the scheduled `sync_secrets` command).
 
-Whatever a failed push or delete left undone is finished, secrets of revoked, expired or unknown tokens are
-deleted, and a live token whose secret an operator deleted by hand is revoked.
+Only this deployment's secrets are reconciled (those tagged with its DEPLOYMENT_ID, see `tokens.secrets_manager`):
+whatever a failed push or delete left undone is finished, and secrets of its revoked, expired or unknown tokens are
+deleted. A live token whose secret is missing gets it pushed again; only with SECRETS_SYNC_REVOKE_MISSING=on is a
+secret deleted by hand taken as a revocation. Another deployment's secrets are never deleted and its tokens are
+never revoked, whatever prefix the two share.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 from tokens.mirroring import State, mirror_state_record, token_mirror_push
 from tokens.secrets_manager import MirrorError, get_mirror, secret_name
@@ -20,8 +25,8 @@ HAND_REVOKED_BY = "sync_secrets: secret deleted in Secrets Manager"
 
 @dataclass
 class SyncReport:
-    created: list[str] = field(default_factory=list)  # live tokens whose secret was missing
-    revoked: list[str] = field(default_factory=list)  # tokens whose secret was deleted by hand
+    created: list[str] = field(default_factory=list)  # live tokens whose secret was missing (pushed again)
+    revoked: list[str] = field(default_factory=list)  # tokens whose secret was deleted by hand (when that revokes)
     deleted: list[str] = field(default_factory=list)  # secrets of revoked, expired or unknown tokens
     errors: list[str] = field(default_factory=list)
 
@@ -43,12 +48,14 @@ def secrets_sync() -> SyncReport:
             if token.token_id in listed:
                 if token.mirror_state != State.SYNCED:
                     mirror_state_record(token, State.SYNCED)
-            elif token.mirror_state == State.SYNCED:
-                # ListSecrets lags; only a strongly consistent read may revoke a token.
-                if not mirror.exists(token.token_id):
-                    token_revoke(token=token, revoked_by=HAND_REVOKED_BY)
-                    report.revoked.append(token.token_id)
-            elif token_mirror_push(token=token):
+            elif (
+                token.mirror_state == State.SYNCED
+                and settings.SECRETS_SYNC_REVOKE_MISSING
+                and not mirror.exists(token.token_id)  # ListSecrets lags; only a consistent read may revoke
+            ):
+                token_revoke(token=token, revoked_by=HAND_REVOKED_BY)
+                report.revoked.append(token.token_id)
+            elif token_mirror_push(token=token):  # missing, or there without this deployment's tag: (re)stored
                 report.created.append(token.token_id)
             else:
                 report.errors.append(f"{token.token_id}: {token.mirror_error}")

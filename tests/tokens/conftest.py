@@ -34,8 +34,10 @@ class SecretsView:
 
 @pytest.fixture
 def mirror_on(aws, settings):
-    """SECRETS_MIRROR=on with Secrets Manager and STS served by a fresh moto."""
+    """SECRETS_MIRROR=on with Secrets Manager and STS served by a fresh moto, as the deployment `test`."""
     settings.SECRETS_MIRROR = "on"
+    settings.DEPLOYMENT_ID = "test"
+    settings.SECRET_PREFIX = "sbc/tokens/"  # set explicitly, as the deploy files do
     return aws
 
 

@@ -183,7 +183,8 @@ def test_revoke_accepts_a_pasted_token_without_echoing_it(jane):
     assert "Revoked token" in out and token not in out + err
 
 
-def test_sync_reports_in_text_and_json(jane, secrets_view, outage):
+def test_sync_reports_in_text_and_json(jane, secrets_view, outage, settings):
+    settings.SECRETS_SYNC_REVOKE_MISSING = True
     with outage():
         run("issue_token", "--identity", "jane.doe@dev")
     record = ApiToken.objects.get()

@@ -99,7 +99,8 @@ def test_admin_issue_use_revoke(gateway, secrets_view):
     assert_rejected_soon(gateway, token)
 
 
-def test_deleting_the_secret_by_hand_then_sync_revokes(gateway, secrets_view):
+def test_deleting_the_secret_by_hand_then_sync_revokes(gateway, secrets_view, settings):
+    settings.SECRETS_SYNC_REVOKE_MISSING = True  # an admin's choice: by default the secret is pushed again
     token = json.loads(cli("issue_token", "--identity", "ci-pipeline", "--ttl", "7d", "--create-identity", "--json"))[
         "token"
     ]

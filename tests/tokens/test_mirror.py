@@ -32,6 +32,7 @@ def test_issuing_creates_a_tagged_secret_without_the_token(secrets_view):
             "app": "simple-bedrock-connector",
             "identity": "jane.doe@dev",
             "expires_at": issued.expires_at.isoformat(timespec="seconds"),
+            "deployment": "test",
         }
     }
     value = secrets_view.value(name)
@@ -106,7 +107,18 @@ def test_an_outage_during_revoke_revokes_at_once_and_sync_deletes_the_secret(sec
     assert refreshed(issued.record).mirror_state == State.DELETED
 
 
-def test_a_secret_deleted_by_hand_revokes_its_token_at_the_next_sync(secrets_view):
+def test_a_secret_deleted_by_hand_is_pushed_again_at_the_next_sync(secrets_view):
+    issued = issue()
+    secrets_view.delete_by_hand(f"sbc/tokens/{issued.token_id}")
+    report = secrets_sync()
+    assert report.created == [issued.token_id] and not report.revoked
+    assert secrets_view.listed()[f"sbc/tokens/{issued.token_id}"]["deployment"] == "test"
+    assert refreshed(issued.record).status == "active"
+    assert token_authenticate(issued.token).identity_name == "jane.doe@dev"
+
+
+def test_a_secret_deleted_by_hand_revokes_its_token_when_an_admin_turned_that_on(secrets_view, settings):
+    settings.SECRETS_SYNC_REVOKE_MISSING = True
     issued, kept = issue(), issue("ci-pipeline", "7d")
     secrets_view.delete_by_hand(f"sbc/tokens/{issued.token_id}")
     report = secrets_sync()
@@ -125,13 +137,18 @@ def test_sync_deletes_secrets_of_unknown_and_expired_tokens(secrets_view):
 
     stale, live = issue(), issue("ci-pipeline", "7d")
     ApiToken.objects.filter(pk=stale.record.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    ours = [{"Key": "app", "Value": "simple-bedrock-connector"}, {"Key": "deployment", "Value": "test"}]
+    secrets_view.client.create_secret(Name="sbc/tokens/UnknownToken", SecretString="{}", Tags=ours)
     secrets_view.client.create_secret(
-        Name="sbc/tokens/UnknownToken", SecretString="{}", Tags=[{"Key": "app", "Value": "simple-bedrock-connector"}]
+        Name="sbc/tokens/OtherStages1", SecretString="{}", Tags=[*ours[:1], {"Key": "deployment", "Value": "prod"}]
     )
+    secrets_view.client.create_secret(Name="sbc/tokens/BeforeTheTag", SecretString="{}", Tags=ours[:1])
     secrets_view.client.create_secret(Name="someone-elses/secret", SecretString="{}")
     report = secrets_sync()
     assert sorted(report.deleted) == sorted([f"sbc/tokens/{stale.token_id}", "sbc/tokens/UnknownToken"])
-    assert list(secrets_view.listed()) == [f"sbc/tokens/{live.token_id}"]
+    assert sorted(secrets_view.listed()) == sorted(
+        [f"sbc/tokens/{live.token_id}", "sbc/tokens/OtherStages1", "sbc/tokens/BeforeTheTag"]
+    ), "another deployment's secret and one without a deployment tag are left alone"
     assert [
         s["Name"] for s in secrets_view.client.list_secrets()["SecretList"] if not s["Name"].startswith("sbc/")
     ] == ["someone-elses/secret"], "only our prefix and tag"
@@ -141,7 +158,7 @@ def test_sync_deletes_secrets_of_unknown_and_expired_tokens(secrets_view):
 def test_tokens_issued_while_the_mirror_was_off_are_stored_by_sync(settings, aws):
     from tests.tokens.conftest import SecretsView
 
-    settings.SECRETS_MIRROR = "off"
+    settings.SECRETS_MIRROR, settings.SECRET_PREFIX = "off", "sbc/tokens/"
     issued = issue()
     assert refreshed(issued.record).mirror_state == State.DISABLED
     settings.SECRETS_MIRROR = "on"
