@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.db_retry import retry_on_conflict
 from tokens import keyformat
 from tokens.authentication import token_cache_forget
 from tokens.mirroring import token_mirror_delete, token_mirror_push
@@ -61,13 +62,18 @@ def identity_get_or_create(*, name: str) -> Identity:
     return identity
 
 
-def identity_set_active(*, identity: Identity, active: bool) -> None:
-    """Activate or deactivate; a deactivated identity's tokens stop working on the next request."""
+@retry_on_conflict
+def _identity_active_write(identity_pk: int, active: bool) -> None:
     with transaction.atomic():
-        Identity.objects.filter(pk=identity.pk).update(is_active=active)
-        identity.is_active = active
+        Identity.objects.filter(pk=identity_pk).update(is_active=active)
         if not active:
             revocation_generation_bump()
+
+
+def identity_set_active(*, identity: Identity, active: bool) -> None:
+    """Activate or deactivate; a deactivated identity's tokens stop working on the next request."""
+    _identity_active_write(identity.pk, active)
+    identity.is_active = active
     if not active:
         token_cache_forget()
         log.info("identity deactivated: identity=%s", identity.name)
@@ -78,18 +84,24 @@ def token_issue(*, identity: Identity, ttl: str, name: str = "", created_by: str
     lifetime = ttl_validate(ttl)
     token, parsed = keyformat.generate()
     state = ApiToken.MirrorState.PENDING if get_mirror().enabled else ApiToken.MirrorState.DISABLED
-    with transaction.atomic():
-        record = ApiToken.objects.create(
-            token_id=parsed.token_id,
-            digest=parsed.digest,
-            identity=identity,
-            name=name.strip()[:100],
-            created_by=created_by[:200],
-            expires_at=timezone.now() + lifetime,
-            mirror_state=state,
-        )
-        if state == ApiToken.MirrorState.PENDING:
-            transaction.on_commit(lambda: token_mirror_push(token=record))
+
+    @retry_on_conflict
+    def insert() -> ApiToken:
+        with transaction.atomic():
+            record = ApiToken.objects.create(
+                token_id=parsed.token_id,
+                digest=parsed.digest,
+                identity=identity,
+                name=name.strip()[:100],
+                created_by=created_by[:200],
+                expires_at=timezone.now() + lifetime,
+                mirror_state=state,
+            )
+            if state == ApiToken.MirrorState.PENDING:
+                transaction.on_commit(lambda: token_mirror_push(token=record))
+        return record
+
+    record = insert()
     log.info("token issued: token_id=%s identity=%s by=%s", record.token_id, identity.name, created_by)
     return IssuedToken(token=token, record=record)
 
@@ -100,14 +112,20 @@ def token_revoke(*, token: ApiToken, revoked_by: str = "") -> bool:
     Its secret is deleted after the commit; if Secrets Manager is down the token stays revoked and
     `sync_secrets` deletes the secret later.
     """
-    with transaction.atomic():
-        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_by=revoked_by[:200]
-        )
-        if updated:
-            revocation_generation_bump()
-            if token.mirror_state != ApiToken.MirrorState.DISABLED:
-                transaction.on_commit(lambda: token_mirror_delete(token=token))
+
+    @retry_on_conflict
+    def update() -> int:
+        with transaction.atomic():
+            updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_by=revoked_by[:200]
+            )
+            if updated:
+                revocation_generation_bump()
+                if token.mirror_state != ApiToken.MirrorState.DISABLED:
+                    transaction.on_commit(lambda: token_mirror_delete(token=token))
+        return updated
+
+    updated = update()
     token.refresh_from_db(fields=["revoked_at", "revoked_by"])
     token_cache_forget(token.digest)
     if updated:

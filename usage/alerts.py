@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 
 from core.cache import ProcessCache
+from core.db_retry import retry_on_conflict
 from tokens.models import Identity
 from tokens.quotas import Limits
 from usage.events import event_emit
@@ -63,6 +64,20 @@ def crossings(identity_id: int, period: str, start: datetime, held: tuple[int, i
             yield Crossing(identity_id, quota, start, NEAR, used, limit)
 
 
+@retry_on_conflict
+def _alert_create(crossing: Crossing) -> BudgetAlert:
+    """The alert's row, in its own transaction (run again on a write conflict; IntegrityError when it exists)."""
+    with transaction.atomic():
+        return BudgetAlert.objects.create(
+            identity_id=crossing.identity_id,
+            quota=crossing.quota,
+            window_start=crossing.window_start,
+            level=crossing.level,
+            used=crossing.used,
+            limit=crossing.limit,
+        )
+
+
 def alert_raise(crossing: Crossing) -> bool:
     """Record the alert and hand it to the delivery thread, unless this window was already told: whether this
     call raised it. Never raises: the request that crossed is answered whatever happens here."""
@@ -70,15 +85,7 @@ def alert_raise(crossing: Crossing) -> bool:
     if _raised.get(key):
         return False
     try:
-        with transaction.atomic():
-            alert = BudgetAlert.objects.create(
-                identity_id=crossing.identity_id,
-                quota=crossing.quota,
-                window_start=crossing.window_start,
-                level=crossing.level,
-                used=crossing.used,
-                limit=crossing.limit,
-            )
+        alert = _alert_create(crossing)
         identity = Identity.objects.select_related("user").get(pk=crossing.identity_id)
     except IntegrityError:  # another worker raised it first (or the identity is gone)
         _raised.put(True, key)

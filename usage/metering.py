@@ -19,12 +19,13 @@ from decimal import Decimal
 from django.conf import settings
 
 from core import headers
+from core.db_retry import retry_on_conflict
 from core.errors import ApiError, PermissionDenied
 from core.model_ids import strip_profile
 from tokens.quotas import limits_for
 from usage.admission import Reservation, quota_admit, quota_settle
 from usage.events import event_emit, iso_now
-from usage.pricing import cost_usd, estimate_cost_micros, price_for
+from usage.pricing import cost_usd, estimate_cost_micros, has_price, price_for
 from usage.records import usage_record_create, usage_record_insert, usage_record_values
 from usage.windows.sql import write_transaction
 
@@ -52,6 +53,13 @@ CLIENT_MARKERS = (  # User-Agent fragment -> client name, most specific first
 MAX_PROMPT_ESTIMATE = 200_000
 
 
+@retry_on_conflict
+def _record_write(record: dict) -> None:
+    """The usage record alone, in its own transaction (run again on a write conflict)."""
+    with write_transaction():
+        usage_record_insert(record)
+
+
 def client_from_user_agent(user_agent: str) -> str:
     lowered = user_agent.lower()
     for marker, name in CLIENT_MARKERS:
@@ -67,6 +75,27 @@ def new_request_id() -> str:
 def prompt_estimate_for(body_bytes: int) -> int:
     """An upper-bound-ish token count from the body size (about 4 bytes per token)."""
     return min(max(body_bytes, 0) // 4 + 1, MAX_PROMPT_ESTIMATE)
+
+
+IMAGE_CHARS = 1_600 * 4  # Bedrock bills an image by its pixels (about 1,600 tokens at 1 MP), not by its bytes
+
+
+def prompt_estimate_of(payload) -> int:
+    """The same estimate from what is actually sent upstream (stored turns loaded, images as raw bytes): its text
+    characters over four, an image as about 1,600 tokens."""
+    chars, pending = 0, [payload]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            chars += len(item)
+        elif isinstance(item, bytes | bytearray):
+            chars += IMAGE_CHARS
+        elif isinstance(item, dict):
+            chars += 8 * len(item)
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return prompt_estimate_for(chars)
 
 
 @dataclass(frozen=True)
@@ -119,8 +148,7 @@ class Meter:
         refused record does not cost the settlement or the other way round."""
         try:
             if self.reservation is None:
-                with write_transaction():
-                    usage_record_insert(record)
+                _record_write(record)
             else:
                 quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros, record=record)
             return
@@ -259,16 +287,18 @@ def meter_start(
     try:
         if not limits.allows(model_requested, model_resolved, strip_profile(model_resolved)):
             raise PermissionDenied(f"This identity may not use the model `{model_requested}`.", param="model")
-        tokens = origin.prompt_estimate + (max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS)
-        cost = (
-            estimate_cost_micros(
-                price_for(model_requested, model_resolved),
-                origin.prompt_estimate,
-                max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS,
-            )
-            if limits.usd_micros_per_month
-            else 0
-        )
+        output = max_tokens or settings.QUOTA_RESERVE_OUTPUT_TOKENS
+        tokens = origin.prompt_estimate + output
+        cost = 0
+        if limits.usd_micros_per_month:
+            price = price_for(model_requested, model_resolved)
+            if not has_price(price):  # it would cost $0 against the budget, whatever Bedrock bills
+                raise PermissionDenied(
+                    f"The model `{model_requested}` has no price here, and this identity has a spending limit: "
+                    "an admin must add the model's price before it can be used.",
+                    param="model",
+                )
+            cost = estimate_cost_micros(price, origin.prompt_estimate, output)
         meter.reservation = quota_admit(
             identity_id=caller.identity_id, request_id=meter.request_id, limits=limits, tokens=tokens, cost_micros=cost
         )

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from core.cache import ProcessCache
+from core.db_retry import retry_on_conflict
 from usage.models import ConcurrencyLease, UsageCounter, UsageRecord
 from usage.windows import sql as statements
 from usage.windows.calendar import EPOCH
@@ -83,6 +84,7 @@ def counters_take(
     """
     all_takes = takes + ([lease.take()] if lease is not None else [])
     pks = [_row(identity_id, take.period, take.start, take.end) for take in all_takes]
+    # PostgreSQL locks the rows in one statement; SQLite and Aurora DSQL (no row locks) use a short transaction.
     take_rows = statements.take_postgres if connection.vendor == "postgresql" else statements.take_sqlite
     ok, rows = take_rows(identity_id, pks, all_takes, lease)
     if ok:
@@ -126,10 +128,18 @@ def counters_adjust(
 def lease_recount(identity_id: int, now: datetime) -> bool:
     """Drop the identity's expired leases and reset its lease count to the live ones: whether it went down."""
     ConcurrencyLease.objects.filter(identity_id=identity_id, expires_at__lte=now).delete()
-    pk = _row(identity_id, LEASE, EPOCH, None)
-    live = ConcurrencyLease.objects.filter(identity_id=identity_id)
+    return _lease_count_reset(identity_id, _row(identity_id, LEASE, EPOCH, None))
+
+
+@retry_on_conflict
+def _lease_count_reset(identity_id: int, pk: int) -> bool:
+    """Set the lease row to the live leases' count, in one transaction: whether the count went down. The row is
+    locked first on PostgreSQL; Aurora DSQL has no row locks and refuses the commit if another writer changed it."""
+    counters = UsageCounter.objects.filter(pk=pk)
     with transaction.atomic():
-        before = UsageCounter.objects.select_for_update().filter(pk=pk).values_list("requests", flat=True).first()
-        count = live.count()
+        if connection.vendor == "postgresql":
+            counters = counters.select_for_update()
+        before = counters.values_list("requests", flat=True).first()
+        count = ConcurrencyLease.objects.filter(identity_id=identity_id).count()
         UsageCounter.objects.filter(pk=pk).update(requests=count)
     return before is not None and count < before

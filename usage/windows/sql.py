@@ -1,8 +1,10 @@
 """The SQL behind `usage.windows.database`: on PostgreSQL one statement per admission and one per settlement, on
-SQLite one short write transaction for each.
+SQLite and Aurora DSQL one short write transaction for each.
 
 PostgreSQL statements lock a request's counter rows in id order first: a row's physical place moves with
-every update, and two transactions locking the same rows in different orders would deadlock.
+every update, and two transactions locking the same rows in different orders would deadlock. Aurora DSQL takes
+no locks (no `FOR UPDATE`): it refuses the later of two transactions that changed the same row when it commits.
+Every function here is one whole transaction, run again on such a conflict (`core.db_retry`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from core.db_retry import retry_on_conflict
 from usage.models import ConcurrencyLease, UsageCounter
 from usage.records import usage_record_insert, usage_record_sql
 from usage.windows.takes import Lease, Take
@@ -80,7 +83,7 @@ def _sets(key: str, pks: list[int], takes: list[Take], params: list, *, floor: b
     for column in ("requests", "tokens", "cost_micros"):
         value = f"{column} + " + _case(key, [(pk, getattr(take, column)) for pk, take in zip(pks, takes)], params)
         if floor and column == "requests":
-            value = f"{'GREATEST' if connection.vendor == 'postgresql' else 'MAX'}({value}, 0)"
+            value = f"{'MAX' if connection.vendor == 'sqlite' else 'GREATEST'}({value}, 0)"
         parts.append(f"{column} = {value}")
     return ", ".join(parts)
 
@@ -104,10 +107,12 @@ def _rows(pks: list[int]) -> dict[int, tuple[int, int, int]]:
         return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
+@retry_on_conflict
 def take_sqlite(
     identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None
 ) -> tuple[bool, dict[int, tuple[int, int, int]]]:
-    """One conditional UPDATE in a write transaction, rolled back unless every row had room."""
+    """One conditional UPDATE in a write transaction, rolled back unless every row had room (SQLite, and
+    Aurora DSQL, where a concurrent change to the same rows makes the commit fail and the transaction rerun)."""
     table = _table()
     key = f"{table}.id"
     params: list = []
@@ -130,6 +135,7 @@ def take_sqlite(
     return True, returned
 
 
+@retry_on_conflict
 def take_postgres(
     identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None
 ) -> tuple[bool, dict[int, tuple[int, int, int]]]:
@@ -166,10 +172,12 @@ def take_postgres(
     return bool(rows) and bool(rows[0][4]), {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
+@retry_on_conflict
 def adjust_sqlite(
     pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime, record: dict | None
 ) -> None:
     """Settlement in one write transaction: the record, the lease's delete, one UPDATE of the windows."""
+    adjusts = list(adjusts)  # a rerun after a conflict starts from the caller's list, not this attempt's
     with write_transaction():
         if record is not None:
             usage_record_insert(record)
@@ -185,6 +193,7 @@ def adjust_sqlite(
                 cursor.execute(f"UPDATE {table} SET {sets} WHERE id IN ({', '.join(['%s'] * len(changed))})", params)
 
 
+@retry_on_conflict
 def adjust_postgres(
     pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime, record: dict | None
 ) -> None:
