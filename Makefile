@@ -8,7 +8,7 @@ TEST_LOCK := requirements/test-lock.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(TEST_LOCK) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-peer soak install clean package lock terraform-scan
+.PHONY: run test test-sqlite test-postgres lint bench bench-peer soak install clean package lock terraform-scan cost
 
 # The development virtualenv installs the hash-pinned test lock (runtime, deploy and test tools at the versions
 # CI used), then the project itself without resolving anything again.
@@ -52,6 +52,12 @@ $(CHECKOV_STAMP):
 terraform-scan: $(CHECKOV_STAMP)
 	@if [[ -x $(CHECKOV) ]]; then $(CHECKOV) -d deploy/terraform --framework terraform --quiet --compact --skip-download; \
 	else echo "checkov is not installed: skipped the Terraform scan"; fi
+
+# What each deployment shape costs a month, from deploy/cost/prices.toml (plain Python 3.11, no virtualenv needed):
+# make cost ARGS="--developers 20 --requests-per-day 1000 --seconds 10 --tokens 20" (or COST_* variables).
+ARGS ?=
+cost:
+	$(PYTHON) -m deploy.cost $(ARGS)
 
 install: $(STAMP)
 
@@ -112,11 +118,23 @@ lock:
 	$(PIP_COMPILE) --extra deploy -o $(LOCK) pyproject.toml
 	$(PIP_COMPILE) --extra deploy --extra test -c $(LOCK) -o $(TEST_LOCK) pyproject.toml
 
-# The Lambda zip for a Zappa stage (STAGE=dev|prod), offline once the lock is installed: Zappa packs the active
-# virtualenv, so it is a lean one built from the lock file alone (--require-hashes), then static files, so
-# WhiteNoise serves the admin and portal from the package. Build on Linux x86_64 with Python 3.11, like Lambda.
+# The Lambda zip for a Zappa stage (STAGE=dev|prod|serverless|serverless-jobs): Zappa packs a virtualenv's
+# libraries, so they are the lock file alone (--require-hashes), then static files, so WhiteNoise serves the admin
+# and portal from the package. The tools (collectstatic, zappa) run from PACKAGE_VENV, built for this machine; the
+# libraries the zip carries are the same lock's wheels for Lambda's machine instead: the stage's `architecture`
+# (x86_64, or arm64 for the serverless stages), manylinux2014 (Lambda's python3.11 runs on Amazon Linux 2, glibc
+# 2.26, where a wheel built for a newer glibc would not load), unpacked into PACKAGE_SITE (needs PyPI once per lock
+# and architecture). Offline after that.
 STAGE ?= dev
 PACKAGE_ZIP ?= dist/sbc-$(STAGE).zip
+PACKAGE_ARCH := $(shell $(PYTHON) -c 'import json, sys; s = json.load(open("zappa_settings.json")); \
+  a = lambda t: s[t].get("architecture") or (a(s[t]["extends"]) if "extends" in s[t] else "x86_64"); \
+  print(a(sys.argv[1]) if sys.argv[1] in s else "x86_64")' $(STAGE))
+PACKAGE_PLATFORM := manylinux2014_$(if $(filter arm64,$(PACKAGE_ARCH)),aarch64,x86_64)
+PACKAGE_SITE := $(BUILD)/package-$(PACKAGE_ARCH)
+# Pure Python packages the lock holds only as source (Zappa's placebo): built here, whatever the platform.
+PACKAGE_SDISTS := --no-binary=placebo
+PACKAGE_SITE_STAMP := $(PACKAGE_SITE)/.installed-$(shell cat $(LOCK) | sha1sum | cut -c1-10)
 $(PACKAGE_STAMP): $(LOCK)
 	rm -rf $(PACKAGE_VENV)
 	$(PYTHON) -m venv $(PACKAGE_VENV)
@@ -124,14 +142,22 @@ $(PACKAGE_STAMP): $(LOCK)
 	$(PACKAGE_VENV)/bin/pip check
 	touch $@
 
-package: $(PACKAGE_STAMP)
+$(PACKAGE_SITE_STAMP): $(LOCK) $(PACKAGE_STAMP)
+	rm -rf $(PACKAGE_SITE)
+	$(PACKAGE_VENV)/bin/pip install --quiet --require-hashes --no-deps --only-binary=:all: $(PACKAGE_SDISTS) \
+	  --platform $(PACKAGE_PLATFORM) --implementation cp --python-version 3.11 --abi cp311 \
+	  --target $(PACKAGE_SITE)/lib/python3.11/site-packages -r $(LOCK)
+	touch $@
+
+package: $(PACKAGE_STAMP) $(PACKAGE_SITE_STAMP)
 	env SBC_READ_DOT_ENV=0 DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \
 	  $(PACKAGE_VENV)/bin/python manage.py collectstatic --no-input -v 0
 	mkdir -p $(dir $(PACKAGE_ZIP))
-	VIRTUAL_ENV=$(abspath $(PACKAGE_VENV)) PATH=$(abspath $(PACKAGE_VENV))/bin:$$PATH \
+	VIRTUAL_ENV=$(abspath $(PACKAGE_SITE)) PATH=$(abspath $(PACKAGE_VENV))/bin:$$PATH \
 	  $(PACKAGE_VENV)/bin/zappa package $(STAGE) -o $(PACKAGE_ZIP)
 
-# zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip
+# zappa update takes the zip built above: zappa update $(STAGE) -z dist/sbc-$(STAGE).zip (docs/zappa.md for the
+# streaming stage's one step Zappa cannot take).
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(BUILD) .bench .run staticfiles db.sqlite3* .pytest_cache .hypothesis dist
