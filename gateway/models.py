@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.fields import JSONTextField
+
 
 class ModelAlias(models.Model):
     class Kind(models.TextChoices):
@@ -86,8 +88,8 @@ class Conversation(models.Model):
     identity = models.ForeignKey("tokens.Identity", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
-    metadata = models.JSONField(default=dict)
-    items = models.JSONField(default=list)  # the client's own items, each with its id
+    metadata = JSONTextField(default=dict)
+    items = JSONTextField(default=list)  # the client's own items, each with its id
 
     class Meta:
         indexes = [models.Index(fields=["identity", "expires_at"], name="gateway_conv_identity_exp")]
@@ -107,9 +109,9 @@ class StoredResponse(models.Model):
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
     )
-    chain = models.JSONField(default=list)  # ids of the responses before this one (previous_response_id), oldest first
-    input_items = models.JSONField(default=list)  # this request's input, item references resolved, each with its id
-    body = models.JSONField()  # the response object; reasoning items keep Claude's signature
+    chain = JSONTextField(default=list)  # ids of the responses before this one (previous_response_id), oldest first
+    input_items = JSONTextField(default=list)  # this request's input, item references resolved, each with its id
+    body = JSONTextField()  # the response object; reasoning items keep Claude's signature
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "created_at"], name="gateway_resp_conv_created")]

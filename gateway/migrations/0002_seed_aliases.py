@@ -161,14 +161,21 @@ ALIASES = [
 COMPAT = {"gpt-4": "claude-4-sonnet", "gpt-4o": "claude-4-sonnet", "gpt-3.5-turbo": "claude-3.5-haiku"}
 
 
+def _put(ModelAlias, name, fields):
+    """Update the alias or create it, without update_or_create's row lock (Aurora DSQL takes no FOR UPDATE)."""
+    if not ModelAlias.objects.filter(name=name).update(**fields):
+        ModelAlias.objects.create(name=name, **fields)
+
+
 def seed(apps, schema_editor):
     ModelAlias = apps.get_model("gateway", "ModelAlias")
     for fields in ALIASES:
-        ModelAlias.objects.update_or_create(name=fields["name"], defaults=fields)
+        _put(ModelAlias, fields["name"], {key: value for key, value in fields.items() if key != "name"})
     for name, target in COMPAT.items():
-        ModelAlias.objects.update_or_create(
-            name=name,
-            defaults={"alias_of": ModelAlias.objects.get(name=target), "bedrock_model_id": "", "owned_by": "sbc"},
+        _put(
+            ModelAlias,
+            name,
+            {"alias_of": ModelAlias.objects.get(name=target), "bedrock_model_id": "", "owned_by": "sbc"},
         )
 
 

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from core.dsql_migrations import operations as dsql
+
 NATIVE = ["claude-sonnet-4.5", "claude-haiku-4.5", "claude-opus-4.5", "claude-sonnet-4.6", "claude-opus-4.6"]
 
 
@@ -12,7 +14,7 @@ def mark_native(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("gateway", "0002_seed_aliases")]
     operations = [
-        migrations.AddField(
+        dsql.AddField(
             model_name="modelalias",
             name="structured_output",
             field=models.CharField(

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from core.fields import JSONTextField
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -17,8 +19,8 @@ class Migration(migrations.Migration):
                 ("id", models.CharField(max_length=64, primary_key=True, serialize=False)),
                 ("created_at", models.DateTimeField()),
                 ("expires_at", models.DateTimeField(db_index=True)),
-                ("metadata", models.JSONField(default=dict)),
-                ("items", models.JSONField(default=list)),
+                ("metadata", JSONTextField(default=dict)),
+                ("items", JSONTextField(default=list)),
                 (
                     "identity",
                     models.ForeignKey(
@@ -33,9 +35,9 @@ class Migration(migrations.Migration):
                 ("id", models.CharField(max_length=64, primary_key=True, serialize=False)),
                 ("created_at", models.DateTimeField()),
                 ("expires_at", models.DateTimeField(db_index=True)),
-                ("chain", models.JSONField(default=list)),
-                ("input_items", models.JSONField(default=list)),
-                ("body", models.JSONField()),
+                ("chain", JSONTextField(default=list)),
+                ("input_items", JSONTextField(default=list)),
+                ("body", JSONTextField()),
                 (
                     "conversation",
                     models.ForeignKey(

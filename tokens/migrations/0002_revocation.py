@@ -3,6 +3,8 @@
 import django.utils.timezone
 from django.db import migrations, models
 
+from core.dsql_migrations import operations as dsql
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -18,7 +20,7 @@ class Migration(migrations.Migration):
                 ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
-        migrations.AddField(
+        dsql.AddField(
             model_name="apitoken",
             name="revoked_by",
             field=models.CharField(blank=True, help_text="who or what revoked the token", max_length=200),

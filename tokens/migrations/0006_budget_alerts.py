@@ -3,6 +3,8 @@
 import django.core.validators
 from django.db import migrations, models
 
+from core.dsql_migrations import operations as dsql
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -10,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        dsql.AddField(
             model_name="quota",
             name="alert_percent",
             field=models.PositiveSmallIntegerField(

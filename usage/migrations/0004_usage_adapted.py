@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from core.dsql_migrations import operations as dsql
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,7 +11,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        dsql.AddField(
             model_name="usagerecord",
             name="adapted",
             field=models.CharField(

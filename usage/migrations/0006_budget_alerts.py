@@ -32,6 +32,12 @@ class Migration(migrations.Migration):
                     models.CharField(blank=True, help_text="The channels that took the alert.", max_length=200),
                 ),
                 ("error", models.CharField(blank=True, help_text="Why a channel failed, if one did.", max_length=500)),
+                (  # created with its table: Aurora DSQL cannot add a required foreign key to an existing table
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="budget_alerts", to="tokens.identity"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-created_at"],
@@ -40,13 +46,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="usagerecord",
             index=models.Index(fields=["token_id", "created_at"], name="usage_usage_token_i_9a090d_idx"),
-        ),
-        migrations.AddField(
-            model_name="budgetalert",
-            name="identity",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="budget_alerts", to="tokens.identity"
-            ),
         ),
         migrations.AddConstraint(
             model_name="budgetalert",

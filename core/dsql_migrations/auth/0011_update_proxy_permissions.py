@@ -1,0 +1,3 @@
+from core.dsql_migrations import original
+
+Migration = original("auth", "0011_update_proxy_permissions")
