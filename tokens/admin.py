@@ -7,6 +7,9 @@ adds this month's spend to both lists (`usage.spend_admin`).
 
 from __future__ import annotations
 
+import tomllib
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django import forms
@@ -24,6 +27,7 @@ from core.admin_search import BoundedSearchMixin
 from core.one_time import key_hold, key_take
 from tokens.models import ApiToken, Identity, Quota
 from tokens.secrets_manager import get_mirror, secret_name
+from tokens.selectors import tokens_live
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
 
@@ -31,6 +35,7 @@ if TYPE_CHECKING:  # the type checker's own helper, not installed where the gate
     from django_stubs_ext import WithAnnotations
 
 TTL_CHOICES = ("1d", "7d", "30d", "90d", "180d", "365d")
+PRICE_TABLE = Path("deploy") / "cost" / "prices.toml"  # the table `make cost` prices every shape from
 TOKEN_FIELDS = (
     "token_id",
     "identity",
@@ -45,6 +50,27 @@ TOKEN_FIELDS = (
     "mirror_state",
     "mirror_error",
 )
+
+
+def secret_price() -> dict[str, Any] | None:
+    """Secrets Manager's price per secret a month, from the price table; None when this package has no table."""
+    try:
+        table = tomllib.loads((Path(settings.BASE_DIR) / PRICE_TABLE).read_text())
+        secret = table["price"]["secret"]
+        return {"usd": Decimal(str(secret["usd"])), "region": table["region"], "read": secret["read"]}
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return None
+
+
+def mirror_cost() -> dict[str, Any]:
+    """What the Secrets Manager mirror costs a month at today's count of live tokens (one secret each)."""
+    live, price = tokens_live().count(), secret_price()
+    return {
+        "enabled": get_mirror().enabled,
+        "live": live,
+        "price": price,
+        "monthly": price["usd"] * live if price else None,
+    }
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -174,6 +200,9 @@ class ApiTokenAdmin(BoundedSearchMixin, admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "mirror_cost": mirror_cost()})
 
     def get_urls(self):
         issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="tokens_apitoken_issue")
