@@ -149,7 +149,7 @@ try:
     url = reverse("oidc_authentication_init")
 except Exception:
     url = ""
-print(("Sign in with SSO" in page), url, ("mozilla_django_oidc.auth.OIDCAuthenticationBackend" in
+print(("Sign in with SSO" in page), url, ("portal.sso.GatewayOIDCBackend" in
       __import__("django.conf").conf.settings.AUTHENTICATION_BACKENDS))
 """
 OIDC = {
