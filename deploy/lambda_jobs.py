@@ -1,11 +1,15 @@
-"""The jobs function of the Lambda image: one management command per invocation, as Zappa's handler runs them.
+"""The jobs functions: one management command per invocation, beside a web function that streams.
 
-EventBridge sends {"manage": "sync_secrets"}, {"manage": "clearsessions"} or {"manage": "purge_responses"}
-(deploy/terraform/modules/lambda), and an operator {"manage": "migrate"}: the same events the Zappa package takes.
-A command that fails fails the invocation, so EventBridge retries it. This is a minimal client of the Lambda
+The image: EventBridge sends {"manage": "sync_secrets"}, {"manage": "clearsessions"} or {"manage":
+"purge_responses"} (deploy/terraform), and an operator {"manage": "migrate"}: the same events the Zappa package
+takes. A command that fails fails the invocation, so EventBridge retries it. This is a minimal client of the Lambda
 Runtime API; the jobs image has no Web Adapter, whose own client would compete for the invocations.
 
     python -m deploy.lambda_jobs
+
+The Zappa zip (the serverless-jobs stage of zappa_settings.json, handler `deploy.lambda_jobs.zappa_handler`):
+Zappa's own handler runs the stage's scheduled events (sbcproject.scheduled) and `zappa manage`, after the app
+secret has joined the environment. The streaming stage cannot take them: the Web Adapter owns its invocations.
 """
 
 from __future__ import annotations
@@ -47,6 +51,23 @@ def serve(runtime_api: str, handle: Callable[[object], dict] = run_command, invo
         request = urllib.request.Request(f"{base}/invocation/{request_id}/{outcome}", data=body, method="POST")
         urllib.request.urlopen(request, timeout=30).close()
         served += 1
+
+
+_secret_loaded = False
+
+
+def zappa_handler(event: object, context: object) -> object:
+    """Zappa's handler (handler.py at the package root), with the app secret read once per execution environment."""
+    global _secret_loaded
+    if not _secret_loaded:
+        from deploy.app_secret import load_app_secret
+
+        load_app_secret()
+        _secret_loaded = True
+    # Imported here: handler.py is Zappa's, written at the zip's root by `zappa package`; it sets Django up.
+    from handler import lambda_handler
+
+    return lambda_handler(event, context)
 
 
 def main() -> None:
