@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "audit",
     "gateway",
     "tokens",
     "usage",
@@ -109,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.audit_actor_middleware",  # who acts, for the audit trail (admin:NAME, portal:NAME)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,30 +141,9 @@ TEMPLATES = [
     },
 ]
 
-# --- Database: SQLite locally, PostgreSQL or Aurora DSQL in production (DATABASE_URL) ---------------
-# dsql://<user>@<cluster endpoint>/postgres selects AWS's Aurora DSQL adapter, which signs in with an IAM token.
-environ.Env.DB_SCHEMES["dsql"] = "aurora_dsql_django"
+# --- Database: SQLite locally, PostgreSQL in production (DATABASE_URL) ---------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "aurora_dsql_django":
-    # No password: the connector makes an IAM token for each new connection (AWS_REGION when the endpoint does not
-    # name its region). Integer ids (identity columns) as on the other databases; a connection lives across
-    # requests (Lambda reuses its container; DSQL closes a connection after an hour), checked before reuse.
-    _aws_region = env.str("AWS_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1"))
-    _dsql_region = re.search(r"\.dsql\.([a-z0-9-]+)\.on\.aws$", DATABASES["default"]["HOST"] or "")
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"sslmode": "verify-full", "region": _dsql_region.group(1) if _dsql_region else _aws_region}
-    )
-    DATABASES["default"].update(
-        NAME=DATABASES["default"]["NAME"] or "postgres",
-        USE_SEQUENCE_AUTOFIELDS=True,
-        SEQUENCE_CACHE_SIZE=65536,
-        CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=300),
-        CONN_HEALTH_CHECKS=True,
-    )
-    # django.contrib.auth widens columns with ALTER COLUMN ... TYPE, which DSQL refuses: its tables are created
-    # at their final sizes instead (core.dsql_migrations).
-    MIGRATION_MODULES = {"auth": "core.dsql_migrations.auth"}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that the live servers the end-to-end tests start can share it.
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("TEST_SQLITE_PATH", default=str(BASE_DIR / ".run" / "test.sqlite3"))
@@ -386,8 +367,6 @@ OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
 OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_RP_SIGN_ALGO = _choice("OIDC_RP_SIGN_ALGO", "RS256", ("rs256", "es256", "hs256")).upper()
 OIDC_RP_SCOPES = "openid email profile"
-# Single sign-on matches accounts by e-mail; it never signs in as a staff or superuser account unless this is on.
-OIDC_ALLOW_STAFF_LOGIN = env.bool("OIDC_ALLOW_STAFF_LOGIN", default=False)
 SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
 if SSO_ENABLED:
     _missing = [
@@ -407,5 +386,5 @@ if SSO_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS = [
         "django.contrib.auth.backends.ModelBackend",
-        "portal.sso.GatewayOIDCBackend",
+        "mozilla_django_oidc.auth.OIDCAuthenticationBackend",
     ]

@@ -1,7 +1,7 @@
 """The walls between the apps: imports go one way, no module imports in a loop, and no import hides in a
 function without a reason written here.
 
-    core -> tokens -> usage -> gateway -> portal -> sbcproject     (each imports only those before it)
+    core -> audit -> tokens -> usage -> gateway -> portal -> sbcproject     (each imports only those before it)
     bedrock_emulator imports none of them.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.live import ROOT
 
-LAYERS = ("core", "tokens", "usage", "gateway", "portal", "sbcproject")
+LAYERS = ("core", "audit", "tokens", "usage", "gateway", "portal", "sbcproject")
 PACKAGES = (*LAYERS, "bedrock_emulator")
 # Imports inside a function, each with the reason it cannot be at the top of its module.
 FUNCTION_IMPORTS_ALLOWED = {

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.recorder import acting_as
 from tokens.models import ApiToken
 from tokens.secrets_manager import MirrorError, get_mirror, secret_name
 from tokens.selectors import identity_get
@@ -35,7 +36,8 @@ class Command(BaseCommand):
             ttl_validate(ttl)
         except BadTTL as exc:
             raise CommandError(str(exc)) from None
-        identity = self._identity(options["identity"], create=options["create_identity"])
+        with acting_as("cli"):  # a new identity and its default quota are recorded as the command's
+            identity = self._identity(options["identity"], create=options["create_identity"])
         mirror = get_mirror()
         try:
             caller = mirror.caller_arn()
