@@ -8,7 +8,8 @@ A streamed answer is read from Bedrock and written to the client on the loop (`g
 
 /v1 reads its body here (within MAX_REQUEST_BYTES, 413 above it) and runs the API's WSGI handler in one
 request thread (`sbcproject.api_bridge`); a WebSocket upgrade on /v1 is answered at once with a 426. The
-admin, the portal and the rest go through Django's ASGI handler. Zappa (Lambda) keeps the WSGI entry point.
+admin, the portal and the rest go through Django's ASGI handler, their bodies read here first within the far
+smaller SITE_MAX_REQUEST_BYTES (`sbcproject.bodies`). Zappa (Lambda) keeps the WSGI entry point.
 """
 
 import asyncio
@@ -29,7 +30,7 @@ from core.errors import PayloadTooLarge  # noqa: E402
 from core.serving import serve_on  # noqa: E402
 from gateway import websocket  # noqa: E402
 from gateway.http import error_response, is_api_path  # noqa: E402
-from sbcproject import api_bridge  # noqa: E402
+from sbcproject import api_bridge, bodies  # noqa: E402
 
 REQUEST_THREADS = int(os.environ.get("GUNICORN_THREADS", "128"))
 
@@ -72,23 +73,11 @@ async def _api_body(scope: dict, receive, send) -> bytes | None:
     """The /v1 request's whole body, or None when it was refused with a 413 or the client went away: a
     Content-Length above MAX_REQUEST_BYTES is refused before the body is read, a chunked body as soon as it
     passes the limit."""
-    limit = settings.MAX_REQUEST_BYTES
-    declared = _header(scope, b"content-length").strip()
-    if declared.isdigit() and int(declared) > limit:
+    body = await bodies.read_within(scope, receive, settings.MAX_REQUEST_BYTES)
+    if body is bodies.TOO_LARGE:
         await _too_large(send)
         return None
-    parts, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        parts.append(message.get("body", b""))
-        size += len(parts[-1])
-        if size > limit:
-            await _too_large(send)
-            return None
-        if not message.get("more_body", False):
-            return b"".join(parts)
+    return body
 
 
 async def _refuse_upgrade(scope: dict, send) -> None:
@@ -114,7 +103,10 @@ async def application(scope, receive, send):
     serve_on(asyncio.get_running_loop())
     async with ThreadSensitiveContext(executor=request_threads):
         if not api_path:
-            return await site(scope, receive, send)
+            site_receive = await bodies.site_receive(scope, receive, send)
+            if site_receive is not None:
+                await site(scope, site_receive, send)
+            return
         body = await _api_body(scope, receive, send)
         if body is not None:
             await api_bridge.serve(scope, receive, send, body, request_threads)

@@ -245,6 +245,9 @@ MODEL_CACHE_SECONDS = _positive_int("MODEL_CACHE_SECONDS", 30)
 # --- Request limits ------------------------------------------------------------------------------
 MAX_REQUEST_BYTES = _positive_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# Bodies of requests to every other path (admin, portal, sign-in): refused with 413 above this, before they are
+# read, under the uvicorn workers (sbcproject.bodies). Their forms are a few kB.
+SITE_MAX_REQUEST_BYTES = _positive_int("SITE_MAX_REQUEST_BYTES", 1024 * 1024)
 MAX_MESSAGES = _positive_int("MAX_MESSAGES", 5000)
 MAX_OUTPUT_TOKENS = _positive_int("MAX_OUTPUT_TOKENS", 200_000)
 # Days a Responses API response (and its conversation) is kept for `previous_response_id`, `item_reference`
