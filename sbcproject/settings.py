@@ -87,6 +87,10 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+# Behind CloudFront and its WAF, a request must carry this header with this secret value (CloudFront adds it), so
+# the public function URL is no way around them (sbcproject/origin_verify.py). Empty: no check.
+ORIGIN_VERIFY_HEADER = env.str("ORIGIN_VERIFY_HEADER", default="X-Origin-Verify")
+ORIGIN_VERIFY_HEADER_VALUE = env.str("ORIGIN_VERIFY_HEADER_VALUE", default="")
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -106,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sbcproject.origin_verify.OriginVerifyMiddleware",  # only through CloudFront, when ORIGIN_VERIFY_HEADER_VALUE is set
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,6 +126,7 @@ API_MIDDLEWARE = [
     "gateway.http.AllowedHostMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
 ]
+    "sbcproject.origin_verify.OriginVerifyMiddleware",
 
 ROOT_URLCONF = "sbcproject.urls"
 WSGI_APPLICATION = "sbcproject.wsgi.application"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -18,16 +18,23 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/sbc/prod"
 APP_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:sbc/app/prod-AbCdEf"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0d3e4a1c-0000-4000-8000-000000000000"
+APP_PARAMETER = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/sbc/prod/app"
+CLUSTER = f"arn:aws:dsql:{REGION}:{ACCOUNT}:cluster/abcdefghijklmnopqrstuvwxyz"
 SAMPLES = {
     "local.partition": "aws",
     "region": REGION,
     "local.account_id": ACCOUNT,
     "id": "anthropic.claude-sonnet-4-20250514-v1:0",
-    "local.secret_arn_prefix": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:sbc/tokens/",
-    "var.log_group_arn": LOG_GROUP,
-    "module.foundation.log_group_arn": LOG_GROUP,
-    "var.app_secret_arn": APP_SECRET,
-    "aws_secretsmanager_secret.app.arn": APP_SECRET,
+    "local.region": REGION,
+    "local.secret_arn_prefix": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:sbc/prod/tokens/",
+    "aws_cloudwatch_log_group.this.arn": LOG_GROUP,
+    "module.app.log_group_arn": LOG_GROUP,
+    "aws_secretsmanager_secret.app[*].arn": APP_SECRET,
+    "module.app.app_secret_arn": APP_SECRET,
+    "local.parameter_arn": APP_PARAMETER,
+    "module.app.app_parameter_arn": APP_PARAMETER,
+    "var.dsql_cluster_arn": CLUSTER,
+    "aws_dsql_cluster.this.arn": CLUSTER,
     "aws_secretsmanager_secret.credentials[0].arn": APP_SECRET.replace("sbc/app/prod", "sbc-prod/db-credentials"),
     "var.kms_key_arn": KEY,
     "var.alert_sns_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:sbc-budget-alerts",
@@ -46,12 +53,18 @@ BEDROCK = (
     rf"arn:aws:bedrock:{REGION_OR_ANY}::foundation-model/{MODEL_ID}"
     rf"|arn:aws:bedrock:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:(application-)?inference-profile/{MODEL_ID}"
 )
-TOKEN_SECRETS = rf"arn:aws:secretsmanager:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:secret:sbc/tokens/\*"
+# sbc/<environment>/tokens/*: each environment its own prefix (the shared sbc/tokens/ of deploy/iam-policy.json too).
+TOKEN_SECRETS = rf"arn:aws:secretsmanager:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:secret:sbc/([A-Za-z0-9._-]+/)?tokens/\*"
 NAMED_SECRET = r"arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"  # one secret, by name
 GATEWAY_LOG_GROUPS = (
     rf"arn:aws:logs:{REGION_OR_ANY}:{ACCOUNT_OR_ANY}:log-group:(/aws/lambda/sbc-[^:]*|/sbc/[^:]*)(:\*)?"
 )
 STAR = r"\*"
+# aws/ssm's key id is not known before first use: any key of the account, but only by that alias and through SSM.
+AWS_SSM_KEY = r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/\*"
+AWS_SSM_KEY_CONDITIONS = {"kms:ViaService": "ssm.", "kms:ResourceAliases": "alias/aws/ssm"}
+# Actions only one kind of role may hold: the DSQL admin connect is the migrations role's, never the app's.
+ONLY_IN = {"dsql:DbConnectAdmin": "migrations"}
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,13 @@ RULES: dict[str, Rule] = {
         r"arn:aws:s3:::sbc-zappa-[a-z0-9*-]+/secrets/[A-Za-z0-9.*_-]+", "Zappa's remote_env object, read at cold start"
     ),
     "sns:Publish": Rule(r"arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+", "the budget alerts' one topic"),
-    "kms:Decrypt": Rule(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+", "the deployment's own key"),
+    "kms:Decrypt": Rule(
+        rf"arn:aws:kms:[a-z0-9-]+:\d{{12}}:key/[0-9a-f-]+|{AWS_SSM_KEY}",
+        "the deployment's own key, or AWS's aws/ssm key through Parameter Store only",
+    ),
+    "ssm:GetParameter": Rule(r"arn:aws:ssm:[a-z0-9-]+:\d{12}:parameter/sbc/[^*]+", "the app's own parameter, by name"),
+    "dsql:DbConnect": Rule(r"arn:aws:dsql:[a-z0-9-]+:\d{12}:cluster/[a-z0-9]+", "the deployment's own cluster"),
+    "dsql:DbConnectAdmin": Rule(r"arn:aws:dsql:[a-z0-9-]+:\d{12}:cluster/[a-z0-9]+", "the migrations role's cluster"),
     "ecr:GetAuthorizationToken": Rule(STAR, "GetAuthorizationToken has no resource-level scoping"),
     "ecr:BatchCheckLayerAvailability": Rule(
         r"arn:aws:ecr:[a-z0-9-]+:\d{12}:repository/[^*]+", "the image's repository"
@@ -127,6 +146,7 @@ class Statement:
     effect: str
     actions: list[str]
     resources: list[str]
+    conditions: dict[str, str] = field(default_factory=dict)  # condition key -> its values, joined
 
 
 def as_list(value) -> list:
@@ -146,15 +166,32 @@ def violations(statements: list[Statement]) -> list[str]:
             if rule is None:
                 found.append(f"{st.where} {st.sid}: {action} has no least-privilege rule")
                 continue
+            if action in ONLY_IN and ONLY_IN[action] not in st.where:
+                found.append(f"{st.where} {st.sid}: {action} belongs to the {ONLY_IN[action]} role only")
             for resource in st.resources:
                 if not re.fullmatch(rule.resources, resource):
                     found.append(f"{st.where} {st.sid}: {action} on {resource} (allowed: {rule.reason})")
+                elif re.fullmatch(AWS_SSM_KEY, resource) and any(
+                    value not in st.conditions.get(key, "") for key, value in AWS_SSM_KEY_CONDITIONS.items()
+                ):
+                    found.append(f"{st.where} {st.sid}: {action} on any key without the aws/ssm alias and SSM")
     return found
 
 
 def json_statements(document: dict, where: str) -> list[Statement]:
     return [
-        Statement(where, st.get("Sid", "?"), st.get("Effect", "Allow"), as_list(st["Action"]), as_list(st["Resource"]))
+        Statement(
+            where,
+            st.get("Sid", "?"),
+            st.get("Effect", "Allow"),
+            as_list(st["Action"]),
+            as_list(st["Resource"]),
+            {
+                key: " ".join(map(str, as_list(v)))
+                for test in st.get("Condition", {}).values()
+                for key, v in test.items()
+            },
+        )
         for st in as_list(document["Statement"])
     ]
 
@@ -199,6 +236,10 @@ def terraform_documents() -> dict[str, list[Statement]]:
                 unquote(st.get("effect", "Allow")),
                 [unquote(a) for a in as_list(st["actions"])],
                 terraform_resources(st["resources"], locals_of(path.parent)),
+                {
+                    unquote(c["variable"]): " ".join(unquote(v) for v in as_list(c["values"]))
+                    for c in as_list(st.get("condition", []))
+                },
             )
             for st in raw
         ]
@@ -221,7 +262,8 @@ IAM_POLICY = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
 
 def test_the_rules_cover_every_policy_the_terraform_ships():
     documents = terraform_documents()
-    assert {"policy/app", "ecs/execution", "ecs/scheduler", "lambda/vpc_access", "database/proxy"} <= set(documents)
+    assert {"app/app", "ecs/execution", "ecs/scheduler", "lambda/vpc_access", "database/proxy"} <= set(documents)
+    assert {"serverless/migrations"} <= set(documents)
     assert [] == [v for statements in documents.values() for v in violations(statements)]
 
 
@@ -252,7 +294,7 @@ def test_the_json_policy_and_the_terraform_grant_the_gateway_the_same_actions():
         return {a for st in statements if st.effect == "Allow" for a in st.actions if a.startswith(prefix)}
 
     json_policy = json_statements(IAM_POLICY, "deploy/iam-policy.json")
-    app = terraform_documents()["policy/app"]
+    app = terraform_documents()["app/app"]
     for service in ("bedrock:", "secretsmanager:", "sts:"):
         assert allowed(json_policy, service) == allowed(app, service), service
     # Logs: the JSON policy also lets watchtower create and find its group; Terraform creates the group itself.
@@ -270,6 +312,14 @@ def test_the_json_policy_and_the_terraform_grant_the_gateway_the_same_actions():
         ({"Action": "secretsmanager:DeleteSecret", "Resource": "*"}, "secretsmanager:DeleteSecret on *"),
         ({"Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:log-group:*"}, "logs:PutLogEvents on"),
         ({"Action": "s3:PutObject", "Resource": "arn:aws:s3:::sbc-zappa-x/secrets/x"}, "has no least-privilege rule"),
+        (
+            {"Action": "dsql:DbConnectAdmin", "Resource": "arn:aws:dsql:us-east-1:123456789012:cluster/abc"},
+            "belongs to the migrations role only",
+        ),
+        (
+            {"Action": "kms:Decrypt", "Resource": "arn:aws:kms:us-east-1:123456789012:key/*"},
+            "without the aws/ssm alias",
+        ),
     ],
 )
 def test_the_rules_refuse_broader_grants(statement, problem):

@@ -25,7 +25,7 @@ from tests.deploy.terraform import (
 from tests.live import ROOT
 
 CHECKOV = ROOT / ".build" / "checkov" / "bin" / "checkov"
-SHAPES = ("ecs", "lambda")
+SHAPES = ("ecs", "lambda", "serverless")
 
 
 @pytest.mark.parametrize("path", tf_files(), ids=lambda p: str(p.relative_to(TERRAFORM)))
@@ -35,7 +35,15 @@ def test_every_terraform_file_parses(path):
 
 def test_each_module_and_example_declares_its_versions_and_documents_its_interface():
     directories = [d for d in (*MODULES.iterdir(), *EXAMPLES.iterdir()) if d.is_dir()]
-    assert {d.name for d in MODULES.iterdir()} >= {*SHAPES, "policy", "database", "redis", "endpoints", "waf"}
+    assert {d.name for d in MODULES.iterdir()} >= {
+        *SHAPES,
+        "app",
+        "foundation",
+        "database",
+        "redis",
+        "endpoints",
+        "waf",
+    }
     for directory in directories:
         assert (directory / "versions.tf").exists(), directory
         for name, variable in labelled(directory, "variable").items():
@@ -72,8 +80,13 @@ def test_the_outputs_give_the_base_url_and_the_log_group(shape):
 
 
 def environment_names(shape: str) -> set[str]:
-    text = locals_of(MODULES / shape)["environment"]
-    return set(re.findall(r"\b([A-Z][A-Z0-9_]{2,})\s*=", text))
+    """The settings a shape gives the app: its own and those every shape shares (modules/app)."""
+    shape_locals = locals_of(MODULES / shape)
+    text = shape_locals["environment"] + locals_of(MODULES / "app")["environment"]
+    names = set(re.findall(r"\b([A-Z][A-Z0-9_]{2,})\s*=", text))
+    if "module.app.app_secret_environment" in shape_locals["environment"]:
+        names |= set(re.findall(r"\b([A-Z][A-Z0-9_]{2,})\s*=", locals_of(MODULES / "app")["app_secret_environment"]))
+    return names
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -82,15 +95,25 @@ def test_the_functions_and_tasks_get_the_products_own_settings_and_no_secret(sha
     known |= set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (ROOT / "sbcproject" / "settings.py").read_text()))
     known |= set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (ROOT / "deploy" / "app_secret.py").read_text()))
     names = environment_names(shape)
-    assert {"DJANGO_ALLOWED_HOSTS", "BEDROCK_REGIONS", "SECRETS_MIRROR", "SECRET_PREFIX"} <= names
+    assert {"DJANGO_ALLOWED_HOSTS", "BEDROCK_REGIONS", "SECRETS_MIRROR", "SECRET_PREFIX", "DEPLOYMENT_ID"} <= names
     assert names <= known, names - known
-    assert not names & {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY_FALLBACKS"}
+    secrets = {"DJANGO_SECRET_KEY", "REDIS_URL", "DJANGO_SECRET_KEY_FALLBACKS", "ORIGIN_VERIFY_HEADER_VALUE"}
+    assert not names & secrets
+    if shape == "serverless":
+        # DSQL has no password: the role's IAM token signs in, so DATABASE_URL is a plain setting there.
+        assert (
+            unquote(locals_of(MODULES / shape)["database_url"])
+            == "dsql://${var.db_user}@${local.dsql_endpoint}/postgres"
+        )
+    else:
+        assert "DATABASE_URL" not in names
 
 
 def test_the_task_definition_takes_its_secrets_from_secrets_manager():
     ecs = "".join(p.read_text() for p in (MODULES / "ecs").glob("*.tf"))
     assert 'secret_keys = concat(["DJANGO_SECRET_KEY", "DATABASE_URL"]' in ecs
-    assert 'valueFrom = "${aws_secretsmanager_secret.app.arn}:${key}::"' in ecs
+    assert 'valueFrom = "${module.app.app_secret_arn}:${key}::"' in ecs
+    assert 'secret_store = "secretsmanager"' in ecs
     assert "readonlyRootFilesystem = true" in ecs
 
 
@@ -103,8 +126,7 @@ def test_the_load_balancer_outlasts_agent_streams_and_gunicorn_outlasts_the_load
     assert lb["idle_timeout"] == "${var.idle_timeout}"
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_the_scheduled_jobs_are_zappas_events(shape):
+def test_the_scheduled_jobs_are_zappas_events():
     zappa = json.loads((ROOT / "zappa_settings.json").read_text())["dev"]["events"]
     scheduled = (ROOT / "sbcproject" / "scheduled.py").read_text()
     expected = {}
@@ -112,8 +134,19 @@ def test_the_scheduled_jobs_are_zappas_events(shape):
         function = event["function"].rsplit(".", 1)[1]
         (command,) = re.findall(rf'def {function}\(.*?call_command\("([a-z_]+)"\)', scheduled, re.S)
         expected[command] = event["expression"]
-    jobs = locals_of(MODULES / shape)["all_jobs"]
+    jobs = locals_of(MODULES / "app")["all_jobs"]
     assert {unquote(job["command"]): unquote(job["schedule"]) for job in jobs.values()} == expected
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_shape_schedules_the_shared_jobs(shape):
+    text = "".join(path.read_text() for path in (MODULES / shape).glob("*.tf"))
+    # The Lambda shapes let modules/app's EventBridge rules invoke their jobs function; ECS runs them as tasks.
+    assert (
+        "lambda_jobs           = true" in text
+        or "lambda_jobs                   = true" in text
+        or ("jobs = module.app.jobs" in text and "for_each                     = local.jobs" in text)
+    ), shape
 
 
 def test_the_lambda_shapes_stream_with_the_image_and_buffer_with_the_zip():
@@ -124,7 +157,7 @@ def test_the_lambda_shapes_stream_with_the_image_and_buffer_with_the_zip():
 
 
 def test_the_alarms_watch_log_events_the_gateway_writes():
-    metrics = locals_of(MODULES / "foundation")["metrics"]
+    metrics = locals_of(MODULES / "app")["metrics"]
     patterns = [unquote(metric["pattern"]).replace('\\"', '"') for metric in metrics.values()]
     assert len(patterns) == 4
     views = (ROOT / "gateway" / "views" / "base.py").read_text()

@@ -1,4 +1,4 @@
-# Three roles, each with only what it does: the task role is the gateway itself (modules/policy), the execution role
+# Three roles, each with only what it does: the task role is the gateway itself (modules/app), the execution role
 # starts its containers (pull the image, write the log group, read the app secret), the scheduler role runs the jobs.
 
 data "aws_iam_policy_document" "ecs_tasks_trust" {
@@ -25,7 +25,7 @@ resource "aws_iam_role" "task" {
 resource "aws_iam_role_policy" "task" {
   name   = "gateway"
   role   = aws_iam_role.task.id
-  policy = module.policy.json
+  policy = module.app.policy_json
 }
 
 resource "aws_iam_role" "execution" {
@@ -57,13 +57,13 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "WriteTheLogGroupOnly"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${module.foundation.log_group_arn}:*"]
+    resources = ["${module.app.log_group_arn}:*"]
   }
 
   statement {
     sid       = "InjectTheAppSecret"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.app.arn]
+    resources = [module.app.app_secret_arn]
   }
 
   statement {

@@ -7,11 +7,11 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  full_name  = "${var.name}-${var.environment}"
+  full_name  = module.app.full_name
   account_id = data.aws_caller_identity.current.account_id
   region     = data.aws_region.current.region
   partition  = data.aws_partition.current.partition
-  tags       = merge({ app = "simple-bedrock-connector", environment = var.environment }, var.tags)
+  tags       = module.app.tags
 
   # The image's repository, when it is in ECR: the execution role may pull from it and nothing else.
   ecr_match = regexall("^(\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com/([^:@]+)", var.image)
@@ -19,28 +19,17 @@ locals {
     "arn:${local.partition}:ecr:${local.ecr_match[0][1]}:${local.ecr_match[0][0]}:repository/${local.ecr_match[0][2]}"
   )
 
-  # Scheduled jobs (sbcproject/scheduled.py, zappa_settings.json events): the same commands, as one-off tasks.
-  all_jobs = {
-    "sync-secrets"    = { command = "sync_secrets", schedule = "rate(15 minutes)" }
-    "clear-sessions"  = { command = "clearsessions", schedule = "cron(17 3 * * ? *)" }
-    "purge-responses" = { command = "purge_responses", schedule = "cron(41 * * * ? *)" }
-  }
-  jobs = { for key, job in local.all_jobs : key => job if var.secrets_mirror || key != "sync-secrets" }
+  # Scheduled jobs (modules/app, as zappa_settings.json's events): the same commands, as one-off tasks.
+  jobs = module.app.jobs
 
   environment = merge(
+    module.app.environment,
     {
-      DJANGO_DEBUG                = "false"
       DJANGO_ALLOWED_HOSTS        = var.domain_name
       DJANGO_CSRF_TRUSTED_ORIGINS = "https://${var.domain_name}"
       PUBLIC_BASE_URL             = "https://${var.domain_name}"
-      SECURE_SSL_REDIRECT         = "true"
       AWS_REGION                  = local.region
-      BEDROCK_REGIONS             = join(",", var.bedrock_regions)
-      SECRETS_MIRROR              = var.secrets_mirror ? "on" : "off"
-      SECRET_PREFIX               = var.secret_prefix
       DATABASE_CONN_MAX_AGE       = "60"
-      LOG_LEVEL                   = "info"
-      LOG_PROMPTS                 = "false"
       WEB_CONCURRENCY             = tostring(var.web_concurrency)
       GUNICORN_THREADS            = tostring(var.gunicorn_threads)
       GUNICORN_TIMEOUT            = "300"
@@ -48,18 +37,17 @@ locals {
       # Above the load balancer's idle timeout, so gunicorn never closes a connection the balancer reuses.
       GUNICORN_KEEPALIVE = tostring(var.idle_timeout + 5)
     },
-    var.alert_sns_topic_arn == null ? {} : { ALERT_SNS_TOPIC_ARN = var.alert_sns_topic_arn },
     var.environment_variables,
   )
-  secret_keys = concat(["DJANGO_SECRET_KEY", "DATABASE_URL"], var.redis_enabled ? ["REDIS_URL"] : [])
+  secret_keys           = concat(["DJANGO_SECRET_KEY", "DATABASE_URL"], var.redis_enabled ? ["REDIS_URL"] : [])
   container_environment = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
   container_secrets = [
-    for key in local.secret_keys : { name = key, valueFrom = "${aws_secretsmanager_secret.app.arn}:${key}::" }
+    for key in local.secret_keys : { name = key, valueFrom = "${module.app.app_secret_arn}:${key}::" }
   ]
   log_configuration = {
     logDriver = "awslogs"
     options = {
-      awslogs-group         = module.foundation.log_group_name
+      awslogs-group         = module.app.log_group_name
       awslogs-region        = local.region
       awslogs-stream-prefix = "gateway"
       mode                  = "non-blocking"
@@ -69,24 +57,35 @@ locals {
 }
 
 module "foundation" {
-  source                 = "../foundation"
-  name                   = local.full_name
-  log_group_name         = "/${var.name}/${var.environment}"
-  log_retention_days     = var.log_retention_days
-  alarm_actions          = var.alarm_actions
-  tags                   = local.tags
+  source         = "../foundation"
+  name           = local.full_name
+  log_group_name = "/${var.name}/${var.environment}"
+  tags           = local.tags
 }
 
-module "policy" {
-  source                        = "../policy"
+module "app" {
+  source                        = "../app"
+  name                          = var.name
+  environment                   = var.environment
+  tags                          = var.tags
   bedrock_regions               = var.bedrock_regions
   bedrock_model_ids             = var.bedrock_model_ids
   bedrock_inference_profile_ids = var.bedrock_inference_profile_ids
   secrets_mirror                = var.secrets_mirror
   secret_prefix                 = var.secret_prefix
   alert_sns_topic_arn           = var.alert_sns_topic_arn
+  # ECS injects the secret's keys into the containers (the execution role reads it), never in the task definition.
+  secret_store = "secretsmanager"
+  secret_values = {
+    DATABASE_URL = module.database.database_url
+    REDIS_URL    = var.redis_enabled ? module.redis[0].redis_url : null
+  }
+  kms_key_arn        = module.foundation.kms_key_arn
+  log_group_name     = "/${var.name}/${var.environment}"
+  log_retention_days = var.log_retention_days
+  alarm_actions      = var.alarm_actions
   # stdout goes to CloudWatch through the awslogs driver (the execution role): the app needs no Logs access.
-  log_group_arn = null
+  app_writes_logs = false
 }
 
 module "database" {
@@ -135,32 +134,6 @@ module "waf" {
   kms_key_arn                = module.foundation.kms_key_arn
   alarm_actions              = var.alarm_actions
   tags                       = local.tags
-}
-
-# --- The app secret: generated once, injected by ECS, never in the task definition -------------------------------
-resource "random_password" "secret_key" {
-  length  = 64
-  special = false
-}
-
-resource "aws_secretsmanager_secret" "app" {
-  #checkov:skip=CKV2_AWS_57:Rotated by replacing random_password.secret_key and applying (docs/deploy.md): it signs sessions only, tokens do not depend on it; a rotation Lambda would not restart what read the old value
-  name                    = "${var.name}/app/${var.environment}"
-  description             = "DJANGO_SECRET_KEY, DATABASE_URL and REDIS_URL of ${local.full_name}"
-  kms_key_id              = module.foundation.kms_key_arn
-  recovery_window_in_days = 7
-  tags                    = local.tags
-}
-
-resource "aws_secretsmanager_secret_version" "app" {
-  secret_id = aws_secretsmanager_secret.app.id
-  secret_string = jsonencode({
-    for key, value in {
-      DJANGO_SECRET_KEY = random_password.secret_key.result
-      DATABASE_URL      = module.database.database_url
-      REDIS_URL         = var.redis_enabled ? module.redis[0].redis_url : null
-    } : key => value if value != null
-  })
 }
 
 # --- Network ----------------------------------------------------------------------------------------------------
@@ -426,7 +399,7 @@ resource "aws_ecs_service" "gateway" {
     rollback = true
   }
 
-  depends_on = [aws_lb_listener.https, aws_secretsmanager_secret_version.app]
+  depends_on = [aws_lb_listener.https]
 }
 
 resource "aws_scheduler_schedule" "jobs" {
@@ -461,4 +434,35 @@ resource "aws_scheduler_schedule" "jobs" {
       maximum_retry_attempts = 2
     }
   }
+}
+
+# Where what modules/app now holds used to be: kept in place, not destroyed and created again.
+moved {
+  from = module.foundation.aws_cloudwatch_log_group.this
+  to   = module.app.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = module.foundation.aws_cloudwatch_log_metric_filter.this
+  to   = module.app.aws_cloudwatch_log_metric_filter.this
+}
+
+moved {
+  from = module.foundation.aws_cloudwatch_metric_alarm.this
+  to   = module.app.aws_cloudwatch_metric_alarm.this
+}
+
+moved {
+  from = random_password.secret_key
+  to   = module.app.random_password.secret_key
+}
+
+moved {
+  from = aws_secretsmanager_secret.app
+  to   = module.app.aws_secretsmanager_secret.app[0]
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.app
+  to   = module.app.aws_secretsmanager_secret_version.app[0]
 }

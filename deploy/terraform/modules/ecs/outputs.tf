@@ -10,12 +10,12 @@ output "load_balancer_dns_name" {
 
 output "log_group_name" {
   description = "Where the gateway's JSON events go (Logs Insights queries: docs/operations.md)."
-  value       = module.foundation.log_group_name
+  value       = module.app.log_group_name
 }
 
 output "app_secret_arn" {
   description = "The secret holding DJANGO_SECRET_KEY, DATABASE_URL (and REDIS_URL)."
-  value       = aws_secretsmanager_secret.app.arn
+  value       = module.app.app_secret_arn
 }
 
 output "task_role_arn" {
@@ -25,7 +25,7 @@ output "task_role_arn" {
 
 output "alarm_names" {
   description = "Alarms on authentication failures, held-off addresses, 5xx and 429 answers."
-  value       = concat(module.foundation.alarm_names, [aws_cloudwatch_metric_alarm.alb_5xx.alarm_name])
+  value       = concat(module.app.alarm_names, [aws_cloudwatch_metric_alarm.alb_5xx.alarm_name])
 }
 
 output "run_management_command" {

@@ -149,9 +149,9 @@ variable "secrets_mirror" {
 }
 
 variable "secret_prefix" {
-  description = "SECRET_PREFIX: the token secrets' name prefix, and the only one the gateway may touch."
+  description = "SECRET_PREFIX: the token secrets' name prefix, and the only one the gateway may touch. Null: <name>/<environment>/tokens/, so two environments in one account never share one."
   type        = string
-  default     = "sbc/tokens/"
+  default     = null
 }
 
 # --- Data ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 # One role for the gateway and its jobs function, named as zappa_settings.json's role_arn expects
-# (<name>-<stage>-lambda): the gateway's own policy (modules/policy) plus what Lambda needs to join the VPC.
+# (<name>-<stage>-lambda): the gateway's own policy (modules/app) plus what Lambda needs to join the VPC.
 
 data "aws_iam_policy_document" "trust" {
   statement {
@@ -25,7 +25,7 @@ resource "aws_iam_role" "function" {
 resource "aws_iam_role_policy" "function" {
   name   = "gateway"
   role   = aws_iam_role.function.id
-  policy = module.policy.json
+  policy = module.app.policy_json
 }
 
 data "aws_iam_policy_document" "vpc_access" {

@@ -1,92 +1,91 @@
-# The serverless shape: the gateway on Lambda behind a function URL, either Zappa's zip (answers buffered) or the
-# image with the Lambda Web Adapter (answers streamed, RESPONSE_STREAM), with PostgreSQL behind RDS Proxy,
-# optional Valkey, the scheduled jobs on EventBridge, VPC endpoints, CloudFront with WAF when public, and alarms on
-# the gateway's log events.
+# The gateway on Lambda inside a VPC behind a function URL, either Zappa's zip (answers buffered) or the image with
+# the Lambda Web Adapter (answers streamed, RESPONSE_STREAM), with PostgreSQL behind RDS Proxy, optional Valkey,
+# VPC endpoints, and CloudFront with WAF when public. The log group, its alarms, the app secret, the app's policy
+# and the scheduled jobs are modules/app's. For the shape without a VPC (about $0 idle), see modules/serverless.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  full_name  = "${var.name}-${var.environment}"
+  full_name  = module.app.full_name
   account_id = data.aws_caller_identity.current.account_id
   region     = data.aws_region.current.region
   partition  = data.aws_partition.current.partition
   zip        = var.package_type == "Zip"
-  tags       = merge({ app = "simple-bedrock-connector", environment = var.environment }, var.tags)
+  tags       = module.app.tags
 
   # Zappa's names (zappa_settings.json): the package reads its secrets from s3://<bucket>/secrets/<stage>.json.
   zappa_bucket     = "${var.name}-zappa-${local.account_id}-${var.environment}"
   remote_env_key   = "secrets/${var.environment}.json"
   zappa_remote_env = "s3://${local.zappa_bucket}/${local.remote_env_key}"
 
-  secrets = {
-    for key, value in {
-      DJANGO_SECRET_KEY = random_password.secret_key.result
-      DATABASE_URL      = module.database.database_url
-      REDIS_URL         = var.redis_enabled ? module.redis[0].redis_url : null
-    } : key => value if value != null
-  }
+  # CloudFront adds this header to every request it forwards and the app refuses any request without it
+  # (ORIGIN_VERIFY_HEADER_VALUE): the function URL cannot be used to go around the WAF.
+  origin_verify_header = "X-Origin-Verify"
 
   public_base_url = var.domain_name != null ? "https://${var.domain_name}" : var.public_base_url
   environment = merge(
+    module.app.environment,
     {
-      SBC_READ_DOT_ENV      = "0"
-      DJANGO_DEBUG          = "false"
       DJANGO_ALLOWED_HOSTS  = join(",", compact([".lambda-url.${local.region}.on.aws", var.domain_name]))
-      SECURE_SSL_REDIRECT   = "true"
-      BEDROCK_REGIONS       = join(",", var.bedrock_regions)
-      SECRETS_MIRROR        = var.secrets_mirror ? "on" : "off"
-      SECRET_PREFIX         = var.secret_prefix
       DATABASE_CONN_MAX_AGE = "0"
-      LOG_LEVEL             = "info"
-      LOG_PROMPTS           = "false"
     },
     {
       for key, value in {
         PUBLIC_BASE_URL             = local.public_base_url
         DJANGO_CSRF_TRUSTED_ORIGINS = var.domain_name == null ? null : "https://${var.domain_name}"
-        # The image reads DJANGO_SECRET_KEY, DATABASE_URL (and REDIS_URL) from this secret as it starts
-        # (deploy/app_secret.py); the zip gets them from Zappa's remote_env object.
-        SBC_APP_SECRET_ARN  = local.zip ? null : aws_secretsmanager_secret.app[0].arn
-        ALERT_SNS_TOPIC_ARN = var.alert_sns_topic_arn
+        ORIGIN_VERIFY_HEADER        = var.public ? local.origin_verify_header : null
       } : key => value if value != null
     },
+    # The image reads DJANGO_SECRET_KEY, DATABASE_URL (and REDIS_URL) from the app secret as it starts
+    # (deploy/app_secret.py, SBC_APP_SECRET_ARN); the zip gets them from Zappa's remote_env object.
+    module.app.app_secret_environment,
     var.environment_variables,
   )
 
-  # Scheduled jobs (sbcproject/scheduled.py, zappa_settings.json events), as Zappa's `manage` invocations.
-  all_jobs = {
-    "sync-secrets"    = { command = "sync_secrets", schedule = "rate(15 minutes)" }
-    "clear-sessions"  = { command = "clearsessions", schedule = "cron(17 3 * * ? *)" }
-    "purge-responses" = { command = "purge_responses", schedule = "cron(41 * * * ? *)" }
-  }
-  jobs = { for key, job in local.all_jobs : key => job if var.secrets_mirror || key != "sync-secrets" }
   jobs_function = local.zip ? aws_lambda_function.gateway : aws_lambda_function.jobs[0]
   function_host = trimsuffix(trimprefix(aws_lambda_function_url.gateway.function_url, "https://"), "/")
 }
 
 module "foundation" {
-  source             = "../foundation"
-  name               = local.full_name
-  log_group_name     = "/${var.name}/${var.environment}"
-  log_retention_days = var.log_retention_days
-  alarm_actions      = var.alarm_actions
-  tags               = local.tags
+  source         = "../foundation"
+  name           = local.full_name
+  log_group_name = "/${var.name}/${var.environment}"
+  tags           = local.tags
 }
 
-module "policy" {
-  source                        = "../policy"
+module "app" {
+  source                        = "../app"
+  name                          = var.name
+  environment                   = var.environment
+  tags                          = var.tags
   bedrock_regions               = var.bedrock_regions
   bedrock_model_ids             = var.bedrock_model_ids
   bedrock_inference_profile_ids = var.bedrock_inference_profile_ids
   secrets_mirror                = var.secrets_mirror
   secret_prefix                 = var.secret_prefix
   alert_sns_topic_arn           = var.alert_sns_topic_arn
-  log_group_arn                 = module.foundation.log_group_arn
-  app_secret_arn                = local.zip ? null : aws_secretsmanager_secret.app[0].arn
-  remote_env_object_arn         = local.zip ? "arn:${local.partition}:s3:::${local.zappa_bucket}/${local.remote_env_key}" : null
-  kms_key_arn                   = module.foundation.kms_key_arn
+  secret_store                  = local.zip ? "none" : "secretsmanager"
+  secret_values = {
+    DATABASE_URL               = module.database.database_url
+    REDIS_URL                  = var.redis_enabled ? module.redis[0].redis_url : null
+    ORIGIN_VERIFY_HEADER_VALUE = var.public ? random_password.origin_verify[0].result : null
+  }
+  kms_key_arn           = module.foundation.kms_key_arn
+  remote_env_object_arn = local.zip ? "arn:${local.partition}:s3:::${local.zappa_bucket}/${local.remote_env_key}" : null
+  log_group_name        = "/${var.name}/${var.environment}"
+  log_retention_days    = var.log_retention_days
+  alarm_actions         = var.alarm_actions
+  lambda_jobs           = true
+  jobs_function_name    = local.jobs_function.function_name
+  jobs_function_arn     = local.jobs_function.arn
+}
+
+resource "random_password" "origin_verify" {
+  count   = var.public ? 1 : 0
+  length  = 48
+  special = false
 }
 
 module "database" {
@@ -137,28 +136,7 @@ module "waf" {
   tags                       = local.tags
 }
 
-# --- Secrets: generated once; the zip reads them from Zappa's remote_env object, the image from Secrets Manager ----
-resource "random_password" "secret_key" {
-  length  = 64
-  special = false
-}
-
-resource "aws_secretsmanager_secret" "app" {
-  #checkov:skip=CKV2_AWS_57:Rotated by replacing random_password.secret_key and applying (docs/deploy.md): it signs sessions only, tokens do not depend on it; a rotation Lambda would not restart what read the old value
-  count                   = local.zip ? 0 : 1
-  name                    = "${var.name}/app/${var.environment}"
-  description             = "DJANGO_SECRET_KEY, DATABASE_URL and REDIS_URL of ${local.full_name}"
-  kms_key_id              = module.foundation.kms_key_arn
-  recovery_window_in_days = 7
-  tags                    = local.tags
-}
-
-resource "aws_secretsmanager_secret_version" "app" {
-  count         = local.zip ? 0 : 1
-  secret_id     = aws_secretsmanager_secret.app[0].id
-  secret_string = jsonencode(local.secrets)
-}
-
+# --- Zappa's bucket: the package and the remote_env object (the zip's secrets) --------------------------------
 resource "aws_s3_bucket" "zappa" {
   #checkov:skip=CKV_AWS_18:Holds only the package and the remote_env object; reads are in CloudTrail data events if the account records them
   #checkov:skip=CKV_AWS_144:Both objects are rebuilt by `make package` and `terraform apply`; a replica would be one more copy of the secrets
@@ -250,7 +228,7 @@ resource "aws_s3_object" "remote_env" {
   count                  = local.zip ? 1 : 0
   bucket                 = aws_s3_bucket.zappa[0].id
   key                    = local.remote_env_key
-  content                = jsonencode(local.secrets)
+  content                = jsonencode(module.app.secret_environment)
   content_type           = "application/json"
   server_side_encryption = "aws:kms"
   kms_key_id             = module.foundation.kms_key_arn
@@ -337,10 +315,10 @@ resource "aws_lambda_function" "gateway" {
 
   logging_config {
     log_format = "Text"
-    log_group  = module.foundation.log_group_name
+    log_group  = module.app.log_group_name
   }
 
-  depends_on = [aws_iam_role_policy.function, aws_s3_object.remote_env, aws_secretsmanager_secret_version.app]
+  depends_on = [aws_iam_role_policy.function, aws_s3_object.remote_env]
 }
 
 # The image's jobs target: scheduled commands and `migrate` ({"manage": "<command>"}), like Zappa's handler.
@@ -372,10 +350,10 @@ resource "aws_lambda_function" "jobs" {
 
   logging_config {
     log_format = "Text"
-    log_group  = module.foundation.log_group_name
+    log_group  = module.app.log_group_name
   }
 
-  depends_on = [aws_iam_role_policy.function, aws_secretsmanager_secret_version.app]
+  depends_on = [aws_iam_role_policy.function]
 }
 
 resource "aws_lambda_function_url" "gateway" {
@@ -404,36 +382,6 @@ resource "aws_lambda_permission" "url_invoke" {
   function_name            = aws_lambda_function.gateway.function_name
   principal                = "*"
   invoked_via_function_url = true
-}
-
-# --- Scheduled jobs ---------------------------------------------------------------------------------------------
-resource "aws_cloudwatch_event_rule" "jobs" {
-  for_each            = local.jobs
-  name                = "${local.full_name}-${each.key}"
-  description         = "Run ${each.value.command} for ${local.full_name}"
-  schedule_expression = each.value.schedule
-  tags                = local.tags
-}
-
-resource "aws_cloudwatch_event_target" "jobs" {
-  for_each = local.jobs
-  rule     = aws_cloudwatch_event_rule.jobs[each.key].name
-  arn      = local.jobs_function.arn
-  input    = jsonencode({ manage = each.value.command })
-
-  retry_policy {
-    maximum_retry_attempts       = 2
-    maximum_event_age_in_seconds = 600
-  }
-}
-
-resource "aws_lambda_permission" "jobs" {
-  for_each      = local.jobs
-  statement_id  = "Schedule-${each.key}"
-  action        = "lambda:InvokeFunction"
-  function_name = local.jobs_function.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.jobs[each.key].arn
 }
 
 # --- CloudFront with WAF, when public -----------------------------------------------------------------------------
@@ -467,6 +415,11 @@ resource "aws_cloudfront_distribution" "this" {
   origin {
     origin_id   = "function-url"
     domain_name = local.function_host
+    # The app refuses a request without it (ORIGIN_VERIFY_HEADER_VALUE), so the function URL is no way around the WAF.
+    custom_header {
+      name  = local.origin_verify_header
+      value = random_password.origin_verify[0].result
+    }
     custom_origin_config {
       http_port                = 80
       https_port               = 443
@@ -506,4 +459,50 @@ resource "aws_cloudfront_distribution" "this" {
       error_message = "A public gateway needs domain_name and cloudfront_certificate_arn (us-east-1)."
     }
   }
+}
+
+# Where what modules/app now holds used to be: kept in place, not destroyed and created again.
+moved {
+  from = module.foundation.aws_cloudwatch_log_group.this
+  to   = module.app.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = module.foundation.aws_cloudwatch_log_metric_filter.this
+  to   = module.app.aws_cloudwatch_log_metric_filter.this
+}
+
+moved {
+  from = module.foundation.aws_cloudwatch_metric_alarm.this
+  to   = module.app.aws_cloudwatch_metric_alarm.this
+}
+
+moved {
+  from = random_password.secret_key
+  to   = module.app.random_password.secret_key
+}
+
+moved {
+  from = aws_secretsmanager_secret.app
+  to   = module.app.aws_secretsmanager_secret.app
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.app
+  to   = module.app.aws_secretsmanager_secret_version.app
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.jobs
+  to   = module.app.aws_cloudwatch_event_rule.jobs
+}
+
+moved {
+  from = aws_cloudwatch_event_target.jobs
+  to   = module.app.aws_cloudwatch_event_target.jobs
+}
+
+moved {
+  from = aws_lambda_permission.jobs
+  to   = module.app.aws_lambda_permission.jobs
 }

@@ -15,7 +15,7 @@ output "cloudfront_domain_name" {
 
 output "log_group_name" {
   description = "Where the gateway's JSON events go (Logs Insights queries: docs/operations.md)."
-  value       = module.foundation.log_group_name
+  value       = module.app.log_group_name
 }
 
 output "function_name" {
@@ -35,7 +35,7 @@ output "zappa_remote_env" {
 
 output "alarm_names" {
   description = "Alarms on authentication failures, held-off addresses, 5xx and 429 answers."
-  value       = module.foundation.alarm_names
+  value       = module.app.alarm_names
 }
 
 output "run_management_command" {
