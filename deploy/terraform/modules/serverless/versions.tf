@@ -1,0 +1,7 @@
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    aws    = { source = "hashicorp/aws", version = ">= 6.25, < 7.0" }
+    random = { source = "hashicorp/random", version = ">= 3.6" }
+  }
+}
