@@ -16,6 +16,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# What the product calls itself on every page: the portal, the admin and the API schema.
+PRODUCT_NAME = "Simple Bedrock Connector"
 
 env = environ.Env()
 if os.environ.get("SBC_READ_DOT_ENV", "1") == "1" and (BASE_DIR / ".env").exists():
@@ -142,6 +144,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.product",
             ],
         },
     },
@@ -213,7 +216,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Simple Bedrock Connector",
+    "TITLE": PRODUCT_NAME,
     "DESCRIPTION": "OpenAI-compatible API for AWS Bedrock models.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

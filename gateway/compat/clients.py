@@ -174,7 +174,7 @@ CLIENTS: tuple[Client, ...] = (
         "Continue (config.yaml)",
         "chat",
         "Add to ~/.continue/config.yaml.",
-        "name: Bedrock gateway\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: {model} (Bedrock)\n"
+        "name: Simple Bedrock Connector\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: {model} (Bedrock)\n"
         "    provider: openai\n    model: {model}\n    apiBase: {v1}\n    apiKey: {key}\n"
         "    roles: [chat, edit, apply]\n",
         "yaml",
