@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -218,3 +219,27 @@ def records(django_db_blocker):
             return list(UsageRecord.objects.filter(identity_name=identity_name).order_by("created_at", "id").values())
 
     return _records
+
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def unique_name():
+    """A fresh identity name per call, so live servers never see a cached quota from another test."""
+    return lambda prefix="user": f"{prefix}-{os.getpid()}-{next(_names)}@test"
+
+
+@pytest.fixture
+def set_quota(django_db_blocker):
+    """set_quota("name", requests_per_minute=2, ...): commit a quota the live server will read."""
+    from tokens.models import Quota
+    from tokens.services import identity_get_or_create
+
+    def _set(identity_name: str, **fields):
+        with django_db_blocker.unblock():
+            identity = identity_get_or_create(name=identity_name)
+            Quota.objects.update_or_create(identity=identity, defaults=fields)
+            return identity
+
+    return _set

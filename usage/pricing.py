@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from core.cache import ProcessCache
-from core.model_ids import strip_profile
+from core.model_ids import base_model_id
 from usage.models import ModelPrice
 
 MILLION = Decimal(1_000_000)
@@ -45,12 +45,16 @@ def price_table() -> dict[str, Price]:
 
 
 def price_for(model_requested: str, model_resolved: str = "") -> Price:
-    """The alias's own price if it has one, else the Bedrock model's (inference-profile prefix ignored)."""
+    """The alias's own price if it has one, else the base model's, whichever id, profile id or ARN named it."""
     table = price_table()
-    for name in (model_requested, model_resolved, strip_profile(model_resolved or "")):
+    for name in (model_requested, model_resolved, base_model_id(model_resolved or ""), base_model_id(model_requested)):
         if name and name in table:
             return table[name]
     return NO_PRICE
+
+
+def has_price(price: Price) -> bool:
+    return price != NO_PRICE
 
 
 def cost_usd(price: Price, usage: dict) -> Decimal:

@@ -6,6 +6,7 @@ the answer into the client's shape) settle the meter on failure, so every endpoi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -19,7 +20,15 @@ from tokens import keyformat
 from tokens.authentication import ApiKeyOrBearerAuthentication, BearerTokenAuthentication
 from tokens.throttle import TooManyFailedAuthentications, client_address
 from usage.events import event_emit, iso_now
-from usage.metering import Meter, Origin, client_from_user_agent, meter_start, new_request_id, prompt_estimate_for
+from usage.metering import (
+    Meter,
+    Origin,
+    client_from_user_agent,
+    meter_start,
+    new_request_id,
+    prompt_estimate_for,
+    prompt_estimate_of,
+)
 
 Result = TypeVar("Result")
 
@@ -79,12 +88,23 @@ def origin_of(request, *, request_id: str | None = None) -> Origin:
     )
 
 
-def meter_for(request, *, endpoint: str, request_id: str | None = None, **fields) -> Meter:
-    """Start the meter of `request` (admission included): from here on the request has its usage record."""
+def meter_for(request, *, endpoint: str, request_id: str | None = None, sent: dict | None = None, **fields) -> Meter:
+    """Start the meter of `request` (admission included): from here on the request has its usage record.
+
+    `sent`: the payload that goes to Bedrock (stored turns loaded). The reservation, and the charge of an answer
+    cut short, count its prompt rather than the HTTP body's size, which a continuation of a stored response
+    keeps small."""
     request.metered = True
-    return meter_start(
-        origin=origin_of(request, request_id=request_id), caller=request.user, endpoint=endpoint, **fields
-    )
+    origin = origin_of(request, request_id=request_id)
+    if sent is not None:
+        origin = dataclasses.replace(origin, prompt_estimate=prompt_estimate_of(sent))
+    return meter_start(origin=origin, caller=request.user, endpoint=endpoint, **fields)
+
+
+def output_reserved(inference: dict | None, spec) -> int:
+    """The output tokens to reserve: the `maxTokens` sent to Bedrock (reasoning raises it), else the model's
+    maximum, since Bedrock may then answer up to it."""
+    return int((inference or {}).get("maxTokens") or spec.max_output_tokens or 0)
 
 
 def _model_named(request) -> str:

@@ -14,7 +14,7 @@ from gateway.streaming import chat_events, sse_response
 from gateway.translate.chat_request import to_converse_request, validate_chat_request
 from gateway.translate.chat_response import to_chat_completion
 from gateway.translate.chat_stream import ChatStreamTranslator
-from gateway.views.base import ApiView, meter_for, metered, settling
+from gateway.views.base import ApiView, meter_for, metered, output_reserved, settling
 
 
 class ChatCompletions(ApiView):
@@ -33,8 +33,9 @@ class ChatCompletions(ApiView):
             message_count=call.message_count,
             streamed=chat.stream,
             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
-            max_tokens=chat.max_tokens,
+            max_tokens=output_reserved(call.kwargs.get("inferenceConfig"), spec),
             adapted=call.adaptations.names,
+            sent=call.kwargs,
         )
         completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
         if chat.stream:

@@ -41,8 +41,9 @@ def _meter(request, call: MessagesRequest, spec, endpoint: str):
         message_count=call.message_count,
         streamed=call.stream,
         metadata={"user": call.user_id} if call.user_id else {},
-        max_tokens=call.max_tokens or 1,
+        max_tokens=int(call.body.get("max_tokens") or 1),  # as sent to Bedrock
         adapted=call.adaptations.names,
+        sent=call.body,
     )
 
 

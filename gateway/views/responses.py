@@ -22,7 +22,7 @@ from gateway.streaming import sse_response
 from gateway.translate.responses_request import ResponsesRequest, state_fields, validate_responses_request
 from gateway.translate.responses_response import ResponseShape, new_id, to_response
 from gateway.translate.responses_stream import ResponsesStreamTranslator
-from gateway.views.base import ApiView, meter_for, metered, settling
+from gateway.views.base import ApiView, meter_for, metered, output_reserved, settling
 from gateway.views.responses_compact import prepare
 
 FINAL_EVENTS = ("response.completed", "response.incomplete")
@@ -70,8 +70,9 @@ class Responses(ApiView):
             message_count=call.message_count,
             streamed=chat.stream,
             metadata={"user": chat.user, **chat.metadata} if chat.user else chat.metadata,
-            max_tokens=chat.max_tokens,
+            max_tokens=output_reserved(call.kwargs.get("inferenceConfig"), spec),
             adapted=adapted,
+            sent=call.kwargs,
         )
         shape = ResponseShape(
             response_id=new_id("resp"),

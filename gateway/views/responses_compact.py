@@ -63,6 +63,7 @@ def compact(request, body: dict, items: list, *, inner: bool = False, stored: St
         metadata=ask.chat.metadata,
         max_tokens=SUMMARY_MAX_TOKENS,
         adapted=call.adaptations.names,
+        sent=call.kwargs,
     )
     result = metered(meter, lambda: bedrock.converse(spec, call.kwargs))
     with settling(meter):
