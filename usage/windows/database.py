@@ -49,6 +49,12 @@ def _row(identity_id: int, period: str, start: datetime, end: datetime | None) -
     pk = _known.get(key)
     if pk is not None:
         return pk
+    return _known.put(_row_create(identity_id, period, start, end), key)
+
+
+@retry_on_conflict
+def _row_create(identity_id: int, period: str, start: datetime, end: datetime | None) -> int:
+    """Create the window row unless it exists (each step its own short transaction, safe to run again): its pk."""
     tokens, cost = ledger_totals(identity_id, start, end) if period in ("day", "month") and end else (0, 0)
     UsageCounter.objects.bulk_create(
         [UsageCounter(identity_id=identity_id, period=period, start=start, tokens=tokens, cost_micros=cost)],
@@ -63,7 +69,7 @@ def _row(identity_id: int, period: str, start: datetime, end: datetime | None) -
         UsageCounter.objects.filter(
             identity_id=identity_id, period="minute", start__lt=start - MINUTE_ROWS_KEPT
         ).delete()
-    return _known.put(pk, key)
+    return pk
 
 
 def _forget(identity_id: int, take: Take) -> None:
@@ -125,13 +131,13 @@ def counters_adjust(
 # --- Concurrency leases ----------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def lease_recount(identity_id: int, now: datetime) -> bool:
     """Drop the identity's expired leases and reset its lease count to the live ones: whether it went down."""
     ConcurrencyLease.objects.filter(identity_id=identity_id, expires_at__lte=now).delete()
     return _lease_count_reset(identity_id, _row(identity_id, LEASE, EPOCH, None))
 
 
-@retry_on_conflict
 def _lease_count_reset(identity_id: int, pk: int) -> bool:
     """Set the lease row to the live leases' count, in one transaction: whether the count went down. The row is
     locked first on PostgreSQL; Aurora DSQL has no row locks and refuses the commit if another writer changed it."""

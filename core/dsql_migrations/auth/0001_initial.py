@@ -1,3 +1,3 @@
-from core.dsql_migrations import at_final_sizes
+from core.dsql_migrations import final_tables
 
-Migration = at_final_sizes("auth", "0001_initial", "django.contrib.auth.models")
+Migration = final_tables("auth", "0001_initial")

@@ -1,3 +1,3 @@
-from core.dsql_migrations import original
+from core.dsql_migrations import state_only
 
-Migration = original("auth", "0004_alter_user_username_opts")
+Migration = state_only("auth", "0004_alter_user_username_opts")

@@ -1,3 +1,3 @@
-from core.dsql_migrations import original
+from core.dsql_migrations import state_only
 
-Migration = original("auth", "0005_alter_user_last_login_null")
+Migration = state_only("auth", "0005_alter_user_last_login_null")

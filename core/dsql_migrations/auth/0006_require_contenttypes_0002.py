@@ -1,3 +1,3 @@
-from core.dsql_migrations import original
+from core.dsql_migrations import state_only
 
-Migration = original("auth", "0006_require_contenttypes_0002")
+Migration = state_only("auth", "0006_require_contenttypes_0002")

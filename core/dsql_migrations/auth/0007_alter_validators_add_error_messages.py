@@ -1,3 +1,3 @@
-from core.dsql_migrations import original
+from core.dsql_migrations import state_only
 
-Migration = original("auth", "0007_alter_validators_add_error_messages")
+Migration = state_only("auth", "0007_alter_validators_add_error_messages")

@@ -1,3 +1,3 @@
-from core.dsql_migrations import original
+from core.dsql_migrations import state_only
 
-Migration = original("auth", "0011_update_proxy_permissions")
+Migration = state_only("auth", "0011_update_proxy_permissions")

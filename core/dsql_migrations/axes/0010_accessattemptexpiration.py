@@ -1,0 +1,3 @@
+from core.dsql_migrations import state_only
+
+Migration = state_only("axes", "0010_accessattemptexpiration")
