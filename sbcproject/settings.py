@@ -150,9 +150,30 @@ TEMPLATES = [
     },
 ]
 
-# --- Database: SQLite locally, PostgreSQL in production (DATABASE_URL) ---------------------------
+# --- Database: SQLite locally, PostgreSQL or Aurora DSQL in production (DATABASE_URL) ---------------
+# dsql://<user>@<cluster endpoint>/postgres selects AWS's Aurora DSQL adapter, which signs in with an IAM token.
+environ.Env.DB_SCHEMES["dsql"] = "aurora_dsql_django"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "aurora_dsql_django":
+    # No password: the connector makes an IAM token for each new connection (AWS_REGION when the endpoint does not
+    # name its region). Integer ids (identity columns) as on the other databases; a connection lives across
+    # requests (Lambda reuses its container; DSQL closes a connection after an hour), checked before reuse.
+    _aws_region = env.str("AWS_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1"))
+    _dsql_region = re.search(r"\.dsql\.([a-z0-9-]+)\.on\.aws$", DATABASES["default"]["HOST"] or "")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"sslmode": "verify-full", "region": _dsql_region.group(1) if _dsql_region else _aws_region}
+    )
+    DATABASES["default"].update(
+        NAME=DATABASES["default"]["NAME"] or "postgres",
+        USE_SEQUENCE_AUTOFIELDS=True,
+        SEQUENCE_CACHE_SIZE=65536,
+        CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=300),
+        CONN_HEALTH_CHECKS=True,
+    )
+    # django.contrib.auth and django-axes change column types, which DSQL refuses: their tables are created at
+    # their final shape instead, as the adapter documents (core.dsql_migrations).
+    MIGRATION_MODULES = {"auth": "core.dsql_migrations.auth", "axes": "core.dsql_migrations.axes"}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that the live servers the end-to-end tests start can share it.
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("TEST_SQLITE_PATH", default=str(BASE_DIR / ".run" / "test.sqlite3"))
