@@ -1,7 +1,8 @@
 """The one table of /v1 endpoints: it feeds the URLconf (`gateway.urls`) and the published OpenAPI routes.
 
 Adding an endpoint is one row here and its documented view in `gateway.openapi.views`; a route missing from
-the OpenAPI description fails at import.
+the OpenAPI description fails when `gateway.openapi.views` is imported (by its tests, and by the first request for
+/v1/openapi.json).
 """
 
 from __future__ import annotations

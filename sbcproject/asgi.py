@@ -31,6 +31,7 @@ from core.serving import serve_on  # noqa: E402
 from gateway import websocket  # noqa: E402
 from gateway.http import error_response, is_api_path  # noqa: E402
 from sbcproject import api_bridge, bodies  # noqa: E402
+from sbcproject.handlers import API_URLCONF  # noqa: E402
 
 REQUEST_THREADS = int(os.environ.get("GUNICORN_THREADS", "128"))
 
@@ -112,5 +113,11 @@ async def application(scope, receive, send):
             await api_bridge.serve(scope, receive, send, body, request_threads)
 
 
-# Import the URLconf, and with it every view, now: under gunicorn's preload once in the master.
-get_resolver().url_patterns  # noqa: B018 - the attribute access imports them
+# Import the API's URLconf, and with it every /v1 view, now: under gunicorn's preload once in the master. The
+# site's (admin, portal) waits for the first request for one of its pages, so a fresh serverless function's
+# first answer does not wait for it.
+get_resolver(API_URLCONF).url_patterns  # noqa: B018 - the attribute access imports them
+if not settings.RUNNING_ON_LAMBDA:
+    # What reads streams on the loop (aiohttp), before the fork too. A Lambda function serves one request at a
+    # time and loads it with its first stream instead: a first answer that is not a stream does not wait for it.
+    from gateway.bedrock import aio  # noqa: E402, F401

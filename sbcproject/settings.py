@@ -88,7 +88,7 @@ TRUSTED_PROXIES = _networks(
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sbcproject.apps.AdminConfig",  # Django's admin; its admin.py modules load with its routes, not at start-up
 # Behind CloudFront and its WAF, a request must carry this header with this secret value (CloudFront adds it), so
 # the public function URL is no way around them (sbcproject/origin_verify.py). Empty: no check.
 ORIGIN_VERIFY_HEADER = env.str("ORIGIN_VERIFY_HEADER", default="X-Origin-Verify")

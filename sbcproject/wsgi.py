@@ -17,7 +17,7 @@ from django.urls import get_resolver  # noqa: E402
 
 from gateway import websocket  # noqa: E402
 from gateway.http import is_api_path  # noqa: E402
-from sbcproject.handlers import ApiHandler  # noqa: E402
+from sbcproject.handlers import API_URLCONF, ApiHandler  # noqa: E402
 
 api = ApiHandler()
 
@@ -29,6 +29,7 @@ def application(environ, start_response):
     return handler(environ, start_response)
 
 
-# Import the URLconf, and with it every view, now: under gunicorn's preload once in the master, shared by
-# the workers, instead of on each worker's first requests while its other threads queue on the import lock.
-get_resolver().url_patterns  # noqa: B018 - the attribute access imports them
+# Import the API's URLconf, and with it every /v1 view, now: under gunicorn's preload once in the master, shared
+# by the workers, instead of on each worker's first requests while its other threads queue on the import lock.
+# The site's (admin, portal) waits for the first request for one of its pages: on Lambda most never get one.
+get_resolver(API_URLCONF).url_patterns  # noqa: B018 - the attribute access imports them

@@ -19,6 +19,11 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("bedrock_emulator/server.py", "uvloop"): "optional: a faster event loop when installed",
     ("sbcproject/devrun.py", "boto3"): "only to look for AWS credentials when `make run` starts",
     ("usage/apps.py", "usage.cloudwatch"): "watchtower is imported only when CLOUDWATCH_LOG_GROUP is set",
+    # Cold start: what a fresh process's first /v1 answer does not need is imported when first used.
+    ("tokens/secrets_manager.py", "boto3"): "with the mirror's first AWS client (token issue, revoke, sync)",
+    ("usage/alerts.py", "boto3"): "with the first budget alert sent to SNS",
+    ("gateway/bedrock/__init__.py", "gateway.bedrock.aio"): "aiohttp with the first stream read on the loop",
+    ("gateway/urls.py", "gateway.openapi.views"): "drf-spectacular with the first GET /v1/openapi.json",
 }
 APP_READY = "apps.py"  # AppConfig.ready() is where Django wants models and signals imported
 

@@ -17,7 +17,6 @@ import json
 import os
 from dataclasses import dataclass, field
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -81,6 +80,10 @@ def _code(exc: ClientError) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _client(service: str, endpoint: str | None, region: str):
+    # boto3 is imported with the first client: only token issue, revocation and the sync job call AWS here, and
+    # the import would otherwise lengthen every process's start, the serverless function's first answer included.
+    import boto3
+
     return boto3.session.Session().client(service, region_name=region, config=_CLIENT_CONFIG)
 
 

@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-import boto3
 from botocore.config import Config
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -149,6 +148,9 @@ def _sns(subject: str, text: str) -> str | None:
     region = settings.ALERT_SNS_TOPIC_ARN.split(":")[3] or None
     timeout = settings.ALERT_TIMEOUT_SECONDS
     config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 1})
+    # boto3 with the first SNS alert: most processes never send one, and its import would lengthen every start.
+    import boto3
+
     boto3.session.Session().client("sns", region_name=region, config=config).publish(
         TopicArn=settings.ALERT_SNS_TOPIC_ARN, Subject=subject[:100], Message=text
     )

@@ -1,9 +1,13 @@
-"""The Bedrock adapter: the only gateway package that imports boto3 (its lean HTTP client and failover inside).
+"""The Bedrock adapter: the only gateway package that imports the AWS SDK (its lean HTTP client and failover inside).
 
 One client per region per process (created lazily, reused, with explicit timeouts and a
-connection pool): the lean client of `gateway.bedrock.http` for Converse and InvokeModel, boto3's for
+connection pool): the lean client of `gateway.bedrock.http` for Converse and InvokeModel, the SDK's for
 the rest. Regional failover (policy in `gateway.bedrock.failover`) for errors that happen before
 any byte reaches the client, and the single table that maps Bedrock and botocore errors to ours.
+
+The SDK's clients come from botocore's session (boto3's layer above it adds nothing to bedrock-runtime, and its
+import would lengthen a fresh process's first answer); streams read on the event loop load aiohttp
+(`gateway.bedrock.aio`) with the first of them.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import boto3
+import botocore.session
 import orjson
 from botocore.config import Config
 from botocore.exceptions import (
@@ -42,11 +47,13 @@ from core.errors import (
     UpstreamError,
 )
 from core.serving import serving_loop
-from gateway.bedrock.aio import AsyncBedrockClient, AsyncEventStream
 from gateway.bedrock.failover import RegionHealth, attempt_plan, backoff_delay
 from gateway.bedrock.http import OPERATIONS as HTTP_OPERATIONS
 from gateway.bedrock.http import STREAMED_OPERATIONS, BedrockHttpClient
 from gateway.registry import ModelSpec, strip_profile
+
+if TYPE_CHECKING:
+    from gateway.bedrock.aio import AsyncBedrockClient
 
 log = logging.getLogger("sbc.bedrock")
 
@@ -153,17 +160,17 @@ def _may_fail_over(exc: Exception) -> bool:
     return isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError))
 
 
-_clients: ProcessCache = ProcessCache("bedrock clients")  # region -> boto3 client
+_clients: ProcessCache = ProcessCache("bedrock clients")  # region -> the SDK's client
 _transports: ProcessCache = ProcessCache("bedrock transports")  # region -> the client for HTTP_OPERATIONS
 _loop_transports: ProcessCache[AsyncBedrockClient] = ProcessCache("bedrock streams on the event loop")  # by region
-_sessions: ProcessCache[boto3.session.Session] = ProcessCache("boto3 session")
+_sessions: ProcessCache[botocore.session.Session] = ProcessCache("botocore session")
 _health: ProcessCache[RegionHealth] = ProcessCache("region health")
 _clients_lock = threading.Lock()  # a client is built once per region, not by every thread that misses
 
 
-def _boto_session() -> boto3.session.Session:
+def _boto_session() -> botocore.session.Session:
     """One session per process: the SDK clients and the lean client share its credentials (and their refresh)."""
-    return _sessions.get_or_load(boto3.session.Session)
+    return _sessions.get_or_load(botocore.session.get_session)
 
 
 def _new_client(region: str):
@@ -175,7 +182,7 @@ def _new_client(region: str):
         max_pool_connections=settings.BEDROCK_MAX_POOL_CONNECTIONS,
         tcp_keepalive=True,
     )
-    return _boto_session().client("bedrock-runtime", config=config)
+    return _boto_session().create_client("bedrock-runtime", config=config)
 
 
 def client_for(region: str):
@@ -194,7 +201,7 @@ def _proxied(url: str) -> bool:
 
 
 def transport_for(region: str, operation: str):
-    """The lean client for the hot operations (unless BEDROCK_TRANSPORT=sdk or a proxy applies), else boto3's."""
+    """The lean client for the hot operations (unless BEDROCK_TRANSPORT=sdk or a proxy applies), else the SDK's."""
     if operation not in HTTP_OPERATIONS or settings.BEDROCK_TRANSPORT != "direct":
         return client_for(region)
     transport = _transports.get(region)
@@ -226,6 +233,10 @@ def streaming_transport_for(region: str, operation: str):
         return transport
     on_loop = _loop_transports.get(region)
     if on_loop is None or on_loop.loop is not loop:
+        # aiohttp with the first stream read on the loop: a process that never streams (a Lambda function whose
+        # first request is not a stream, the WSGI entry point) does not pay for its import.
+        from gateway.bedrock.aio import AsyncBedrockClient
+
         with _clients_lock:
             on_loop = _loop_transports.put(AsyncBedrockClient(transport, loop), region)
     return on_loop
@@ -301,6 +312,9 @@ def stream_events(result: BedrockResult) -> Iterator[dict]:
 
 def streams_on_loop(result: BedrockResult) -> bool:
     """Whether the stream's events are read on the serving event loop (`astream_events`), not in a thread."""
+    # Imported with the first stream, as in `streaming_transport_for`: a process that never streams skips aiohttp.
+    from gateway.bedrock.aio import AsyncEventStream
+
     return isinstance(result.response["stream"], AsyncEventStream)
 
 
