@@ -86,13 +86,13 @@ TRUSTED_PROXIES = _networks(
     "TRUSTED_PROXIES", ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
 )
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
-
-INSTALLED_APPS = [
-    "sbcproject.apps.AdminConfig",  # Django's admin; its admin.py modules load with its routes, not at start-up
 # Behind CloudFront and its WAF, a request must carry this header with this secret value (CloudFront adds it), so
 # the public function URL is no way around them (sbcproject/origin_verify.py). Empty: no check.
 ORIGIN_VERIFY_HEADER = env.str("ORIGIN_VERIFY_HEADER", default="X-Origin-Verify")
 ORIGIN_VERIFY_HEADER_VALUE = env.str("ORIGIN_VERIFY_HEADER_VALUE", default="")
+
+INSTALLED_APPS = [
+    "sbcproject.apps.AdminConfig",  # Django's admin; its admin.py modules load with its routes, not at start-up
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,11 +108,11 @@ ORIGIN_VERIFY_HEADER_VALUE = env.str("ORIGIN_VERIFY_HEADER_VALUE", default="")
 
 MIDDLEWARE = [
     "sbcproject.health.health_check_middleware",  # first: load balancers probe by IP over http
+    "sbcproject.origin_verify.OriginVerifyMiddleware",  # only through CloudFront, when ORIGIN_VERIFY_HEADER_VALUE is set
     "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "sbcproject.origin_verify.OriginVerifyMiddleware",  # only through CloudFront, when ORIGIN_VERIFY_HEADER_VALUE is set
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,12 +123,12 @@ MIDDLEWARE = [
 ]
 # The /v1 API's own handler (sbcproject.wsgi): security headers and the chunked-body limit, nothing it never uses.
 API_MIDDLEWARE = [
+    "sbcproject.origin_verify.OriginVerifyMiddleware",
     "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.AllowedHostMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
 ]
-    "sbcproject.origin_verify.OriginVerifyMiddleware",
 
 ROOT_URLCONF = "sbcproject.urls"
 WSGI_APPLICATION = "sbcproject.wsgi.application"
