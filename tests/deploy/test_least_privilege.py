@@ -1,15 +1,19 @@
 """One description of least privilege for the gateway's roles, applied to every policy the repository ships:
-deploy/iam-policy.json, the policy documents of deploy/terraform, and whatever zappa_settings.json adds. A
-permission added to one of them without a rule here fails, so the three cannot drift apart."""
+each Zappa stage's own policy (deploy/iam/<stage>.json, its attach_policy), the policy documents of deploy/terraform,
+and whatever zappa_settings.json adds. A permission added to one of them without a rule here fails, so they cannot
+drift apart; and no two deployments' policies reach the same secret, object, parameter or log group."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import pytest
 
+from tests.deploy.conftest import ZAPPA_SETTINGS, stage_settings
 from tests.deploy.terraform import MODULES, blocks, locals_of, unquote
 from tests.live import ROOT
 
@@ -247,9 +251,9 @@ def terraform_documents() -> dict[str, list[Statement]]:
 
 
 def zappa_documents() -> dict[str, list[Statement]]:
-    settings = json.loads((ROOT / "zappa_settings.json").read_text())
     documents = {}
-    for stage, values in settings.items():
+    for stage in ZAPPA_SETTINGS:
+        values = stage_settings(stage)
         statements = list(values.get("extra_permissions", []))
         if values.get("attach_policy"):
             statements += as_list(json.loads((ROOT / values["attach_policy"]).read_text())["Statement"])
@@ -257,7 +261,8 @@ def zappa_documents() -> dict[str, list[Statement]]:
     return documents
 
 
-IAM_POLICY = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
+STAGE_POLICIES = sorted((ROOT / "deploy" / "iam").glob("*.json"))
+GATEWAY_STAGES = ("dev", "prod", "serverless")  # the stages that serve requests (not the jobs or migrations)
 
 
 def test_the_rules_cover_every_policy_the_terraform_ships():
@@ -267,8 +272,10 @@ def test_the_rules_cover_every_policy_the_terraform_ships():
     assert [] == [v for statements in documents.values() for v in violations(statements)]
 
 
-def test_deploy_iam_policy_json_keeps_to_the_same_rules():
-    assert [] == violations(json_statements(IAM_POLICY, "deploy/iam-policy.json"))
+def test_every_stage_policy_keeps_to_the_same_rules():
+    assert {path.stem for path in STAGE_POLICIES} >= {"dev", "prod", "serverless", "serverless-migrations"}
+    for path in STAGE_POLICIES:
+        assert [] == violations(json_statements(json.loads(path.read_text()), path.stem)), path.name
 
 
 def test_zappa_settings_add_nothing_beyond_the_rules_and_use_the_terraform_role():
@@ -280,25 +287,117 @@ def test_zappa_settings_add_nothing_beyond_the_rules_and_use_the_terraform_role(
     assert 'zappa_bucket     = "${var.name}-zappa-${local.account_id}-${var.environment}"' in lambda_module
     assert 'remote_env_key   = "secrets/${var.environment}.json"' in lambda_module
     for stage in settings:
-        values = {**settings[settings[stage].get("extends", stage)], **settings[stage]}
-        project = values["project_name"]
-        # Zappa's broad default role stays off: the stage runs with the role deploy/terraform creates.
+        values = stage_settings(stage)
+        project, deployment = values["project_name"], values["aws_environment_variables"]["DEPLOYMENT_ID"]
+        # Zappa's broad default role stays off: the stage runs with the role deploy/terraform creates for its
+        # deployment (the gateway's, which its jobs share, or the migrations' own), with that role's own policy.
         assert values["manage_roles"] is False
-        assert re.fullmatch(rf"arn:aws:iam::\d{{12}}:role/{project}-{stage}-lambda", values["role_arn"]), stage
-        assert re.fullmatch(rf"{project}-zappa-\d{{12}}-{stage}", values["s3_bucket"]), stage
-        assert values["remote_env"] == f"s3://{values['s3_bucket']}/secrets/{stage}.json", stage
+        role = re.fullmatch(
+            rf"arn:aws:iam::\d{{12}}:role/{project}-{deployment}-(lambda|migrations)", values["role_arn"]
+        )
+        assert role, stage
+        policy = deployment if role[1] == "lambda" else f"{deployment}-migrations"
+        assert values["attach_policy"] == f"deploy/iam/{policy}.json", stage
+        assert re.fullmatch(rf"{project}-zappa-\d{{12}}-{deployment}", values["s3_bucket"]), stage
+        if values.get("remote_env"):
+            assert values["remote_env"] == f"s3://{values['s3_bucket']}/secrets/{stage}.json", stage
 
 
 def test_the_json_policy_and_the_terraform_grant_the_gateway_the_same_actions():
     def allowed(statements, prefix):
         return {a for st in statements if st.effect == "Allow" for a in st.actions if a.startswith(prefix)}
 
-    json_policy = json_statements(IAM_POLICY, "deploy/iam-policy.json")
     app = terraform_documents()["app/app"]
-    for service in ("bedrock:", "secretsmanager:", "sts:"):
-        assert allowed(json_policy, service) == allowed(app, service), service
-    # Logs: the JSON policy also lets watchtower create and find its group; Terraform creates the group itself.
-    assert allowed(app, "logs:") <= allowed(json_policy, "logs:")
+    for stage in GATEWAY_STAGES:
+        json_policy = json_statements(json.loads((ROOT / "deploy" / "iam" / f"{stage}.json").read_text()), stage)
+        for service in ("bedrock:", "secretsmanager:", "sts:"):
+            assert allowed(json_policy, service) == allowed(app, service), (stage, service)
+        # Logs: Zappa's functions may create their /aws/lambda group; Terraform creates its group itself.
+        assert allowed(app, "logs:") <= allowed(json_policy, "logs:"), stage
+
+
+# Actions whose resource is the whole service (no resource-level scoping), or shared by every deployment on purpose
+# (the Bedrock models): the same grant in two policies reaches nothing of either deployment's own.
+SHARED = {
+    "secretsmanager:ListSecrets",
+    "sts:GetCallerIdentity",
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+}
+SHARED_PREFIXES = ("ec2:",)  # network interfaces: Lambda creates them before they exist, nothing to name
+
+
+def globs_meet(a: str, b: str) -> bool:
+    """Whether some ARN matches both IAM patterns ('*' any run of characters, '?' one)."""
+
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*" and (meet(i + 1, j) or (j < len(b) and meet(i, j + 1))):
+            return True
+        if j < len(b) and b[j] == "*" and (meet(i, j + 1) or (i < len(a) and meet(i + 1, j))):
+            return True
+        return (
+            i < len(a) and j < len(b) and "*" not in (a[i], b[j]) and (a[i] == b[j] or "?" in (a[i], b[j]))
+        ) and meet(i + 1, j + 1)
+
+    return meet(0, 0)
+
+
+def grants(path) -> set[tuple[str, str]]:
+    document = json.loads(path.read_text())
+    return {
+        (action, resource)
+        for st in json_statements(document, path.stem)
+        if st.effect == "Allow"
+        for action in st.actions
+        if action not in SHARED and not action.startswith(SHARED_PREFIXES)
+        for resource in st.resources
+    }
+
+
+def test_no_two_deployments_policies_reach_the_same_resource():
+    deployments: dict[str, set[tuple[str, str]]] = {}
+    for stage in ZAPPA_SETTINGS:
+        values = stage_settings(stage)
+        deployment = values["aws_environment_variables"]["DEPLOYMENT_ID"]
+        deployments.setdefault(deployment, set()).update(grants(ROOT / values["attach_policy"]))
+    assert len(deployments) >= 3
+    overlaps = [
+        (one, other, action, resource, theirs)
+        for one, other in itertools.combinations(sorted(deployments), 2)
+        for action, resource in deployments[one]
+        for their_action, theirs in deployments[other]
+        if globs_meet(action, their_action) and globs_meet(resource, theirs)
+    ]
+    assert overlaps == []
+
+
+@pytest.mark.parametrize(
+    "a, b, meet",
+    [
+        ("arn:aws:s3:::sbc-zappa-*/secrets/*", "arn:aws:s3:::sbc-zappa-1-prod/secrets/prod.json", True),
+        ("arn:aws:secretsmanager:*:*:secret:sbc/tokens/*", "arn:aws:secretsmanager:us-east-1:1:secret:sbc/*", True),
+        (
+            "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/sbc-dev:*",
+            "arn:aws:logs:*:1:log-group:/aws/lambda/sbc-*",
+            True,
+        ),
+        (
+            "arn:aws:secretsmanager:us-east-1:1:secret:sbc/dev/tokens/*",
+            "arn:aws:secretsmanager:us-east-1:1:secret:sbc/prod/tokens/*",
+            False,
+        ),
+        (
+            "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/sbc-dev:*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/sbc-devx",
+            False,
+        ),
+    ],
+)
+def test_the_overlap_check_finds_what_two_patterns_share(a, b, meet):
+    assert globs_meet(a, b) is meet and globs_meet(b, a) is meet
 
 
 @pytest.mark.parametrize(

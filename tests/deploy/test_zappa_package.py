@@ -7,6 +7,7 @@ import re
 import zipfile
 
 from tests.deploy.conftest import ZAPPA_SETTINGS, stage_settings
+from tests.live import ROOT
 
 # Lambda: 250 MB unzipped (code and layers); Zappa warns above 50 MB zipped and suggests slim_handler.
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -56,11 +57,26 @@ def test_it_leaves_out_tests_local_data_and_test_only_packages(lambda_package):
         "sympy",
         "troposphere",
         "bedrock_emulator",
-        "uvloop",  # the ASGI server's parts: Lambda serves the WSGI application
-        "httptools",
-        "uvicorn_worker",
+        "mypy",
+        "ruff",
     ):
         assert unwanted not in tops, unwanted
+    # Django's translation sources: the compiled catalogues (.mo) are what runs.
+    assert not [name for name in names(lambda_package) if name.endswith(".po")]
+
+
+def test_it_holds_what_the_streaming_stage_starts_under_the_web_adapter(lambda_package):
+    """run.sh at the root (Zappa marks every file executable), the start module that reads the app secret, the
+    jobs stages' handler, and the ASGI server gunicorn runs: every stage packs the same project and libraries."""
+    files = names(lambda_package)
+    assert {"run.sh", "deploy/__init__.py", "deploy/app_secret.py", "deploy/lambda_jobs.py"} <= files
+    assert {"sbcproject/gunicorn.conf.py", "sbcproject/asgi.py", "sbcproject/asgi_worker.py"} <= files
+    tops = {name.split("/")[0] for name in files}
+    assert {"gunicorn", "uvicorn", "uvicorn_worker", "uvloop", "httptools"} <= tops
+    # The deploy recipes stay out: nothing of Terraform, the IAM documents or the SAM template rides along.
+    assert not [name for name in files if name.startswith(("deploy/terraform", "deploy/iam")) or name.endswith(".yaml")]
+    with zipfile.ZipFile(lambda_package) as archive:
+        assert (archive.getinfo("run.sh").external_attr >> 16) & 0o111
 
 
 def test_the_generated_handler_settings_never_log_events_or_carry_secrets(lambda_package):
@@ -84,33 +100,79 @@ def test_every_stage_is_configured_safely():
         assert not settings.get("environment_variables"), "use aws_environment_variables or remote_env"
         variables = settings["aws_environment_variables"]
         assert all(isinstance(value, str) for value in variables.values())
-        assert not {"DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_SECRET_KEY_FALLBACKS"} & set(variables)
+        assert not {"DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_FALLBACKS", "REDIS_URL"} & set(variables), stage
+        # A DSQL address names a database user, never a password: the IAM token made per connection is the credential.
+        assert re.fullmatch(
+            r"dsql://[a-z_]+@[a-z0-9]+\.dsql\.[a-z0-9-]+\.on\.aws/postgres",
+            variables.get("DATABASE_URL", "dsql://a@b.dsql.c.on.aws/postgres"),
+        )
         assert not {"AWS_REGION", "AWS_ACCESS_KEY_ID"} & set(variables), "reserved by Lambda"
         assert variables["DJANGO_DEBUG"] == "false"
+        # The secret key comes from remote_env (Zappa's handler) or from the app secret read at start.
+        assert bool(settings.get("remote_env")) != bool(variables.get("SBC_APP_SECRET_PARAMETER")), stage
         # A function URL can run up to Lambda's 15 minutes; API Gateway REST stops waiting at 29 s.
         if settings.get("apigateway_enabled", True):
             assert settings["timeout_seconds"] <= 30
-        else:
-            assert settings["function_url_enabled"] and 30 < settings["timeout_seconds"] <= 900
+        elif settings.get("function_url_enabled"):
+            assert 30 < settings["timeout_seconds"] <= 900
+        # Each deployment keeps its token secrets apart (finding 1: two deployments revoked each other's tokens).
+        deployment = variables["DEPLOYMENT_ID"]
+        assert variables["SECRET_PREFIX"] == f"{settings['project_name']}/{deployment}/tokens/", stage
 
 
-def test_the_iam_policy_is_least_privilege():
-    from tests.live import ROOT
+def test_the_streaming_stage_runs_under_the_web_adapter_outside_any_vpc():
+    settings = stage_settings("serverless")
+    variables = settings["aws_environment_variables"]
+    assert settings["architecture"] == "arm64" and settings["memory_size"] == 320 and settings["timeout_seconds"] == 900
+    assert settings["lambda_handler"] == "run.sh" and not settings.get("vpc_config")
+    (layer,) = settings["layers"]
+    assert re.fullmatch(r"arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:\d+", layer)
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
+    assert variables["AWS_LWA_INVOKE_MODE"] == "response_stream"
+    assert variables["AWS_LWA_READINESS_CHECK_PATH"] == "/healthz"
+    assert settings["function_url_enabled"] and not settings["apigateway_enabled"]
+    assert settings["function_url_config"]["authorizer"] == "NONE"
+    assert settings["lambda_concurrency"] >= 1, "reserved concurrency caps what a runaway client can cost"
+    # The Web Adapter owns every invocation, so the scheduled jobs and `zappa manage` go to the jobs stages.
+    assert not settings["events"] and not settings.get("keep_warm")
+    assert (ROOT / "run.sh").stat().st_mode & 0o111
 
-    policy = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
-    actions = {action for statement in policy["Statement"] for action in statement["Action"]}
-    assert {
-        "bedrock:InvokeModel",
-        "bedrock:InvokeModelWithResponseStream",
-        "secretsmanager:GetSecretValue",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "sts:GetCallerIdentity",
-    } <= actions
-    assert not [action for action in actions if action.endswith(":*") or action == "*"]
-    for statement in policy["Statement"]:
-        if any(
-            action.startswith("secretsmanager:") and action != "secretsmanager:ListSecrets"
-            for action in statement["Action"]
-        ):
-            assert statement["Resource"] == "arn:aws:secretsmanager:*:*:secret:sbc/tokens/*"
+
+def test_the_jobs_and_migrations_stages_use_zappas_handler_with_the_secret_read_first():
+    web = stage_settings("serverless")
+    jobs, migrations = stage_settings("serverless-jobs"), stage_settings("serverless-migrations")
+    for stage in (jobs, migrations):
+        assert stage["lambda_handler"] == "deploy.lambda_jobs.zappa_handler"
+        assert not stage["layers"] and not stage["function_url_enabled"]
+        assert not {key for key in stage["aws_environment_variables"] if key.startswith(("AWS_LWA_", "AWS_LAMBDA_"))}
+        for key in ("DEPLOYMENT_ID", "SECRET_PREFIX", "SBC_APP_SECRET_PARAMETER"):
+            assert stage["aws_environment_variables"][key] == web["aws_environment_variables"][key], key
+    assert {(event["function"], event["expression"]) for event in jobs["events"]} == {
+        ("sbcproject.scheduled.sync_secrets", "rate(15 minutes)"),
+        ("sbcproject.scheduled.purge_responses", "cron(41 * * * ? *)"),
+        ("sbcproject.scheduled.clear_sessions", "cron(17 3 * * ? *)"),
+    }
+    assert not migrations["events"]
+    # The jobs connect as the app's database role, like the gateway; only the migrations function as the admin.
+    assert jobs["aws_environment_variables"]["DATABASE_URL"] == web["aws_environment_variables"]["DATABASE_URL"]
+    assert migrations["aws_environment_variables"]["DATABASE_URL"].startswith("dsql://admin@")
+    assert not web["aws_environment_variables"]["DATABASE_URL"].startswith("dsql://admin@")
+
+
+def test_each_stage_has_an_iam_policy_of_its_own_that_is_least_privilege():
+    for stage in ZAPPA_SETTINGS:
+        settings = stage_settings(stage)
+        policy = json.loads((ROOT / settings["attach_policy"]).read_text())
+        actions = {action for statement in policy["Statement"] for action in statement["Action"]}
+        assert {"logs:CreateLogStream", "logs:PutLogEvents"} <= actions, stage
+        # The token mirror for the functions that serve requests or run sync_secrets; the migrations need none of it.
+        if settings.get("lambda_handler") != "deploy.lambda_jobs.zappa_handler" or settings["events"]:
+            assert {"secretsmanager:GetSecretValue", "sts:GetCallerIdentity"} <= actions, stage
+        assert not [action for action in actions if action.endswith(":*") or action == "*"]
+        prefix = settings["aws_environment_variables"]["SECRET_PREFIX"]
+        for statement in policy["Statement"]:
+            if any(
+                action.startswith("secretsmanager:") and action != "secretsmanager:ListSecrets"
+                for action in statement["Action"]
+            ):
+                assert statement["Resource"] == f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{prefix}*"
