@@ -14,8 +14,9 @@ from tokens.secrets_sync import secrets_sync
 
 class Command(BaseCommand):
     help = (
-        "Create missing secrets for live tokens, revoke tokens whose secret was deleted by hand, and "
-        "delete secrets of revoked, expired or unknown tokens. Safe to run on a schedule."
+        "Create missing secrets for live tokens (a secret deleted by hand revokes its token instead only with "
+        "SECRETS_SYNC_REVOKE_MISSING=true), and delete secrets of revoked, expired or unknown tokens. Touches only "
+        "this deployment's secrets (tagged with its DEPLOYMENT_ID). Safe to run on a schedule."
     )
 
     def add_arguments(self, parser):
