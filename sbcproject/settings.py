@@ -400,6 +400,8 @@ OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
 OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_RP_SIGN_ALGO = _choice("OIDC_RP_SIGN_ALGO", "RS256", ("rs256", "es256", "hs256")).upper()
 OIDC_RP_SCOPES = "openid email profile"
+# Single sign-on matches accounts by e-mail; it never signs in as a staff or superuser account unless this is on.
+OIDC_ALLOW_STAFF_LOGIN = env.bool("OIDC_ALLOW_STAFF_LOGIN", default=False)
 SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
 if SSO_ENABLED:
     _missing = [
@@ -419,5 +421,5 @@ if SSO_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS = [
         "django.contrib.auth.backends.ModelBackend",
-        "mozilla_django_oidc.auth.OIDCAuthenticationBackend",
+        "portal.sso.GatewayOIDCBackend",
     ]

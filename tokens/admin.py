@@ -24,6 +24,7 @@ from audit.recorder import audit_revoked
 from core.admin_search import BoundedSearchMixin
 from core.one_time import key_hold, key_take
 from tokens.models import ApiToken, Identity, Quota
+from tokens.offboarding_admin import register as register_user_admin
 from tokens.secrets_manager import get_mirror, secret_name
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
@@ -267,3 +268,6 @@ class ApiTokenAdmin(BoundedSearchMixin, admin.ModelAdmin):
                 self.log_change(request, token, "Revoked")
                 revoked += 1
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+register_user_admin()  # the user admin, saying which keys deactivating or deleting a user stops
