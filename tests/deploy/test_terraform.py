@@ -111,7 +111,7 @@ def test_the_functions_and_tasks_get_the_products_own_settings_and_no_secret(sha
 
 def test_the_task_definition_takes_its_secrets_from_secrets_manager():
     ecs = "".join(p.read_text() for p in (MODULES / "ecs").glob("*.tf"))
-    assert 'secret_keys = concat(["DJANGO_SECRET_KEY", "DATABASE_URL"]' in ecs
+    assert re.search(r'secret_keys\s+= concat\(\["DJANGO_SECRET_KEY", "DATABASE_URL"\]', ecs)
     assert 'valueFrom = "${module.app.app_secret_arn}:${key}::"' in ecs
     assert 'secret_store = "secretsmanager"' in ecs
     assert "readonlyRootFilesystem = true" in ecs
