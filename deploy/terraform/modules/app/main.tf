@@ -1,8 +1,8 @@
 # What every shape shares, in one place: the gateway's own permissions (Bedrock invoke on the configured models and
 # inference profiles only, Secrets Manager under the token prefix only, its own log group, its app secret), the
 # app secret itself (DJANGO_SECRET_KEY, generated once), the log group with its retention, the settings every shape
-# gives the app, and the scheduled jobs. The permissions are checked against deploy/iam-policy.json and
-# zappa_settings.json by tests/deploy/test_least_privilege.py.
+# gives the app, and the scheduled jobs. tests/deploy/test_least_privilege.py holds these permissions, deploy/iam/*.json
+# and zappa_settings.json to the same rules.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
