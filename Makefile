@@ -8,7 +8,7 @@ TEST_LOCK := requirements/test-lock.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(TEST_LOCK) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-peer soak install clean package lock terraform-scan cost
+.PHONY: run test test-sqlite test-postgres test-dsql lint bench bench-peer soak install clean package lock terraform-scan cost
 
 # The development virtualenv installs the hash-pinned test lock (runtime, deploy and test tools at the versions
 # CI used), then the project itself without resolving anything again.
@@ -75,6 +75,14 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	env $(TEST_PATH) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The database tests through AWS's Aurora DSQL adapter on the local PostgreSQL (tests/dsql/settings.py; another
+# server: DSQL_TEST_DATABASE_URL=dsql://user:password@host:5432/name): a statement DSQL refuses fails its test, and
+# injected commit conflicts show the retries. The end-to-end tests are left out: their servers run the product's
+# own settings, not the profile's backend.
+DSQL_TESTS := tests/dsql tests/core/test_db_retry.py tests/tokens tests/usage tests/gateway tests/portal
+test-dsql: $(STAMP)
+	env DJANGO_SETTINGS_MODULE=tests.dsql.settings $(PY) -m pytest -m "not e2e and not browser" $(DSQL_TESTS) $(PYTEST_ARGS)
 
 # The house style and types, by tool: ruff (lint and format), mypy, and the docs generated from the code.
 lint: $(STAMP)
