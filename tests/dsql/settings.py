@@ -2,7 +2,7 @@
 
 DATABASE_URL is a dsql:// URL, as in production, read by the same settings; only the engine (the adapter's own
 classes, signing in with a password: tests.dsql.base) and the connection options change. Its own database
-(test_dsql) keeps it apart from the PostgreSQL run of the suite. Transactions run at REPEATABLE READ, the isolation
+(test_dsql_<pid>) keeps it apart from the PostgreSQL run of the suite. Transactions run at REPEATABLE READ, the isolation
 DSQL gives, so that two writers of one row conflict as they do there.
 """
 
@@ -16,6 +16,6 @@ from tests.settings import *  # noqa: E402,F401,F403
 
 DATABASES["default"].update(  # noqa: F405
     ENGINE="tests.dsql",
-    PASSWORD=os.environ.get("DSQL_TEST_PASSWORD", ""),
     OPTIONS={"sslmode": "disable", "isolation_level": IsolationLevel.REPEATABLE_READ},
+    TEST={"NAME": f"test_dsql_{os.getpid()}"},  # one per run, like the PostgreSQL run's
 )
