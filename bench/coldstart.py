@@ -1,0 +1,283 @@
+"""`python -m bench.coldstart` (`make coldstart`): how long a fresh serverless function takes to give its first answer.
+
+Each run starts the gateway as the Lambda image starts it (`python -m deploy.app_secret python -m gunicorn -c
+sbcproject/gunicorn.conf.py` with the image's and the template's environment: packaged settings, DEBUG off, one
+worker, 8 request threads), polls /healthz as the Lambda Web Adapter's readiness check does, then sends one
+authenticated, non-streamed `/v1/chat/completions` to the Bedrock emulator. The figure is the time from spawning
+the process to that request's 200; its median over a few runs is reported, with SQLite and, when it answers on
+127.0.0.1:5432, PostgreSQL. Memory is the sum of the processes' peak resident sets (VmHWM of gunicorn's master and
+its worker: pages they share after the fork are counted twice, so the container's true peak is lower) and their
+proportional set size (PSS) just after the answer.
+
+The gateway runs on the packaged dependencies when `make package` has built their virtualenv from the lock
+(`.build/package-venv`, what the Lambda image installs too), else on this interpreter's (which also holds the
+test tools); the report says which.
+
+`--imports` adds one run under `-X importtime` and lists the modules the answer did not need that were imported
+anyway (admin, portal, API schema, ...), and the slowest imports, to profile a regression.
+
+    python -m bench.coldstart [--runs 5] [--databases sqlite,postgres] [--imports]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import procstat
+from bench.servers import PYTHON, ROOT, Stack, free_port, postgres_available
+
+# What the Lambda image (Dockerfile, target `lambda`) and deploy/lambda-web-adapter.yaml set.
+LAMBDA_ENV = {
+    "SBC_READ_DOT_ENV": "0",
+    "DJANGO_SETTINGS_MODULE": "sbcproject.settings",
+    "DJANGO_DEBUG": "false",
+    "WEB_CONCURRENCY": "1",
+    "GUNICORN_THREADS": "8",
+    "GUNICORN_CMD_ARGS": "--no-control-socket",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECRETS_MIRROR": "on",
+    "SECRET_PREFIX": "sbc/tokens/",
+    "DATABASE_CONN_MAX_AGE": "0",
+    "BEDROCK_REGIONS": "us-east-1",
+    # Set by Lambda itself in every execution environment.
+    "AWS_LAMBDA_FUNCTION_NAME": "sbc-coldstart",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "320",
+}
+ENTRY = ["-m", "deploy.app_secret", "{python}", "-m", "gunicorn", "-c", "sbcproject/gunicorn.conf.py"]
+PACKAGE_VENV = ROOT / ".build" / "package-venv"
+# The Lambda Web Adapter's readiness check polls every 10 ms.
+READINESS_INTERVAL = 0.01
+START_TIMEOUT = 60.0
+# Modules a chat completion never needs: the admin's and the portal's (Django's admin package itself loads with
+# its app), the API schema's generator, CloudWatch's log handler (stdout is shipped on Lambda), the emulator, boto3
+# (botocore is enough to call Bedrock) and aiohttp (read streams on the loop; this answer is not a stream). Any of
+# them imported before the first answer is a start-up cost the function pays for nothing.
+NOT_NEEDED = (
+    "sbcproject.urls",
+    "tokens.admin",
+    "usage.admin",
+    "gateway.admin",
+    "audit.admin",
+    "django.contrib.auth.admin",
+    "portal",
+    "mozilla_django_oidc",
+    "drf_spectacular.openapi",
+    "drf_spectacular.generators",
+    "drf_spectacular.views",
+    "gateway.openapi",
+    "watchtower",
+    "usage.cloudwatch",
+    "bedrock_emulator",
+    "boto3",
+    "aiohttp",
+)
+CHAT = json.dumps(
+    {"model": "claude-4-sonnet", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 16}
+).encode()
+
+
+@dataclass
+class ColdStart:
+    """One fresh process's first answer."""
+
+    seconds: float
+    cpu_seconds: float  # of the gateway's processes until the answer: what a busy machine does not stretch
+    status: int
+    body: bytes
+    peak_rss_mb: float
+    pss_mb: float
+    processes: int
+    # With `imports`: every module imported before the answer, in order, and its cumulative import time (µs).
+    imports: list[tuple[str, int]] = field(default_factory=list)
+
+    def unneeded(self) -> list[str]:
+        names = [name for name, _ in self.imports]
+        return [name for name in names if any(name == m or name.startswith(m + ".") for m in NOT_NEEDED)]
+
+
+def _request(port: int, method: str, path: str, body: bytes | None = None, token: str = "") -> tuple[int, bytes]:
+    headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _wait_ready(port: int, process: subprocess.Popen, log: Path, deadline: float) -> None:
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the gateway exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
+        try:
+            if _request(port, "GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no answer on /healthz within {START_TIMEOUT:.0f}s:\n{log.read_text()[-3000:]}")
+        time.sleep(READINESS_INTERVAL)
+
+
+def _memory(pid: int) -> tuple[float, float, int]:
+    pids = procstat.tree(pid)
+    peak = sum(procstat.status_kb(p, "VmHWM") or 0 for p in pids)
+    pss = sum(procstat.pss_kb(p) or 0 for p in pids)
+    return peak / 1024, pss / 1024, len(pids)
+
+
+def _imports(log: Path) -> list[tuple[str, int]]:
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("import time:") and "|" in line and "self [us]" not in line:
+            _, cumulative, name = line.split(":", 1)[1].split("|")
+            found.append((name.strip(), int(cumulative)))
+    return found
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def packaged_python() -> str:
+    """The interpreter of the virtualenv `make package` built from the lock file alone, when it is complete."""
+    python = PACKAGE_VENV / "bin" / "python"
+    return str(python) if python.exists() and list(PACKAGE_VENV.glob(".installed-*")) else PYTHON
+
+
+def cold_start(env: dict[str, str], token: str, *, imports: bool = False, python: str = PYTHON) -> ColdStart:
+    """Start a fresh gateway with `env` (DATABASE_URL, the emulator's endpoint, a secret key...) over the Lambda
+    image's environment, and time its first authenticated chat completion; the gateway is stopped afterwards."""
+    port = free_port()
+    run_env = {**env, **LAMBDA_ENV, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    if imports:
+        run_env["PYTHONPROFILEIMPORTTIME"] = "1"
+    with tempfile.NamedTemporaryFile(prefix="sbc-coldstart-", suffix=".log", delete=False) as out:
+        log = Path(out.name)
+    try:
+        with open(log, "ab") as output:
+            started = time.monotonic()
+            process = subprocess.Popen(
+                [python, *(python if arg == "{python}" else arg for arg in ENTRY)],
+                cwd=ROOT,
+                env=run_env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _wait_ready(port, process, log, started + START_TIMEOUT)
+            status, body = _request(port, "POST", "/v1/chat/completions", CHAT, token)
+            seconds = time.monotonic() - started
+            cpu = procstat.cpu_seconds(procstat.tree(process.pid))
+            peak, pss, count = _memory(process.pid)
+            found = _imports(log) if imports else []
+        finally:
+            _stop(process)
+        return ColdStart(seconds, cpu, status, body, peak, pss, count, found)
+    finally:
+        log.unlink(missing_ok=True)
+
+
+@dataclass
+class Figures:
+    database: str
+    runs: list[ColdStart]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    def line(self) -> str:
+        times = ", ".join(f"{run.seconds:.2f}" for run in self.runs)
+        cpu = statistics.median(run.cpu_seconds for run in self.runs)
+        peak = max(run.peak_rss_mb for run in self.runs)
+        pss = max(run.pss_mb for run in self.runs)
+        failed = sum(run.status != 200 for run in self.runs)
+        note = f", {failed} run(s) NOT answered 200" if failed else ""
+        return (
+            f"{self.database}: cold start to first /v1 answer: median {self.median:.2f} s over {len(self.runs)} "
+            f"runs ({times}); CPU {cpu:.2f} s; peak RSS {peak:.0f} MB (PSS {pss:.0f} MB){note}"
+        )
+
+
+class _Prepared(Stack):
+    """The bench's emulator and freshly migrated database with a demo token; no gateway: each run starts one."""
+
+    def _start_gateway(self) -> None:
+        pass
+
+    def env(self) -> dict[str, str]:
+        return {**self.base_env(), "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}"}
+
+
+def measure(database: str, runs: int, imports: bool, python: str) -> tuple[Figures, ColdStart | None]:
+    stack = _Prepared(database=database, workers=1).start()
+    try:
+        # A first start fills the OS's file cache (and Python's bytecode cache), as on a Lambda host that ran it.
+        cold_start(stack.env(), stack.token, python=python)
+        figures = Figures(database, [cold_start(stack.env(), stack.token, python=python) for _ in range(runs)])
+        profiled = cold_start(stack.env(), stack.token, imports=True, python=python) if imports else None
+    finally:
+        stack.close()
+    return figures, profiled
+
+
+def _profile(run: ColdStart, top: int = 15) -> str:
+    lines = [f"modules imported before the first answer: {len(run.imports)}"]
+    unneeded = run.unneeded()
+    lines.append("not needed for it, imported anyway: " + (", ".join(unneeded) if unneeded else "none"))
+    lines.append("slowest imports (cumulative ms):")
+    for name, micros in sorted(run.imports, key=lambda item: -item[1])[:top]:
+        lines.append(f"  {micros / 1000:7.1f}  {name}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.coldstart", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both (comma-separated)")
+    parser.add_argument("--imports", action="store_true", help="also profile one start's imports")
+    parser.add_argument("--python", default=packaged_python(), help="the gateway's interpreter")
+    args = parser.parse_args(argv)
+    print(f"gateway interpreter: {args.python}", flush=True)
+    worst = 0.0
+    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+        if database == "postgres" and not postgres_available():
+            print("postgres: no PostgreSQL on 127.0.0.1:5432, skipped", flush=True)
+            continue
+        figures, profiled = measure(database, max(1, args.runs), args.imports, args.python)
+        print(figures.line(), flush=True)
+        if profiled is not None:
+            print(_profile(profiled), flush=True)
+        worst = max(worst, figures.median)
+    print(f"machine: {procstat.cpu_model()}, {os.cpu_count()} CPUs, load {procstat.load_average()}", flush=True)
+    return 0 if worst else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
