@@ -8,7 +8,7 @@ TEST_LOCK := requirements/test-lock.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(TEST_LOCK) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-dsql lint bench bench-peer soak install clean package lock terraform-scan cost
+.PHONY: run test test-sqlite test-postgres test-dsql lint bench bench-peer coldstart soak install clean package lock terraform-scan cost
 
 # The development virtualenv installs the hash-pinned test lock (runtime, deploy and test tools at the versions
 # CI used), then the project itself without resolving anything again.
@@ -112,6 +112,12 @@ bench-peer: $(PEER_STAMP)
 # About 15 minutes: SQLite, PostgreSQL + Redis when they answer on 127.0.0.1, then LiteLLM (BENCH_QUICK=1: ~3).
 bench: $(STAMP) $(PEER_STAMP)
 	BENCH_PEER_VENV=$(PEER_VENV) $(PY) -m bench.run
+
+# About a minute: a fresh gateway started as the Lambda image starts it, until its first /v1 answer (median of 5
+# starts, SQLite and PostgreSQL when it answers on 127.0.0.1), with its peak memory; on the packaged dependencies
+# once `make package` has built them. COLDSTART_ARGS=--imports also lists what the first answer imported.
+coldstart: $(STAMP)
+	$(PY) -m bench.coldstart $(COLDSTART_ARGS)
 
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
