@@ -47,15 +47,14 @@ def is_trusted_proxy(address: Address) -> bool:
     return any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 
-def client_address(request) -> str:
-    """The client's address: the TCP peer, or what the trusted proxies in front of it say (see the module)."""
+def client_ip(request) -> str | None:
+    """The client's IP address: the TCP peer, or what the trusted proxies in front of it say (see the module); None
+    when the request has no address (a request made in-process). What the sign-in lock-out keys on."""
     meta = request.META
     peer = _address(meta.get("REMOTE_ADDR", "") or "")
-    if peer is None:
-        return meta.get("REMOTE_ADDR", "") or "unknown"
+    if peer is None or not is_trusted_proxy(peer):
+        return None if peer is None else str(peer)
     client = peer
-    if not is_trusted_proxy(peer):
-        return str(client)
     for entry in reversed(meta.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         hop = _address(entry)
         if hop is None:  # a malformed entry ends the chain: the last proxy's peer is the client
@@ -64,3 +63,8 @@ def client_address(request) -> str:
         if not is_trusted_proxy(hop):
             break
     return str(client)
+
+
+def client_address(request) -> str:
+    """client_ip, or the peer as the server named it when that is no IP address (a Unix socket), or "unknown"."""
+    return client_ip(request) or request.META.get("REMOTE_ADDR", "") or "unknown"

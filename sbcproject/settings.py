@@ -10,6 +10,7 @@ import hashlib
 import ipaddress
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -98,6 +99,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # the sign-in lock-out (see AXES_* below)
     "rest_framework",
     "drf_spectacular",
     "audit",
@@ -120,6 +122,7 @@ MIDDLEWARE = [
     "audit.middleware.audit_actor_middleware",  # who acts, for the audit trail (admin:NAME, portal:NAME)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into its 429 page
 ]
 # The /v1 API's own handler (sbcproject.wsgi): security headers and the chunked-body limit, nothing it never uses.
 API_MIDDLEWARE = [
@@ -391,6 +394,26 @@ if not PORTAL_TTL_CHOICES or any(
 ):
     raise ImproperlyConfigured(f"PORTAL_TTL_CHOICES must list lifetimes such as 1d,7d,30d, got {PORTAL_TTL_CHOICES!r}")
 PORTAL_MAX_ACTIVE_KEYS = _positive_int("PORTAL_MAX_ACTIVE_KEYS", 20)
+# Sign-in lock-out (django-axes) on /accounts/login/ and /admin/login/: after AXES_FAILURE_LIMIT failed sign-ins
+# (by default for one username from one client address: core.headers.client_ip, X-Forwarded-For only through
+# TRUSTED_PROXIES) they get a 429 page for AXES_COOLOFF_MINUTES (0: until an admin lifts it, in the admin's
+# "Access attempts" or with `manage.py axes_reset`). A successful sign-in clears the count.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = max(1, _positive_int("AXES_FAILURE_LIMIT", 5))
+_axes_cooloff_minutes = _positive_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=_axes_cooloff_minutes) if _axes_cooloff_minutes else None
+AXES_LOCKOUT_PARAMETERS = {
+    "username_and_ip": [["username", "ip_address"]],
+    "username_or_ip": ["username", "ip_address"],
+    "username": ["username"],
+    "ip": ["ip_address"],
+}[_choice("AXES_LOCKOUT_BY", "username_and_ip", ("username_and_ip", "username_or_ip", "username", "ip"))]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.headers.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lock-out's backend comes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
 # OpenID Connect single sign-on (mozilla-django-oidc): on when OIDC_RP_CLIENT_ID is set.
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
@@ -420,6 +443,7 @@ if SSO_ENABLED:
         raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on also needs {', '.join(_missing)}")
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
         "django.contrib.auth.backends.ModelBackend",
         "portal.sso.GatewayOIDCBackend",
     ]
