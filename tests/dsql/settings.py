@@ -2,8 +2,8 @@
 
 DATABASE_URL is a dsql:// URL, as in production, read by the same settings; only the engine (the adapter's own
 classes, signing in with a password: tests.dsql.base) and the connection options change. Its own database
-(test_dsql_<pid>) keeps it apart from the PostgreSQL run of the suite. Transactions run at REPEATABLE READ, the isolation
-DSQL gives, so that two writers of one row conflict as they do there.
+(test_dsql_<pid>) keeps it apart from the PostgreSQL run of the suite. Transactions run at REPEATABLE READ, the
+isolation DSQL gives, so that two writers of one row conflict as they do there.
 """
 
 import os
