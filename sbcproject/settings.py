@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # the sign-in lock-out (see AXES_* below)
+    "sbcproject.lockout",  # its admin pages, with bounded search
     "rest_framework",
     "drf_spectacular",
     "audit",
@@ -411,6 +412,7 @@ AXES_LOCKOUT_PARAMETERS = {
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.headers.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ADMIN = False  # sbcproject.lockout registers its pages, with bounded search boxes
 # The lock-out's backend comes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 
+from tests import people
 from tests.live import server_env, start_gunicorn
 from tests.security.conftest import ARTIFACTS
 
@@ -129,3 +130,18 @@ def test_axes_reset_lifts_the_lock_from_the_command_line(guarded_gateway, user, 
         with django_db_blocker.unblock():
             call_command("axes_reset_username", name)
         assert sign_in(http, name, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/axes/accessattempt/", "/admin/axes/accesslog/", "/admin/axes/accessfailurelog/"]
+)
+def test_the_lock_out_pages_search_boxes_are_bounded(db, path):
+    """The lock-out's admin pages have search boxes too: a 10 kB search is cut like every other one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = people.admin()
+    with CaptureQueriesContext(connection) as queries:
+        response = staff.get(path, {"q": "a " * 5000})
+    assert response.status_code == 200
+    assert max(len(query["sql"]) for query in queries) < 20_000, "the SQL does not grow with the search box"
