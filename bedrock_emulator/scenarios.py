@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from bedrock_emulator import structured, toolcalls
-from bedrock_emulator.directives import as_int, last_user_message, pace
+from bedrock_emulator.directives import as_int, last_user_message, message_text, pace, parse
 from bedrock_emulator.faults import Knobs
 
 GREETING = "This is a synthetic answer from the Bedrock emulator."
@@ -141,15 +141,46 @@ def _text_answer(body: dict[str, Any], directives: dict[str, str], knobs: Knobs)
     return _limit(_with_min_words(text, min_words(directives, knobs)), body.get("inferenceConfig") or {})
 
 
+IN_TURN = "in-turn"  # `[[sbc:in-turn]]` in the task: the tools it names are called one per turn, in order
+
+
 def _tool_blocks(body: dict[str, Any], text: str) -> list[dict[str, Any]]:
     """Text-plus-toolUse blocks when the model decides to call tools, else []."""
-    if not body.get("toolConfig") or toolcalls.tool_results(last_user_message(body)):
+    if not body.get("toolConfig"):
         return []
+    if toolcalls.tool_results(last_user_message(body)):
+        return _next_in_turn(body)
     specs, may_talk = toolcalls.choose_tools(body, text)
+    if IN_TURN in parse(text):
+        specs = specs[:1]
     if not specs:
         return []
     prefix = [{"text": toolcalls.intro(specs)}] if may_talk else []
     return prefix + toolcalls.tool_use_blocks(body, specs, text)
+
+
+def _next_in_turn(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """After a tool result, the next tool an `in-turn` task names that no turn since the task has called: a
+    multi-round tool loop, where each call waits for the result of the one before."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    asked = [i for i, message in enumerate(messages) if message.get("role") == "user" and message_text(message)]
+    task_at = asked[-1] if asked else None
+    if task_at is None:
+        return []
+    task = message_text(messages[task_at])
+    if IN_TURN not in parse(task):
+        return []
+    called = sum(
+        1
+        for message in messages[task_at + 1 :]
+        if message.get("role") == "assistant"
+        for block in message.get("content") or []
+        if isinstance(block, dict) and "toolUse" in block
+    )
+    specs, _ = toolcalls.choose_tools(body, task)
+    if called >= len(specs):
+        return []
+    return toolcalls.tool_use_blocks(body, [specs[called]], task)
 
 
 def output_tokens(blocks: list[dict[str, Any]]) -> int:

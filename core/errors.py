@@ -11,6 +11,7 @@ class ApiError(Exception):
     status = 500
     type = "server_error"
     code: str | None = None
+    details: dict | None = None  # Anthropic's `error.details` (machine-readable; SDKs act on its `error_code`)
 
     def __init__(
         self, message: str, *, param: str | None = None, code: str | None = None, headers: dict[str, str] | None = None
@@ -73,6 +74,25 @@ class NotFound(ApiError):
 
 class ModelNotFound(NotFound):
     code = "model_not_found"
+
+
+class ThreadNotFound(NotFound):
+    """A message thread continued from a reply this identity does not hold (never stored, expired, another's):
+    Anthropic's SDK then sends the whole conversation again under a new thread."""
+
+    code = "thread_not_found"
+    details = {"error_code": "thread_not_found"}
+
+
+class ThreadUnsupported(InvalidRequest):
+    """A thread the gateway cannot keep for this request: Anthropic's SDKs then send this turn and the later ones
+    whole, without `thread`."""
+
+    code = "thread_unsupported_request"
+
+    def __init__(self, message: str, *, unsupported: list[str], **kw) -> None:
+        super().__init__(message, **kw)
+        self.details = {"error_code": self.code, "unsupported": unsupported}
 
 
 class MethodNotAllowed(ApiError):

@@ -64,7 +64,10 @@ def anthropic_error_type(error: ApiError) -> str:
 
 
 def anthropic_error_body(error: ApiError) -> dict:
-    return {"type": "error", "error": {"type": anthropic_error_type(error), "message": error.message}}
+    body = {"type": anthropic_error_type(error), "message": error.message}
+    if error.details:
+        body["details"] = error.details
+    return {"type": "error", "error": body}
 
 
 def error_response(error: ApiError, body: Callable[[ApiError], dict] = ApiError.body) -> HttpResponse:

@@ -118,3 +118,20 @@ class StoredResponse(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class ThreadTurn(models.Model):
+    """One turn of an Anthropic message thread (the `message-threads` beta): the messages the turn sent and the
+    reply, kept under the reply's id so that `thread: continue` from it can rebuild the whole conversation.
+    Kept as long as stored responses (RESPONSES_RETENTION_DAYS), for the identity that made it only."""
+
+    id = models.CharField(primary_key=True, max_length=128)  # the reply's message id (`msg_...`)
+    identity = models.ForeignKey("tokens.Identity", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    chain = JSONTextField(default=list)  # ids of the turns before this one, oldest first
+    fields = JSONTextField(default=dict)  # what the thread was created with (system, tools): a continue keeps them
+    messages = JSONTextField(default=list)  # this turn's new messages, then the reply as an assistant message
+
+    def __str__(self) -> str:
+        return self.id

@@ -151,9 +151,20 @@ def named_sse(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
 
 
-def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader, meter: Meter):
-    """Claude's own events from Bedrock's `chunk.bytes`, passed through one by one as Anthropic SSE."""
+def messages_events(
+    result: bedrock.BedrockResult,
+    reader: MessagesStreamReader,
+    meter: Meter,
+    keep: Callable[[dict], object] | None = None,
+):
+    """Claude's own events from Bedrock's `chunk.bytes`, passed through one by one as Anthropic SSE. `keep`
+    (a message thread's) is handed the whole reply before `message_stop` leaves, so its id works at once."""
     last: list[bytes] = []
+
+    def closing() -> list[bytes]:
+        if keep is not None and reader.reply is not None and reader.finished:
+            keep(reader.reply.message_whole())
+        return last
 
     def each(event: dict) -> list[bytes]:
         payload = (event.get("chunk") or {}).get("bytes")
@@ -175,7 +186,7 @@ def messages_events(result: bedrock.BedrockResult, reader: MessagesStreamReader,
         error_frames=error_frames,
         usage=lambda: reader.usage or estimated_usage(meter.prompt_estimate, reader.output_chars),
         finish_reason=lambda: reader.stop_reason,
-        closing=lambda: last,
+        closing=closing,
     )
 
 

@@ -98,13 +98,30 @@ TABLE = (
     Policy(
         "context_management",
         DROPPED,
-        "Bedrock rejects it; without it the conversation is sent whole, which is what the client sent.",
+        "Bedrock rejects it; without it the conversation is sent whole, which is what the client sent: nothing the "
+        "model would have seen is lost. With `thread`, refused as `thread_unsupported_request` (see `thread`).",
         CC,
     ),
     Policy(
-        "service_tier / container / mcp_servers / inference_geo / speed",
+        "service_tier / inference_geo / speed",
         DROPPED,
         "Anthropic's API only; Bedrock rejects them.",
+    ),
+    Policy(
+        "container / mcp_servers",
+        REFUSED,
+        "They point at a container or MCP servers only Anthropic's servers hold: dropped, the model would answer "
+        "without the state or tools the client counts on, so the request is a 400 naming the field.",
+    ),
+    Policy(
+        "thread (`message-threads-2026-08-12` beta)",
+        HONOURED,
+        "Anthropic's SDK runs `tool_runner()` over a thread by default. Each turn is kept per identity (as long as "
+        "stored responses: RESPONSES_RETENTION_DAYS) under its reply's id; `continue` rebuilds the whole "
+        "conversation, signed thinking included, with one cache point on the kept turns, before Bedrock is "
+        "called. Another identity's or an expired reply id is `thread_not_found` (404); with `context_management`, "
+        "or with storage off, the answer is `thread_unsupported_request` (400), and the SDK sends the conversation "
+        "whole instead. The beta is not sent to Bedrock and not named.",
     ),
     Policy("any other field", DROPPED, "Named `unknown:<field>`: Bedrock rejects fields it does not know."),
     Policy(

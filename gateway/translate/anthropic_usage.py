@@ -45,12 +45,13 @@ class MessagesStreamReader:
     turn, which Claude then refuses during tool use.
     """
 
-    def __init__(self, *, model: str) -> None:
+    def __init__(self, *, model: str, collect: bool = False) -> None:
         self.model = model
         self.anthropic_usage: dict[str, Any] = {}
         self.stop_reason: str | None = None
         self.output_chars = 0
         self.finished = False
+        self.reply = ReplyCollector() if collect else None  # the whole message, for a thread to keep
 
     def feed(self, raw: bytes) -> tuple[str, bytes]:
         """(event type, the event's JSON for the client) for one `chunk.bytes` payload."""
@@ -73,6 +74,8 @@ class MessagesStreamReader:
             if BEDROCK_METRICS_FIELD in event:
                 event.pop(BEDROCK_METRICS_FIELD)
                 raw = orjson.dumps(event)
+        if self.reply is not None:
+            self.reply.feed(kind, event)
         return kind, raw
 
     @property
@@ -82,3 +85,46 @@ class MessagesStreamReader:
 
 def error_event(error_type: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": error_type, "message": message}}
+
+
+class ReplyCollector:
+    """Puts a streamed message back together as the non-streamed answer would have it: its id and its content
+    blocks, thinking with its signature and tool calls with their parsed input."""
+
+    def __init__(self) -> None:
+        self.message: dict[str, Any] = {}
+        self.content: list[dict[str, Any]] = []
+        self._json: dict[int, str] = {}
+
+    def feed(self, kind: str, event: dict[str, Any]) -> None:
+        if kind == "message_start":
+            self.message = dict(event.get("message") or {})
+        elif kind == "content_block_start":
+            self.content.append(orjson.loads(orjson.dumps(event.get("content_block") or {})))
+        elif kind == "content_block_delta" and self.content:
+            self._delta(event.get("index", len(self.content) - 1), event.get("delta") or {})
+        elif kind == "content_block_stop":
+            index = event.get("index", len(self.content) - 1)
+            if index in self._json and 0 <= index < len(self.content):
+                try:
+                    self.content[index]["input"] = orjson.loads(self._json.pop(index) or "{}")
+                except orjson.JSONDecodeError:
+                    self.content[index]["input"] = {}
+
+    def _delta(self, index: int, delta: dict[str, Any]) -> None:
+        if not 0 <= index < len(self.content):
+            return
+        block, kind = self.content[index], delta.get("type")
+        if kind == "text_delta":
+            block["text"] = block.get("text", "") + (delta.get("text") or "")
+        elif kind == "thinking_delta":
+            block["thinking"] = block.get("thinking", "") + (delta.get("thinking") or "")
+        elif kind == "signature_delta":
+            block["signature"] = block.get("signature", "") + (delta.get("signature") or "")
+        elif kind == "input_json_delta":
+            self._json[index] = self._json.get(index, "") + (delta.get("partial_json") or "")
+        elif kind == "citations_delta" and delta.get("citation") is not None:
+            block.setdefault("citations", []).append(delta["citation"])
+
+    def message_whole(self) -> dict[str, Any]:
+        return {**self.message, "content": self.content}

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from gateway import bedrock
 from gateway.claude import claude_model, messages_count_tokens
+from gateway.message_threads import THREADS_BETA, thread_open
 from gateway.streaming import messages_events, sse_response
 from gateway.translate.anthropic_request import MessagesRequest, to_messages_request
 from gateway.translate.anthropic_usage import MessagesStreamReader, message_answer, usage_from_anthropic
@@ -23,9 +24,12 @@ from gateway.views.base import AnthropicApiView, meter_for, metered, settling
 log = logging.getLogger("sbc.messages")
 
 
-def _parse(request, *, counting: bool = False) -> MessagesRequest:
+def _parse(request, *, data=None, betas_honoured: tuple[str, ...] = (), counting: bool = False) -> MessagesRequest:
+    header = request.META.get("HTTP_ANTHROPIC_BETA", "")
+    if betas_honoured:
+        header = ",".join(beta for beta in header.split(",") if beta.strip() not in betas_honoured)
     call = to_messages_request(
-        request.data, resolve=claude_model, beta_header=request.META.get("HTTP_ANTHROPIC_BETA", ""), counting=counting
+        request.data if data is None else data, resolve=claude_model, beta_header=header, counting=counting
     )
     if call.adaptations:
         log.info("%s: adapted or left out for Bedrock: %s", request.request_id, call.adaptations.header())
@@ -51,16 +55,20 @@ class Messages(AnthropicApiView):
     endpoint = "messages"
 
     def post(self, request):
-        call = _parse(request)
+        data, thread = thread_open(request.user.identity_id, request.data)
+        call = _parse(request, data=data, betas_honoured=(THREADS_BETA,) if thread else ())
         spec = call.spec
         meter = _meter(request, call, spec, self.endpoint)
         if call.stream:
             result = metered(meter, lambda: bedrock.invoke_stream(spec, call.body))
-            events = messages_events(result, MessagesStreamReader(model=call.model), meter)
+            reader = MessagesStreamReader(model=call.model, collect=thread is not None)
+            events = messages_events(result, reader, meter, keep=thread.keep if thread else None)
             return sse_response(events, meter.response_headers())
         result = metered(meter, lambda: bedrock.invoke_json(spec, call.body))
         with settling(meter):
             answer = message_answer(result.response, model=call.model)
+        if thread is not None:
+            thread.keep(answer)
         meter.settle(
             status=200, usage=usage_from_anthropic(answer.get("usage")), finish_reason=answer.get("stop_reason")
         )

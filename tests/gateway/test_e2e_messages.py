@@ -165,7 +165,7 @@ def test_it_strips_what_bedrock_rejects_from_a_claude_code_request(gateway, toke
         "thinking": {"type": "enabled", "budget_tokens": 4096},
         "context_management": {"edits": []},
         "service_tier": "auto",
-        "container": "c-1",
+        "container": None,
         "mcp_servers": [],
     }
     headers = {
@@ -188,6 +188,25 @@ def test_it_strips_what_bedrock_rejects_from_a_claude_code_request(gateway, toke
     assert [tool["name"] for tool in sent["tools"]] == ["get_weather"]
     assert sent["system"][1]["cache_control"] == {"type": "ephemeral"}
     assert sent["thinking"] == {"type": "enabled", "budget_tokens": 4096}
+
+
+@pytest.mark.parametrize(
+    "field",
+    [{"container": "container_011CQ"}, {"mcp_servers": [{"type": "url", "url": "https://mcp.example", "name": "x"}]}],
+    ids=["container", "mcp_servers"],
+)
+def test_state_only_anthropic_holds_is_refused_not_dropped(gateway, token, emulator_log, field):
+    calls = len(emulator_log())
+    answer = httpx.post(
+        f"{gateway.url}/v1/messages",
+        json={"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "hello"}], **field},
+        headers={"x-api-key": token, "anthropic-version": "2023-06-01"},
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["type"] == "invalid_request_error" and f"`{next(iter(field))}`" in error["message"]
+    assert len(emulator_log()) == calls
 
 
 def test_it_reports_prompt_cache_reads_on_the_second_call(claude):

@@ -40,7 +40,13 @@ BEDROCK_FIELDS = (
 ADAPTED_FIELDS = ("thinking", "output_config")
 # Fields Anthropic's API has and Bedrock rejects, left out and named as they are; any other field is named
 # `unknown:<field>`. `metadata.user_id` is kept in the usage record, so `metadata` is named only for other keys.
-KNOWN_DROPPED = ("context_management", "service_tier", "container", "mcp_servers", "inference_geo", "speed")
+KNOWN_DROPPED = ("context_management", "service_tier", "inference_geo", "speed", "container", "mcp_servers")
+# Fields that point at state or tools only Anthropic's servers hold: dropping them would answer a conversation the
+# model never sees whole, so they are refused instead (`thread` is served: gateway.message_threads).
+STATEFUL = {
+    "container": "a code-execution container on Anthropic's servers",
+    "mcp_servers": "MCP servers Anthropic's servers call",
+}
 # Betas Bedrock accepts in `anthropic_beta`; the rest (claude-code-*, oauth-*, context-management-*,
 # prompt-caching-scope-*, thinking-token-count-*, mid-conversation-*, advanced-tool-use-*, ...) Bedrock answers
 # with "invalid beta flag".
@@ -133,6 +139,12 @@ def betas_for_bedrock(header: str) -> tuple[list[str], list[str]]:
 
 
 def _note_dropped_fields(data: dict[str, Any], notes: Adaptations) -> None:
+    for name in STATEFUL:
+        _require(
+            not data.get(name),  # an empty list or string names nothing, and is dropped like the other fields
+            f"`{name}` names {STATEFUL[name]}, which Bedrock does not have; send the request without it.",
+            name,
+        )
     for name in data:
         if name == "metadata":
             if not isinstance(data[name], dict) or set(data[name]) - {"user_id"}:
