@@ -20,7 +20,7 @@ def keys_that_stop(user) -> str:
     """'N active keys of identity X will stop working', or '' when the user manages no identity with live keys."""
     identity = Identity.objects.filter(user_id=user.pk).first()
     count = tokens_live().filter(identity=identity).count() if identity else 0
-    if not count:
+    if identity is None or not count:
         return ""
     return f"{count} active key{'' if count == 1 else 's'} of identity {identity.name} will stop working"
 

@@ -30,8 +30,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown identity {options['identity']!r}")
             started = timezone.now()
             count = identity_revoke_all(identity=identity, revoked_by="cli")
-            for token in identity.tokens.filter(revoked_at__gte=started, revoked_by="cli"):
-                audit_revoked(token)
+            for revoked in identity.tokens.filter(revoked_at__gte=started, revoked_by="cli"):
+                audit_revoked(revoked)
             self.stdout.write(f"✓ Revoked {count} token(s) of {identity.name}")
             return
         token_id = (options["token_id"] or "").strip()
