@@ -13,6 +13,10 @@ The gateway runs on the packaged dependencies when `make package` has built thei
 (`.build/package-venv`, what the Lambda image installs too), else on this interpreter's (which also holds the
 test tools); the report says which.
 
+`--lambda-memory 320` holds the gateway's processes to the CPU share Lambda gives a function of that memory size
+(one vCPU at 1,769 MB, in proportion below it) with a CPU cgroup (cgroup v1 or v2, as root): an approximation of
+Lambda's CPU, not a measurement on Lambda.
+
 `--imports` adds one run under `-X importtime` and lists the modules the answer did not need that were imported
 anyway (admin, portal, API schema, ...), and the slowest imports, to profile a regression.
 
@@ -31,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +65,10 @@ PACKAGE_VENV = ROOT / ".build" / "package-venv"
 # The Lambda Web Adapter's readiness check polls every 10 ms.
 READINESS_INTERVAL = 0.01
 START_TIMEOUT = 60.0
+# Lambda gives a function the equivalent of one vCPU at 1,769 MB of memory, and CPU in proportion to memory below it.
+LAMBDA_MB_PER_VCPU = 1769
+CGROUPS = Path("/sys/fs/cgroup")
+CFS_PERIOD_US = 100_000
 # Modules a chat completion never needs: the admin's and the portal's (Django's admin package itself loads with
 # its app), the API schema's generator, CloudWatch's log handler (stdout is shipped on Lambda), the emulator, boto3
 # (botocore is enough to call Bedrock) and aiohttp (read streams on the loop; this answer is not a stream). Any of
@@ -169,9 +179,37 @@ def packaged_python() -> str:
     return str(python) if python.exists() and list(PACKAGE_VENV.glob(".installed-*")) else PYTHON
 
 
-def cold_start(env: dict[str, str], token: str, *, imports: bool = False, python: str = PYTHON) -> ColdStart:
+@contextmanager
+def cpu_share(share: float | None) -> Iterator[Path | None]:
+    """A new CPU cgroup holding its processes to `share` of one CPU (the file to write a pid into), or None."""
+    if share is None:
+        yield None
+        return
+    quota = max(1000, int(share * CFS_PERIOD_US))
+    if (CGROUPS / "cgroup.controllers").exists():  # cgroup v2
+        group = CGROUPS / f"sbc-coldstart-{os.getpid()}"
+        settings = {"cpu.max": f"{quota} {CFS_PERIOD_US}"}
+    else:  # cgroup v1's cpu controller
+        group = CGROUPS / "cpu" / f"sbc-coldstart-{os.getpid()}"
+        settings = {"cpu.cfs_period_us": str(CFS_PERIOD_US), "cpu.cfs_quota_us": str(quota)}
+    try:
+        group.mkdir()
+        for name, value in settings.items():
+            (group / name).write_text(value)
+    except OSError as exc:
+        raise SystemExit(f"--lambda-memory needs a writable CPU cgroup (run as root): {exc}") from None
+    try:
+        yield group / "cgroup.procs"
+    finally:
+        group.rmdir()  # empty again: every process in it was stopped
+
+
+def cold_start(
+    env: dict[str, str], token: str, *, imports: bool = False, python: str = PYTHON, cgroup: Path | None = None
+) -> ColdStart:
     """Start a fresh gateway with `env` (DATABASE_URL, the emulator's endpoint, a secret key...) over the Lambda
-    image's environment, and time its first authenticated chat completion; the gateway is stopped afterwards."""
+    image's environment, and time its first authenticated chat completion; the gateway is stopped afterwards.
+    With `cgroup` (from `cpu_share`), its processes run in that CPU cgroup."""
     port = free_port()
     run_env = {**env, **LAMBDA_ENV, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     if imports:
@@ -188,6 +226,8 @@ def cold_start(env: dict[str, str], token: str, *, imports: bool = False, python
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # Before the interpreter starts, so every instruction of the start runs within the share.
+                preexec_fn=(lambda: cgroup.write_text(str(os.getpid()))) if cgroup else None,
             )
         try:
             _wait_ready(port, process, log, started + START_TIMEOUT)
@@ -207,6 +247,7 @@ def cold_start(env: dict[str, str], token: str, *, imports: bool = False, python
 class Figures:
     database: str
     runs: list[ColdStart]
+    load: tuple[float, float, float] | None = None  # the machine's load average when the runs began
 
     @property
     def median(self) -> float:
@@ -219,6 +260,8 @@ class Figures:
         pss = max(run.pss_mb for run in self.runs)
         failed = sum(run.status != 200 for run in self.runs)
         note = f", {failed} run(s) NOT answered 200" if failed else ""
+        if self.load:
+            note += f"; load average {self.load[0]:.1f} at the start"
         return (
             f"{self.database}: cold start to first /v1 answer: median {self.median:.2f} s over {len(self.runs)} "
             f"runs ({times}); CPU {cpu:.2f} s; peak RSS {peak:.0f} MB (PSS {pss:.0f} MB){note}"
@@ -235,16 +278,20 @@ class _Prepared(Stack):
         return {**self.base_env(), "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.emulator.port}"}
 
 
-def measure(database: str, runs: int, imports: bool, python: str) -> tuple[Figures, ColdStart | None]:
+def measure(
+    database: str, runs: int, imports: bool, python: str, share: float | None = None
+) -> tuple[Figures, ColdStart | None]:
     stack = _Prepared(database=database, workers=1).start()
+    load = procstat.load_average()
     try:
-        # A first start fills the OS's file cache (and Python's bytecode cache), as on a Lambda host that ran it.
-        cold_start(stack.env(), stack.token, python=python)
-        figures = Figures(database, [cold_start(stack.env(), stack.token, python=python) for _ in range(runs)])
-        profiled = cold_start(stack.env(), stack.token, imports=True, python=python) if imports else None
+        with cpu_share(share) as cgroup:
+            # A first start fills the OS's file cache (and Python's bytecode cache), as on a Lambda host that ran it.
+            cold_start(stack.env(), stack.token, python=python)
+            starts = [cold_start(stack.env(), stack.token, python=python, cgroup=cgroup) for _ in range(runs)]
+            profiled = cold_start(stack.env(), stack.token, imports=True, python=python) if imports else None
     finally:
         stack.close()
-    return figures, profiled
+    return Figures(database, starts, load), profiled
 
 
 def _profile(run: ColdStart, top: int = 15) -> str:
@@ -263,14 +310,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both (comma-separated)")
     parser.add_argument("--imports", action="store_true", help="also profile one start's imports")
     parser.add_argument("--python", default=packaged_python(), help="the gateway's interpreter")
+    parser.add_argument("--lambda-memory", type=int, help="hold the gateway to Lambda's CPU share at this many MB")
     args = parser.parse_args(argv)
+    share = args.lambda_memory / LAMBDA_MB_PER_VCPU if args.lambda_memory else None
     print(f"gateway interpreter: {args.python}", flush=True)
+    if share is not None:
+        print(f"CPU held to {share:.0%} of one core, Lambda's share at {args.lambda_memory} MB", flush=True)
     worst = 0.0
     for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
         if database == "postgres" and not postgres_available():
             print("postgres: no PostgreSQL on 127.0.0.1:5432, skipped", flush=True)
             continue
-        figures, profiled = measure(database, max(1, args.runs), args.imports, args.python)
+        figures, profiled = measure(database, max(1, args.runs), args.imports, args.python, share)
         print(figures.line(), flush=True)
         if profiled is not None:
             print(_profile(profiled), flush=True)
