@@ -18,6 +18,10 @@ native body reads them like Converse):
                                       (converse: hold before answering)
   [[sbc:long=300]]                    answer with 300 words
   [[sbc:thinking]]                    reasoningContent block first (also additionalModelRequestFields.thinking)
+  [[sbc:in-turn]]                     the tools the task names are called one per turn, in order, each turn
+                                      after the results of the one before (a multi-round tool loop)
+  [[sbc:in-turn=2,1]]                 as many per turn as listed: a parallel pair, then one alone (then one
+                                      per turn for any left)
 
 Besides the conversation rules, Converse requests meet Claude's thinking rules (thinking.py: budget,
 temperature, forced tool choice, signed reasoning replayed before the last tool calls) and structured

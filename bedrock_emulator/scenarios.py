@@ -141,7 +141,20 @@ def _text_answer(body: dict[str, Any], directives: dict[str, str], knobs: Knobs)
     return _limit(_with_min_words(text, min_words(directives, knobs)), body.get("inferenceConfig") or {})
 
 
-IN_TURN = "in-turn"  # `[[sbc:in-turn]]` in the task: the tools it names are called one per turn, in order
+# `[[sbc:in-turn]]` in the task: the tools it names are called one per turn, in order; `[[sbc:in-turn=2,1]]`
+# says how many each turn calls together (here a parallel pair, then one alone; any tools left, one per turn).
+IN_TURN = "in-turn"
+
+
+def _rounds(sizes: str, count: int) -> list[tuple[int, int]]:
+    """The (start, end) slices of the `count` named tools each turn calls, from an `in-turn` value."""
+    wanted = [int(size) for size in sizes.split(",") if size.strip().isdigit() and int(size) > 0]
+    rounds, start = [], 0
+    while start < count:
+        end = min(count, start + (wanted.pop(0) if wanted else 1))
+        rounds.append((start, end))
+        start = end
+    return rounds
 
 
 def _tool_blocks(body: dict[str, Any], text: str) -> list[dict[str, Any]]:
@@ -151,8 +164,9 @@ def _tool_blocks(body: dict[str, Any], text: str) -> list[dict[str, Any]]:
     if toolcalls.tool_results(last_user_message(body)):
         return _next_in_turn(body)
     specs, may_talk = toolcalls.choose_tools(body, text)
-    if IN_TURN in parse(text):
-        specs = specs[:1]
+    directives = parse(text)
+    if IN_TURN in directives:
+        specs = specs[: _rounds(directives[IN_TURN], len(specs))[0][1]] if specs else []
     if not specs:
         return []
     prefix = [{"text": toolcalls.intro(specs)}] if may_talk else []
@@ -160,15 +174,16 @@ def _tool_blocks(body: dict[str, Any], text: str) -> list[dict[str, Any]]:
 
 
 def _next_in_turn(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """After a tool result, the next tool an `in-turn` task names that no turn since the task has called: a
-    multi-round tool loop, where each call waits for the result of the one before."""
+    """After a tool result, the next round of tools an `in-turn` task names that no turn since the task has
+    called: a multi-round tool loop, where each round waits for the results of the one before."""
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
     asked = [i for i, message in enumerate(messages) if message.get("role") == "user" and message_text(message)]
     task_at = asked[-1] if asked else None
     if task_at is None:
         return []
     task = message_text(messages[task_at])
-    if IN_TURN not in parse(task):
+    directives = parse(task)
+    if IN_TURN not in directives:
         return []
     called = sum(
         1
@@ -178,9 +193,11 @@ def _next_in_turn(body: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(block, dict) and "toolUse" in block
     )
     specs, _ = toolcalls.choose_tools(body, task)
-    if called >= len(specs):
+    upcoming = [(start, end) for start, end in _rounds(directives[IN_TURN], len(specs)) if start >= called]
+    if not upcoming:
         return []
-    return toolcalls.tool_use_blocks(body, [specs[called]], task)
+    start, end = upcoming[0]
+    return toolcalls.tool_use_blocks(body, specs[start:end], task)
 
 
 def output_tokens(blocks: list[dict[str, Any]]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pytest
 
@@ -208,3 +209,48 @@ def test_it_summarises_a_tool_result_in_the_follow_up(bedrock) -> None:
 
     assert follow_up["output"]["message"]["content"] == [{"text": 'The tool returned: {"temp":21}'}]
     assert follow_up["stopReason"] == "end_turn"
+
+
+NEWS = {
+    "toolSpec": {
+        "name": "get_news",
+        "description": "Headlines for a city.",
+        "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+    }
+}
+
+
+def _answer_each_call(first: dict[str, Any]) -> dict[str, Any]:
+    calls = tool_uses(first)
+    results = [
+        {"toolResult": {"toolUseId": call["toolUseId"], "content": [{"text": f"{call['name']} done"}]}}
+        for call in calls
+    ]
+    return {"role": "user", "content": results}
+
+
+@pytest.mark.parametrize(
+    ("rounds", "expected"),
+    [
+        ("in-turn", [["get_weather"], ["get_time"], ["get_news"]]),
+        ("in-turn=2,1", [["get_weather", "get_time"], ["get_news"]]),
+        ("in-turn=1,2", [["get_weather"], ["get_time", "get_news"]]),
+        ("in-turn=2", [["get_weather", "get_time"], ["get_news"]]),
+    ],
+)
+def test_an_in_turn_task_calls_its_tools_round_after_round(bedrock, rounds, expected) -> None:
+    task = f"Use get_weather, get_time and get_news for city=Oslo. [[sbc:{rounds}]]"
+    config = {"tools": [WEATHER, TIME, NEWS]}
+    history = [user(task)]
+    called = []
+    for _ in range(len(expected)):
+        reply = bedrock.converse(modelId=SONNET, messages=history, toolConfig=config)
+        assert reply["stopReason"] == "tool_use"
+        called.append([call["name"] for call in tool_uses(reply)])
+        history += [reply["output"]["message"], _answer_each_call(reply)]
+
+    last = bedrock.converse(modelId=SONNET, messages=history, toolConfig=config)
+    assert called == expected
+    assert last["stopReason"] == "end_turn"
+    # The answer reports the first result of the last round.
+    assert last["output"]["message"]["content"] == [{"text": f"The tool returned: {expected[-1][0]} done"}]
