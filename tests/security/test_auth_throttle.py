@@ -3,6 +3,8 @@ a valid token is never refused for other people's failures (tests/security/test_
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 from django.test import RequestFactory
@@ -180,3 +182,38 @@ def test_a_flood_of_other_addresses_does_not_free_an_address_held_off(limited, m
         fail(1, address=f"198.51.100.{n}")
     with pytest.raises(TooManyFailedAuthentications):
         attempt(unknown_token())
+
+
+@pytest.mark.django_db
+def test_with_redis_the_address_and_the_key_id_are_counted_apart(limited, settings):
+    """Through Redis (shared by every worker): one key id's wrong secrets from many addresses are held off by the
+    key id's bucket, while another key from those addresses is still a plain refusal."""
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    limited.now += 60 * 1000 * (1 + (os.getpid() % 1000))  # a window of this run's own
+    token_id = keyformat.parse(unknown_token()).token_id
+    try:
+        for n in range(3):
+            assert attempt_key(token_id, f"198.51.100.{n}") is InvalidToken
+        assert attempt_key(token_id, "198.51.100.9") is TooManyFailedAuthentications
+        fail(1, "198.51.100.9")
+    finally:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter("sbc:authfail:*"):
+            if key.decode().endswith(f":{int(limited.now // 60)}"):
+                client.delete(key)
+
+
+def attempt_key(token_id: str, address: str) -> type[Exception]:
+    """Present `token_id` with a random secret (valid checksum) from `address`: the error it meets."""
+    body = f"{keyformat.PREFIX}{token_id}_{keyformat.generate()[0][-38:-6]}"
+    try:
+        attempt(body + keyformat._checksum(body), address)
+    except (InvalidToken, TooManyFailedAuthentications) as exc:
+        return type(exc)
+    raise AssertionError("a made-up key was accepted")
