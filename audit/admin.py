@@ -8,7 +8,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -100,7 +101,7 @@ class AuditEntryAdmin(BoundedSearchMixin, admin.ModelAdmin):
         export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="audit_auditentry_csv")
         return [export, *super().get_urls()]
 
-    def export_csv(self, request: HttpRequest) -> HttpResponse:
+    def export_csv(self, request: HttpRequest) -> HttpResponseBase:
         """The entries the list shows with the same filters and search, oldest first."""
         if not self.has_view_permission(request):
             raise PermissionDenied
