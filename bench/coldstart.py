@@ -17,8 +17,10 @@ test tools); the report says which.
 (one vCPU at 1,769 MB, in proportion below it) with a CPU cgroup (cgroup v1 or v2, as root): an approximation of
 Lambda's CPU, not a measurement on Lambda.
 
-`--imports` adds one run under `-X importtime` and lists the modules the answer did not need that were imported
-anyway (admin, portal, API schema, ...), and the slowest imports, to profile a regression.
+`--imports` adds one run that records every module the gateway's processes import (a `sitecustomize` on the
+gateway's path: `-X importtime` leaves out modules loaded by `importlib.import_module`, as Django loads apps,
+middleware and URLconfs) and times them under `-X importtime`, then lists the modules the answer did not need that
+were imported anyway (admin, portal, API schema, ...) and the slowest imports, to profile a regression.
 
     python -m bench.coldstart [--runs 5] [--databases sqlite,postgres] [--imports]
 """
@@ -29,6 +31,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -108,12 +111,14 @@ class ColdStart:
     peak_rss_mb: float
     pss_mb: float
     processes: int
-    # With `imports`: every module imported before the answer, in order, and its cumulative import time (µs).
-    imports: list[tuple[str, int]] = field(default_factory=list)
+    # With `imports`: every module imported before the answer, in order, and `-X importtime`'s cumulative time
+    # (µs) of those it times.
+    modules: list[str] = field(default_factory=list)
+    import_times: list[tuple[str, int]] = field(default_factory=list)
 
     def unneeded(self) -> list[str]:
-        names = [name for name, _ in self.imports]
-        return [name for name in names if any(name == m or name.startswith(m + ".") for m in NOT_NEEDED)]
+        """Which of NOT_NEEDED were imported (the module or any of its submodules)."""
+        return [m for m in NOT_NEEDED if any(name == m or name.startswith(m + ".") for name in self.modules)]
 
 
 def _request(port: int, method: str, path: str, body: bytes | None = None, token: str = "") -> tuple[int, bytes]:
@@ -154,7 +159,28 @@ def _memory(pid: int) -> tuple[float, float, int]:
     return peak / 1024, pss / 1024, len(pids)
 
 
-def _imports(log: Path) -> list[tuple[str, int]]:
+# Written to the gateway's path with `--imports`: each module its processes import, named in a file as it is found.
+RECORDER = """import os, sys
+
+
+class _Recorder:
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def find_spec(self, name, path=None, target=None):
+        for finder in sys.meta_path:
+            spec = None if finder is self else finder.find_spec(name, path, target)
+            if spec is not None:
+                os.write(self.fd, (name + "\\n").encode())
+                return spec
+        return None
+
+
+sys.meta_path.insert(0, _Recorder(os.environ["SBC_COLDSTART_MODULES"]))
+"""
+
+
+def _import_times(log: Path) -> list[tuple[str, int]]:
     found = []
     for line in log.read_text(errors="replace").splitlines():
         if line.startswith("import time:") and "|" in line and "self [us]" not in line:
@@ -212,10 +238,16 @@ def cold_start(
     With `cgroup` (from `cpu_share`), its processes run in that CPU cgroup."""
     port = free_port()
     run_env = {**env, **LAMBDA_ENV, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    workdir = Path(tempfile.mkdtemp(prefix="sbc-coldstart-"))
+    log, recorded = workdir / "gateway.log", workdir / "modules.txt"
     if imports:
-        run_env["PYTHONPROFILEIMPORTTIME"] = "1"
-    with tempfile.NamedTemporaryFile(prefix="sbc-coldstart-", suffix=".log", delete=False) as out:
-        log = Path(out.name)
+        (workdir / "sitecustomize.py").write_text(RECORDER)
+        path = [str(workdir), run_env.get("PYTHONPATH", "")]
+        run_env.update(
+            PYTHONPROFILEIMPORTTIME="1",
+            SBC_COLDSTART_MODULES=str(recorded),
+            PYTHONPATH=os.pathsep.join(filter(None, path)),
+        )
     try:
         with open(log, "ab") as output:
             started = time.monotonic()
@@ -235,12 +267,13 @@ def cold_start(
             seconds = time.monotonic() - started
             cpu = procstat.cpu_seconds(procstat.tree(process.pid))
             peak, pss, count = _memory(process.pid)
-            found = _imports(log) if imports else []
+            modules = recorded.read_text().split() if imports else []
+            times = _import_times(log) if imports else []
         finally:
             _stop(process)
-        return ColdStart(seconds, cpu, status, body, peak, pss, count, found)
+        return ColdStart(seconds, cpu, status, body, peak, pss, count, modules, times)
     finally:
-        log.unlink(missing_ok=True)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @dataclass
@@ -295,11 +328,11 @@ def measure(
 
 
 def _profile(run: ColdStart, top: int = 15) -> str:
-    lines = [f"modules imported before the first answer: {len(run.imports)}"]
+    lines = [f"modules imported before the first answer: {len(run.modules)}"]
     unneeded = run.unneeded()
     lines.append("not needed for it, imported anyway: " + (", ".join(unneeded) if unneeded else "none"))
     lines.append("slowest imports (cumulative ms):")
-    for name, micros in sorted(run.imports, key=lambda item: -item[1])[:top]:
+    for name, micros in sorted(run.import_times, key=lambda item: -item[1])[:top]:
         lines.append(f"  {micros / 1000:7.1f}  {name}")
     return "\n".join(lines)
 
