@@ -20,6 +20,7 @@ RUN pip install --require-hashes --no-deps -r requirements/lock.txt && pip check
 COPY manage.py ./
 COPY sbcproject ./sbcproject
 COPY core ./core
+COPY audit ./audit
 COPY tokens ./tokens
 COPY usage ./usage
 COPY gateway ./gateway
