@@ -22,6 +22,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
+from core.db_breaker import breaker as database_breaker
 from core.errors import (
     ApiError,
     AuthenticationFailed,
@@ -32,6 +33,7 @@ from core.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
+from usage.events import event_emit, iso_now
 
 log = logging.getLogger("sbc.http")
 
@@ -264,15 +266,36 @@ def to_api_error(exc: Exception) -> ApiError | None:
         error.status = exc.status_code
         return error
     if isinstance(exc, (OperationalError, InterfaceError, DatabaseError)):
-        log.error("database unavailable: %s", type(exc).__name__)
         return ServiceUnavailable(
             "The gateway's database is unavailable; try again shortly.", headers={"Retry-After": "5"}
         )
     return None
 
 
+def database_refusal_emit(exc: Exception, request, error: ApiError) -> None:
+    """A request refused 503 because the database failed before Bedrock was called: the database breaker opens
+    (`core.db_breaker`), and the refusal is a `response` event (status 503), counted with the server errors, since
+    it has no usage record."""
+    database_breaker.failed(exc)
+    log.error("database unavailable: %s", type(exc).__name__)
+    caller = getattr(request, "_user", None) if request is not None else None
+    event_emit(
+        "response",
+        request_id=getattr(request, "request_id", None),
+        identity=getattr(caller, "identity_name", None),
+        token_id=getattr(caller, "token_id", None),
+        path=request.path[:200] if request is not None else None,
+        status=error.status,
+        error_code="database_unavailable",
+        reached_bedrock=False,
+        timestamp=iso_now(),
+    )
+
+
 def _handled(exc, context) -> ApiError:
     error = to_api_error(exc)
+    if isinstance(exc, DatabaseError) and error is not None:
+        database_refusal_emit(exc, (context or {}).get("request"), error)
     if error is None:
         log.exception("unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
         error = ApiError("The gateway hit an internal error; it has been logged.")

@@ -7,7 +7,10 @@ and views are sync, and its body is small and already read. So the request goes 
 WSGI environ, through the same handler Lambda uses (`sbcproject.handlers.ApiHandler`); what comes back is sent
 from the loop. A streamed answer read from Bedrock on the loop (`gateway.streaming.settled`) is an async
 iterator and is written from the loop too; a client going away cancels it, which settles the request as
-a disconnect.
+a disconnect. A whole answer is settled before it is sent: if its client went away while it was made, its record
+is corrected to 499 (disconnected) instead, with one UPDATE; the watcher that notices is one task per request.
+
+The first request also starts the process's upkeep thread (heartbeat, spool replay, reaper: `usage.upkeep`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from contextlib import aclosing
 
 from asgiref.sync import sync_to_async
 
+from core import headers as header_names
 from sbcproject.handlers import ApiHandler
+from usage.records import usage_record_abandoned
+from usage.upkeep import upkeep_start
 
 api = ApiHandler()
 
@@ -78,10 +84,9 @@ async def _send_stream(response, send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _stream_until_disconnect(response, receive, send) -> None:
+async def _stream_until_disconnect(response, watch: asyncio.Task, send) -> None:
     """The streamed answer, cancelled if the client goes away first (which settles it as a disconnect)."""
     answer = asyncio.create_task(_send_stream(response, send))
-    watch = asyncio.create_task(_until_disconnect(receive))
     await asyncio.wait((answer, watch), return_when=asyncio.FIRST_COMPLETED)
     for task in (watch, answer):
         if not task.done():
@@ -94,6 +99,7 @@ async def _stream_until_disconnect(response, receive, send) -> None:
 
 async def serve(scope: dict, receive, send, body: bytes, executor) -> None:
     """Answer one /v1 request whose whole `body` was read, running Django in `executor`'s thread."""
+    upkeep_start()
     environ = environ_for(scope, body)
     started: dict = {}
 
@@ -102,15 +108,27 @@ async def serve(scope: dict, receive, send, body: bytes, executor) -> None:
 
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
-    response = await loop.run_in_executor(executor, context.run, api, environ, start_response)
+    watch = asyncio.create_task(_until_disconnect(receive))
     try:
+        response = await loop.run_in_executor(executor, context.run, api, environ, start_response)
+    except BaseException:
+        watch.cancel()
+        raise
+    try:
+        if not response.streaming and watch.done():  # the client left while its answer was made
+            request_id = response.get(header_names.REQUEST_ID)
+            if request_id:
+                await loop.run_in_executor(executor, context.run, usage_record_abandoned, request_id)
+            return
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in started["headers"]]
         if not response.streaming and not response.has_header("Content-Length"):
             headers.append((b"content-length", str(len(response.content)).encode()))
         await send({"type": "http.response.start", "status": started["status"], "headers": headers})
         if response.streaming:
-            await _stream_until_disconnect(response, receive, send)
+            await _stream_until_disconnect(response, watch, send)
         else:
             await send({"type": "http.response.body", "body": response.content})
     finally:
+        if not watch.done():
+            watch.cancel()
         await loop.run_in_executor(executor, context.run, response.close)

@@ -22,3 +22,8 @@ def clear_sessions(event=None, context=None) -> None:
 def purge_responses(event=None, context=None) -> None:
     """Delete stored Responses API responses and conversations whose retention has passed."""
     call_command("purge_responses")
+
+
+def reap_reservations(event=None, context=None) -> None:
+    """Settle, as interrupted, the quota reservations of processes that stopped, so that counters equal records."""
+    call_command("reap_reservations")

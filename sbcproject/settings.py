@@ -111,7 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sbcproject.health.health_check_middleware",  # first: load balancers probe by IP over http
-    "sbcproject.origin_verify.OriginVerifyMiddleware",  # only through CloudFront, when ORIGIN_VERIFY_HEADER_VALUE is set
+    "sbcproject.origin_verify.OriginVerifyMiddleware",  # only via CloudFront, when ORIGIN_VERIFY_HEADER_VALUE is set
     "gateway.http.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway.http.ChunkedBodyMiddleware",
@@ -352,7 +352,11 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="sbc@localhost")
 QUOTA_RESERVE_OUTPUT_TOKENS = _positive_int("QUOTA_RESERVE_OUTPUT_TOKENS", 4096)
-QUOTA_LEASE_SECONDS = _positive_int("QUOTA_LEASE_SECONDS", 900)
+# A concurrency lease or pending reservation lives this long past its last heartbeat (every third of it): a stream
+# keeps its slot however long it runs, and a crashed worker's slots free within this.
+QUOTA_LEASE_SECONDS = _positive_int("QUOTA_LEASE_SECONDS", 30)
+# Settlements the database could not take are kept here (one file per process) until replayed.
+SPOOL_DIR = env.str("SPOOL_DIR", default="/tmp/sbc-spool" if RUNNING_ON_LAMBDA else str(BASE_DIR / ".run" / "spool"))
 PRICE_CACHE_SECONDS = _positive_int("PRICE_CACHE_SECONDS", 60)
 
 LOGGING = {

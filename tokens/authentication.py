@@ -24,6 +24,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 
 from core.cache import ProcessCache, on_forget_all
+from core.db_breaker import breaker as database_breaker
 from core.errors import AuthenticationFailed, InvalidToken
 from tokens import keyformat
 from tokens.models import ApiToken
@@ -69,7 +70,8 @@ def _current_generation(now_mono: float) -> Generation:
         return _generation["value"]
     try:
         value = revocation_generation_get()
-    except DatabaseError:
+    except DatabaseError as exc:
+        database_breaker.failed(exc)
         return _generation["value"]
     with _lock:
         if value != _generation["value"]:
@@ -98,6 +100,7 @@ def _lookup(parsed: keyformat.ParsedToken) -> Caller | None:
         .values_list("pk", "identity_id", "identity__name", "expires_at", "last_used_at")
         .first()
     )
+    database_breaker.succeeded()
     if row is None:
         return None
     pk, identity_id, identity_name, expires_at, last_used_at = row
@@ -124,7 +127,8 @@ def token_authenticate(raw: str) -> Caller:
         raise InvalidToken()
     now_mono = time.monotonic()
     generation = _current_generation(now_mono)
-    cached = _callers.get(parsed.digest)
+    # While the database is down, a remembered token is not enough: the request must find the database answering.
+    cached = None if database_breaker.is_open() else _callers.get(parsed.digest)
     if cached and cached[0] == generation and cached[1].expires_at > timezone.now():
         caller = cached[1]
     else:

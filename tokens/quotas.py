@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from core.cache import ProcessCache
+from core.db_breaker import breaker as database_breaker
 from tokens.models import Quota
 
 
@@ -105,9 +106,13 @@ def limits_forget(identity_id: int | None = None) -> None:
 
 def _load(identity_id: int) -> Limits:
     row = Quota.objects.filter(identity_id=identity_id).values(*QUOTA_FIELDS).first()
+    database_breaker.succeeded()
     return limits_from_quota(row or quota_defaults())
 
 
 def limits_for(identity_id: int) -> Limits:
-    """The identity's limits: its Quota row, or the settings' defaults when it has none."""
+    """The identity's limits: its Quota row, or the settings' defaults when it has none (read again, not
+    remembered, while the database breaker is open)."""
+    if database_breaker.is_open():
+        return _limits.put(_load(identity_id), identity_id)
     return _limits.get_or_load(lambda: _load(identity_id), key=identity_id)

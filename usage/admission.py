@@ -5,6 +5,13 @@ concurrency lease. Every window kept in the database is taken in one statement (
 an admission costs one short transaction; a refusal undoes whatever was reserved before it.
 Settlement adds `actual - estimate` to each reserved window and frees the lease, again in one statement.
 
+An admitted request that holds anything is also a `PendingReservation` row, written by the admission's statement
+(or, when only Redis holds its limits, by one INSERT of its own) and deleted by its settlement's; the process's
+heartbeat (`usage.heartbeat`) pushes its expiry, and its lease's, forward while the request runs, and the reaper
+(`usage.reaper`) settles the rows a crashed process left behind. A settlement is three parts: what it writes to
+the database (`Settlement`, which `usage.spool` can keep on disk while the database is away), and what it
+releases in Redis and in this process (`settlement_release`).
+
 Per-minute and concurrency counters live in Redis when REDIS_URL is set. When Redis fails, those
 counters fall back to the database for REDIS_RETRY_SECONDS (logged once per outage): limits stay
 shared across every worker and instance, never "the full limit per process". Day/month quotas
@@ -18,15 +25,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 
+from core.db_retry import retry_on_conflict
 from core.errors import ApiError, QuotaExceeded, RateLimited
 from core.redis import breaker
 from tokens.quotas import Limits
+from usage import heartbeat
 from usage.alerts import OVER, Crossing, alert_raise, crossings
 from usage.windows import calendar
 from usage.windows.calendar import WINDOWS, minute_start, seconds_to_reset
 from usage.windows.database import counters_adjust, counters_take
 from usage.windows.redis import CountersUnavailable, redis_counters_if_up
+from usage.windows.sql import pending_insert, write_transaction
 from usage.windows.takes import LEASE, Lease, Refused, Take
 
 log = logging.getLogger("sbc.usage")
@@ -45,6 +56,7 @@ class Reservation:
     headers: dict[str, str] = field(default_factory=dict)
     held: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # day and month after admission
     limits: Limits | None = None  # kept when budget alerts are on
+    pending: bool = False  # a PendingReservation row stands for it until its settlement
 
 
 def _redis_failed(exc: Exception) -> None:
@@ -184,11 +196,49 @@ def _redis_lease(res: Reservation, limits: Limits, now: datetime, redis) -> bool
     return True
 
 
-def _database_take(res: Reservation, limits: Limits, now: datetime, takes: list[Take], lease: Lease | None) -> None:
+def windows_text(windows: list[tuple[str, datetime]]) -> str:
+    """A reservation's database windows as the pending row keeps them: `period=start;...`."""
+    return ";".join(f"{period}={start.isoformat()}" for period, start in windows)
+
+
+def windows_parse(text: str) -> list[tuple[str, datetime]]:
+    return [
+        (period, datetime.fromisoformat(start))
+        for period, _, start in (item.partition("=") for item in text.split(";") if item)
+    ]
+
+
+def _pending_values(res: Reservation, seed: dict, now: datetime, takes: list[Take], lease_kind: str) -> dict:
+    return {
+        **seed,
+        "request_id": res.request_id,
+        "identity_id": res.identity_id,
+        "expires_at": now + timedelta(seconds=settings.QUOTA_LEASE_SECONDS),
+        "tokens": res.tokens,
+        "cost_micros": res.cost_micros,
+        "windows": windows_text([(take.period, take.start) for take in takes]),
+        "lease": lease_kind,
+        "created_at": now,
+    }
+
+
+@retry_on_conflict
+def _pending_write(values: dict) -> None:
+    with write_transaction():
+        pending_insert(values)
+
+
+def _database_take(
+    res: Reservation, limits: Limits, now: datetime, takes: list[Take], lease: Lease | None, seed: dict | None
+) -> None:
+    pending = None
+    if seed is not None:
+        pending = _pending_values(res, seed, now, takes, "database" if lease is not None else (res.lease or ""))
     try:
-        used = counters_take(identity_id=res.identity_id, takes=takes, lease=lease)
+        used = counters_take(identity_id=res.identity_id, takes=takes, lease=lease, pending=pending)
     except Refused as refused:
         raise _refused(refused, res, limits, now) from None
+    res.pending = pending is not None
     if "minute" in used:
         res.headers = rate_headers(limits, used["minute"][0], used["minute"][1], now)
     res.windows = [(take.period, take.start) for take in takes]
@@ -198,8 +248,14 @@ def _database_take(res: Reservation, limits: Limits, now: datetime, takes: list[
         res.lease = "database"
 
 
-def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: int, cost_micros: int) -> Reservation:
-    """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded."""
+def quota_admit(
+    *, identity_id: int, request_id: str, limits: Limits, tokens: int, cost_micros: int, seed: dict | None = None
+) -> Reservation:
+    """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded.
+
+    `seed`: what the reaper needs to write the request's record if its process dies before settling it (the
+    PendingReservation fields that describe the request); without it, no pending row is written.
+    """
     now = calendar.clock()
     res = Reservation(identity_id=identity_id, request_id=request_id, tokens=tokens, cost_micros=cost_micros)
     redis = redis_counters_if_up() if (limits.per_minute or limits.concurrent) else None
@@ -225,11 +281,19 @@ def quota_admit(*, identity_id: int, request_id: str, limits: Limits, tokens: in
         if lease is not None and redis is not None and _redis_lease(res, limits, now, redis):
             lease = None
         if takes or lease is not None:
-            _database_take(res, limits, now, takes, lease)
+            _database_take(res, limits, now, takes, lease, seed)
+        elif seed is not None and (res.redis_minute is not None or res.lease == "redis"):
+            _pending_write(_pending_values(res, seed, now, [], res.lease or ""))
+            res.pending = True
     except ApiError as error:
         error.headers.update(res.headers)
         _finish(res, tokens=0, cost_micros=0, refund_request=True)
         raise
+    except DatabaseError:  # nothing was taken in the database: give back what Redis holds
+        res.windows = []
+        settlement_release(res, tokens=0, cost_micros=0, refund_request=True)
+        raise
+    heartbeat.track(res.request_id, res.identity_id, res.lease, res.pending)
     return res
 
 
@@ -252,12 +316,45 @@ def _alert_if_near(res: Reservation, starts: dict[str, datetime], delta_tokens: 
             alert_raise(crossing)
 
 
-def _finish(
-    res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool, record: dict | None = None
-) -> None:
+@dataclass
+class Settlement:
+    """What a settlement writes to the database, as plain values (kept in the spool while the database is away)."""
+
+    identity_id: int
+    adjusts: list[Take]
+    lease_request_id: str | None = None
+    pending_request_id: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "identity_id": self.identity_id,
+            "adjusts": [
+                [take.period, take.start.isoformat(), take.requests, take.tokens, take.cost_micros]
+                for take in self.adjusts
+            ],
+            "lease_request_id": self.lease_request_id,
+            "pending_request_id": self.pending_request_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Settlement:
+        return cls(
+            identity_id=data["identity_id"],
+            adjusts=[
+                Take(period, datetime.fromisoformat(start), requests=requests, tokens=tokens, cost_micros=cost)
+                for period, start, requests, tokens, cost in data["adjusts"]
+            ],
+            lease_request_id=data.get("lease_request_id"),
+            pending_request_id=data.get("pending_request_id"),
+        )
+
+
+def settlement_of(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool = False) -> Settlement:
+    """The database part of settling `res` with the actual usage."""
     delta_tokens, delta_cost = tokens - res.tokens, cost_micros - res.cost_micros
-    if res.windows or res.lease == "database" or record is not None:
-        adjusts = [
+    return Settlement(
+        identity_id=res.identity_id,
+        adjusts=[
             Take(
                 period,
                 start,
@@ -266,14 +363,29 @@ def _finish(
                 cost_micros=delta_cost if period != "minute" else 0,
             )
             for period, start in res.windows
-        ]
-        counters_adjust(
-            identity_id=res.identity_id,
-            adjusts=adjusts,
-            now=calendar.clock(),
-            record=record,
-            lease_request_id=res.request_id if res.lease == "database" else None,
-        )
+        ],
+        lease_request_id=res.request_id if res.lease == "database" else None,
+        pending_request_id=res.request_id if res.pending else None,
+    )
+
+
+def settlement_write(settlement: Settlement, record: dict | None = None) -> None:
+    """Apply the settlement and insert the usage `record` in one transaction (one statement on PostgreSQL): a
+    record that exists already (its request settled before) makes the whole of it fail with IntegrityError."""
+    counters_adjust(
+        identity_id=settlement.identity_id,
+        adjusts=settlement.adjusts,
+        now=calendar.clock(),
+        record=record,
+        lease_request_id=settlement.lease_request_id,
+        pending_request_id=settlement.pending_request_id,
+    )
+
+
+def settlement_release(res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool = False) -> None:
+    """The rest of a settlement, once its database part is written (or spooled): Redis's minute and lease, the
+    heartbeat, budget alerts. Runs once: it empties the reservation."""
+    delta_tokens, delta_cost = tokens - res.tokens, cost_micros - res.cost_micros
     if res.redis_minute is not None or res.lease == "redis":
         redis = redis_counters_if_up(even_if_tripped=True)
         try:
@@ -289,7 +401,18 @@ def _finish(
                 redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)
         except CountersUnavailable as exc:  # the minute ends and the lease expires on their own
             _redis_failed(exc)
+    heartbeat.untrack(res.request_id)
     starts = dict(res.windows)
-    res.windows, res.redis_minute, res.lease = [], None, None  # settled: nothing above may be applied twice
+    res.windows, res.redis_minute, res.lease, res.pending = [], None, None, False  # nothing may be applied twice
     if res.limits is not None and not refund_request:
         _alert_if_near(res, starts, delta_tokens, delta_cost)
+
+
+def _finish(
+    res: Reservation, *, tokens: int, cost_micros: int, refund_request: bool, record: dict | None = None
+) -> None:
+    if res.windows or res.lease == "database" or res.pending or record is not None:
+        settlement_write(
+            settlement_of(res, tokens=tokens, cost_micros=cost_micros, refund_request=refund_request), record
+        )
+    settlement_release(res, tokens=tokens, cost_micros=cost_micros, refund_request=refund_request)

@@ -5,6 +5,10 @@ allow-list and reserves the request's estimate against its quotas and rate limit
 403 or 429, which is recorded too). Every path out — success, Bedrock error, client disconnect —
 ends in `Meter.settle`, which runs once: it prices the usage, writes the usage record in one
 statement, settles the reservation and emits the `response` event.
+
+Once Bedrock was called, the usage reaches the database: a settlement that fails because the database is away
+is tried once more on a fresh connection, then spooled durably to local disk (`usage.spool`) and replayed when
+the database answers again. `settle` returns only once the record, or its spool entry, is durable.
 """
 
 from __future__ import annotations
@@ -17,17 +21,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection
 
 from core import headers
-from core.db_retry import retry_on_conflict
+from core.db_breaker import breaker as database_breaker
+from core.db_breaker import is_outage
 from core.errors import ApiError, PermissionDenied
 from core.model_ids import strip_profile
 from tokens.quotas import limits_for
-from usage.admission import Reservation, quota_admit, quota_settle
+from usage import heartbeat
+from usage.admission import Reservation, Settlement, quota_admit, settlement_of, settlement_release, settlement_write
 from usage.events import event_emit, iso_now
+from usage.models import UsageRecord
 from usage.pricing import cost_usd, estimate_cost_micros, has_price, price_for
-from usage.records import usage_record_create, usage_record_insert, usage_record_values
-from usage.windows.sql import write_transaction
+from usage.records import usage_record_create, usage_record_values
+from usage.spool import spool_append
+from usage.windows.sql import record_write
 
 log = logging.getLogger("sbc.usage")
 
@@ -53,11 +62,61 @@ CLIENT_MARKERS = (  # User-Agent fragment -> client name, most specific first
 MAX_PROMPT_ESTIMATE = 200_000
 
 
-@retry_on_conflict
-def _record_write(record: dict) -> None:
-    """The usage record alone, in its own transaction (run again on a write conflict)."""
-    with write_transaction():
-        usage_record_insert(record)
+def _connection_reset() -> None:
+    """Drop the default connection after an outage error, so that the next query opens a fresh one (not inside a
+    caller's transaction, which only the caller may end)."""
+    if not connection.in_atomic_block:
+        try:
+            connection.close()
+        except DatabaseError:
+            pass
+
+
+def _recorded(request_id: str) -> bool:
+    return UsageRecord.objects.filter(request_id=request_id).exists()
+
+
+def settlement_store(record: dict, settlement: Settlement | None) -> str:
+    """Write the record with its settlement: on a fresh connection once more if the database dropped the first
+    try, to the spool if it stays away. How it went: "written", "spooled", "apart" (the database refused the
+    pair: each written on its own) or "lost" (neither the database nor the disk took it: logged)."""
+    request_id = record["request_id"]
+    for attempt in (1, 2):
+        try:
+            if attempt == 2 and _recorded(request_id):  # the first try's commit went through; its answer was lost
+                return "written"
+            if settlement is None:
+                record_write(record)
+            else:
+                settlement_write(settlement, record)
+            database_breaker.succeeded()
+            return "written"
+        except DatabaseError as exc:
+            if not is_outage(exc):
+                if attempt == 2 and isinstance(exc, IntegrityError):
+                    return "written"
+                log.exception("Could not write the usage of %s with its settlement; writing them apart", request_id)
+                return _write_apart(record, settlement)
+            database_breaker.failed(exc)
+            _connection_reset()
+            log.warning("Could not write the usage of %s (%s), attempt %d", request_id, type(exc).__name__, attempt)
+    try:
+        spool_append(record, settlement)
+    except OSError:
+        log.exception("Could not spool the usage of %s: it is lost", request_id)
+        return "lost"
+    return "spooled"
+
+
+def _write_apart(record: dict, settlement: Settlement | None) -> str:
+    """A refused record must not cost the settlement, nor the other way round."""
+    usage_record_create(record)
+    if settlement is not None:
+        try:
+            settlement_write(settlement)
+        except Exception:
+            log.exception("Could not settle the quota reservation of %s", record["request_id"])
+    return "apart"
 
 
 def client_from_user_agent(user_agent: str) -> str:
@@ -128,6 +187,18 @@ class Meter:
     reservation: Reservation | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def pending_seed(self) -> dict:
+        """What the reaper needs to write this request's record if its process dies before settling it."""
+        return {
+            "identity_name": self.identity[:200],
+            "token_id": self.token_id[:12],
+            "endpoint": self.endpoint[:40],
+            "model_requested": self.model_requested[:300],
+            "model_resolved": (self.model_resolved or "")[:300],
+            "streamed": self.streamed,
+            "client": self.client[:60],
+        }
+
     def upstream(self, *, region: str, model_id: str) -> None:
         self.region = region
         self.model_resolved = model_id
@@ -144,22 +215,17 @@ class Meter:
         return answer
 
     def _write(self, record: dict, *, tokens: int, cost_micros: int) -> None:
-        """The usage record and the quota settlement in one transaction; apart when that fails, so that a
-        refused record does not cost the settlement or the other way round."""
+        """The usage record and the quota settlement in one transaction (`settlement_store`), then what the
+        reservation holds in Redis and in this process."""
+        res = self.reservation
+        settlement = settlement_of(res, tokens=tokens, cost_micros=cost_micros) if res is not None else None
         try:
-            if self.reservation is None:
-                _record_write(record)
-            else:
-                quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros, record=record)
-            return
-        except Exception:
-            log.exception("Could not write the usage of %s with its settlement; writing them apart", self.request_id)
-        usage_record_create(record)
-        if self.reservation is not None:
-            try:
-                quota_settle(self.reservation, tokens=tokens, cost_micros=cost_micros)
-            except Exception:
-                log.exception("Could not settle the quota reservation of %s", self.request_id)
+            how = settlement_store(record, settlement)
+        finally:
+            if res is not None:
+                settlement_release(res, tokens=tokens, cost_micros=cost_micros)
+        if how == "spooled" and settlement is not None and settlement.pending_request_id is not None:
+            heartbeat.track(self.request_id, res.identity_id, None, True)  # kept from the reaper until replayed
 
     def settle(
         self,
@@ -300,7 +366,12 @@ def meter_start(
                 )
             cost = estimate_cost_micros(price, origin.prompt_estimate, output)
         meter.reservation = quota_admit(
-            identity_id=caller.identity_id, request_id=meter.request_id, limits=limits, tokens=tokens, cost_micros=cost
+            identity_id=caller.identity_id,
+            request_id=meter.request_id,
+            limits=limits,
+            tokens=tokens,
+            cost_micros=cost,
+            seed=meter.pending_seed(),
         )
     except ApiError as error:
         error.headers.setdefault(headers.REQUEST_ID, meter.request_id)

@@ -113,6 +113,31 @@ class ConcurrencyLease(models.Model):
         return self.request_id
 
 
+class PendingReservation(models.Model):
+    """An admitted request not yet settled: written with its admission, deleted with its settlement, its expiry
+    pushed forward by its process's heartbeat. One whose expiry passed belongs to a process that is gone: the reaper
+    (`usage.reaper`) settles it at its estimate with an `interrupted` usage record."""
+
+    request_id = models.CharField(max_length=40, unique=True)
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    tokens = models.BigIntegerField(default=0, help_text="The reserved estimate.")
+    cost_micros = models.BigIntegerField(default=0)
+    windows = models.CharField(max_length=200, blank=True, help_text="The windows taken in the database.")
+    lease = models.CharField(max_length=8, blank=True)  # database, redis or empty
+    identity_name = models.CharField(max_length=200)
+    token_id = models.CharField(max_length=12, blank=True)
+    endpoint = models.CharField(max_length=40)
+    model_requested = models.CharField(max_length=300)
+    model_resolved = models.CharField(max_length=300, blank=True)
+    streamed = models.BooleanField(default=False)
+    client = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.request_id
+
+
 class BudgetAlert(models.Model):
     """One alert per identity, quota and window: its share crossed (`near`) or requests refused (`over`).
 

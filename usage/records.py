@@ -103,3 +103,14 @@ def usage_record_create(values: dict) -> bool:
     except Exception:
         log.exception("Could not write the usage record of %s", values.get("request_id"))
         return False
+
+
+CLIENT_CLOSED_REQUEST = 499
+
+
+def usage_record_abandoned(request_id: str) -> int:
+    """Mark a whole answer whose client went away before it was sent: status 499, disconnected (one UPDATE). The
+    tokens stay: Bedrock answered and bills them. How many records it changed."""
+    return UsageRecord.objects.filter(request_id=request_id, streamed=False).update(
+        status=CLIENT_CLOSED_REQUEST, disconnected=True
+    )

@@ -82,9 +82,15 @@ def _fits(take: Take, used: tuple[int, int, int]) -> bool:
 
 
 def counters_take(
-    *, identity_id: int, takes: list[Take], lease: Lease | None = None, _retried: bool = False
+    *,
+    identity_id: int,
+    takes: list[Take],
+    lease: Lease | None = None,
+    pending: dict | None = None,
+    _retried: bool = False,
 ) -> dict[str, tuple[int, int, int]]:
-    """Add every take (and the lease) together, or nothing: each window's new (requests, tokens, cost_micros).
+    """Add every take (and the lease, and the `pending` reservation's row) together, or nothing: each window's
+    new (requests, tokens, cost_micros).
 
     Raises Refused for the first window, in `takes` order and then the lease, that would pass its limit.
     """
@@ -92,7 +98,7 @@ def counters_take(
     pks = [_row(identity_id, take.period, take.start, take.end) for take in all_takes]
     # PostgreSQL locks the rows in one statement; SQLite and Aurora DSQL (no row locks) use a short transaction.
     take_rows = statements.take_postgres if connection.vendor == "postgresql" else statements.take_sqlite
-    ok, rows = take_rows(identity_id, pks, all_takes, lease)
+    ok, rows = take_rows(identity_id, pks, all_takes, lease, pending)
     if ok:
         return {take.period: rows[pk] for pk, take in zip(pks, all_takes)}
     pk, first = next(
@@ -101,9 +107,9 @@ def counters_take(
     )
     if not _retried and pk not in rows:  # the row was deleted under us (an admin reset): start it again
         _forget(identity_id, first)
-        return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
+        return counters_take(identity_id=identity_id, takes=takes, lease=lease, pending=pending, _retried=True)
     if not _retried and first.period == LEASE and lease is not None and lease_recount(identity_id, lease.now):
-        return counters_take(identity_id=identity_id, takes=takes, lease=lease, _retried=True)
+        return counters_take(identity_id=identity_id, takes=takes, lease=lease, pending=pending, _retried=True)
     raise Refused(first.period, {take.period: rows[pk] for pk, take in zip(pks, all_takes) if pk in rows})
 
 
@@ -114,9 +120,10 @@ def counters_adjust(
     lease_request_id: str | None = None,
     now: datetime | None = None,
     record: dict | None = None,
+    pending_request_id: str | None = None,
 ) -> None:
-    """Settle: add each adjustment (may go over the limit; the next admission blocks), free the lease and write
-    the usage `record`, all in one transaction (one statement on PostgreSQL).
+    """Settle: add each adjustment (may go over the limit; the next admission blocks), free the lease, delete the
+    pending reservation and write the usage `record`, all in one transaction (one statement on PostgreSQL).
 
     The lease row's count drops only for a lease still live: an expired one was already left out by a recount.
     """
@@ -125,7 +132,7 @@ def counters_adjust(
         adjusts.append(Take(LEASE, EPOCH))  # its decrement is decided by the lease's delete
     pks = [_row(identity_id, take.period, take.start, None) for take in adjusts]
     adjust = statements.adjust_postgres if connection.vendor == "postgresql" else statements.adjust_sqlite
-    adjust(pks, adjusts, lease_request_id, now or EPOCH, record)
+    adjust(pks, adjusts, lease_request_id, now or EPOCH, record, pending_request_id)
 
 
 # --- Concurrency leases ----------------------------------------------------------------------------

@@ -85,6 +85,19 @@ class RedisCounters:
         )
         return bool(ok), int(count)
 
+    def leases_extend(self, by_identity: dict[int, list[str]], *, until: datetime, ttl: int) -> None:
+        """One pipeline: each lease's expiry moved to `until` if it is still there (`XX`: one the take script already
+        dropped as expired stays dropped), and each identity's key kept `ttl` seconds more."""
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for identity_id, request_ids in by_identity.items():
+                key = f"sbc:leases:{identity_id}"
+                pipe.zadd(key, dict.fromkeys(request_ids, until.timestamp()), xx=True)
+                pipe.expire(key, ttl)
+            pipe.execute()
+        except redis.RedisError as exc:
+            raise CountersUnavailable(str(exc)) from exc
+
     def lease_release(self, *, identity_id: int, request_id: str) -> None:
         try:
             self.client.zrem(f"sbc:leases:{identity_id}", request_id)

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from core.db_retry import retry_on_conflict
-from usage.models import ConcurrencyLease, UsageCounter
+from usage.models import ConcurrencyLease, PendingReservation, UsageCounter
 from usage.records import usage_record_insert, usage_record_sql
 from usage.windows.takes import Lease, Take
 
@@ -46,6 +46,13 @@ def _one_statement():
             yield
     else:
         yield
+
+
+@retry_on_conflict
+def record_write(record: dict) -> None:
+    """The usage record alone, in its own transaction (run again on a write conflict)."""
+    with write_transaction():
+        usage_record_insert(record)
 
 
 class _Rollback(Exception):
@@ -109,7 +116,7 @@ def _rows(pks: list[int]) -> dict[int, tuple[int, int, int]]:
 
 @retry_on_conflict
 def take_sqlite(
-    identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None
+    identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None, pending: dict | None = None
 ) -> tuple[bool, dict[int, tuple[int, int, int]]]:
     """One conditional UPDATE in a write transaction, rolled back unless every row had room (SQLite, and
     Aurora DSQL, where a concurrent change to the same rows makes the commit fail and the transaction rerun)."""
@@ -130,6 +137,8 @@ def take_sqlite(
                 raise _Rollback
             if lease is not None:
                 _lease_insert(identity_id, lease)
+            if pending is not None:
+                pending_insert(pending)
     except _Rollback:
         return False, _rows(pks)
     return True, returned
@@ -137,7 +146,7 @@ def take_sqlite(
 
 @retry_on_conflict
 def take_postgres(
-    identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None
+    identity_id: int, pks: list[int], takes: list[Take], lease: Lease | None, pending: dict | None = None
 ) -> tuple[bool, dict[int, tuple[int, int, int]]]:
     """One statement (its own transaction): lock the rows in id order (rows move as they are updated, and
     two transactions locking them in different orders would deadlock), judge them all, then update them and
@@ -162,6 +171,13 @@ def take_postgres(
             "SELECT %s, %s, %s FROM verdict WHERE verdict.ok RETURNING 1)"
         )
         params += [identity_id, lease.request_id, lease.expires_at]
+    if pending is not None:
+        columns, values = _pending_sql(pending)
+        sql += (
+            f", pending AS (INSERT INTO {_table(PendingReservation)} ({columns}) "
+            f"SELECT {', '.join(['%s'] * len(values))} FROM verdict WHERE verdict.ok RETURNING 1)"
+        )
+        params += values
     sql += (
         " SELECT id, requests, tokens, cost_micros, true FROM updated UNION ALL "
         "SELECT id, requests, tokens, cost_micros, false FROM locked WHERE NOT (SELECT ok FROM verdict)"
@@ -174,13 +190,22 @@ def take_postgres(
 
 @retry_on_conflict
 def adjust_sqlite(
-    pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime, record: dict | None
+    pks: list[int],
+    adjusts: list[Take],
+    lease_request_id: str | None,
+    now: datetime,
+    record: dict | None,
+    pending_request_id: str | None = None,
 ) -> None:
-    """Settlement in one write transaction: the record, the lease's delete, one UPDATE of the windows."""
+    """Settlement in one write transaction: the record, the pending reservation's and the lease's delete, one
+    UPDATE of the windows."""
     adjusts = list(adjusts)  # a rerun after a conflict starts from the caller's list, not this attempt's
     with write_transaction():
         if record is not None:
             usage_record_insert(record)
+        if pending_request_id is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {_table(PendingReservation)} WHERE request_id = %s", [pending_request_id])
         if lease_request_id is not None and _lease_delete(lease_request_id, now):
             adjusts[-1] = replace(adjusts[-1], requests=-1)
         changed = [(pk, take) for pk, take in zip(pks, adjusts) if take.requests or take.tokens or take.cost_micros]
@@ -195,14 +220,23 @@ def adjust_sqlite(
 
 @retry_on_conflict
 def adjust_postgres(
-    pks: list[int], adjusts: list[Take], lease_request_id: str | None, now: datetime, record: dict | None
+    pks: list[int],
+    adjusts: list[Take],
+    lease_request_id: str | None,
+    now: datetime,
+    record: dict | None,
+    pending_request_id: str | None = None,
 ) -> None:
-    """Settlement in one statement: delete the lease, insert the record, lock and adjust the windows."""
+    """Settlement in one statement: delete the lease and the pending reservation, insert the record, lock and
+    adjust the windows."""
     ctes, params = [], []
     if record is not None:
         insert, insert_params = usage_record_sql(record)
         ctes.append(f"recorded AS ({insert} RETURNING 1)")
         params += insert_params
+    if pending_request_id is not None:
+        ctes.append(f"unpended AS (DELETE FROM {_table(PendingReservation)} WHERE request_id = %s RETURNING 1)")
+        params.append(pending_request_id)
     if lease_request_id is not None:
         ctes.append(f"gone AS (DELETE FROM {_table(ConcurrencyLease)} WHERE request_id = %s RETURNING expires_at)")
         params.append(lease_request_id)
@@ -252,3 +286,50 @@ def _lease_delete(request_id: str, now: datetime) -> bool:
         )
         row = cursor.fetchone()
     return row is not None and bool(row[0])
+
+
+# --- Pending reservations and the heartbeat ---------------------------------------------------------------------
+
+_PENDING_FIELDS = [f for f in PendingReservation._meta.concrete_fields if not f.primary_key]
+
+
+def _pending_sql(values: dict) -> tuple[str, list]:
+    """The pending reservation's column list and its values as the database stores them."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _PENDING_FIELDS if f.column is not None)
+    return columns, [f.get_db_prep_save(values[f.attname], connection) for f in _PENDING_FIELDS]
+
+
+def pending_insert(values: dict) -> None:
+    """Insert one pending reservation (values by field attname); inside the caller's transaction if any."""
+    columns, params = _pending_sql(values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(PendingReservation)} ({columns}) VALUES ({', '.join(['%s'] * len(params))})", params
+        )
+
+
+@retry_on_conflict
+def expiries_extend(lease_ids: list[str], pending_ids: list[str], expires_at: datetime) -> None:
+    """Push the expiry of these leases and pending reservations to `expires_at`: one statement on PostgreSQL, one
+    write transaction elsewhere."""
+    at = _expires_at(expires_at)
+    parts = []
+    for model, ids in ((ConcurrencyLease, lease_ids), (PendingReservation, pending_ids)):
+        if ids:
+            parts.append(
+                (
+                    f"UPDATE {_table(model)} SET expires_at = %s WHERE request_id IN ({', '.join(['%s'] * len(ids))})",
+                    [at, *ids],
+                )
+            )
+    if not parts:
+        return
+    if connection.vendor == "postgresql" and len(parts) == 2:
+        (first, first_params), (second, second_params) = parts
+        with _one_statement(), connection.cursor() as cursor:
+            cursor.execute(f"WITH extended AS ({first} RETURNING 1) {second}", first_params + second_params)
+        return
+    with write_transaction(), connection.cursor() as cursor:
+        for sql, params in parts:
+            cursor.execute(sql, params)
