@@ -21,6 +21,7 @@ class Watched:
     secret: frozenset[str] = frozenset()  # recorded as changed, never with a value
     ignored: frozenset[str] = frozenset()  # bookkeeping the gateway itself writes (last use, timestamps)
     created: str = AuditEntry.Action.CREATE
+    saves: bool = True  # False: only deletes are recorded
 
 
 WATCHED = {
@@ -35,6 +36,9 @@ WATCHED = {
     "usage.ModelPrice": Watched(ignored=frozenset({"updated_at"})),
     "auth.User": Watched(secret=frozenset({"password"}), ignored=frozenset({"last_login"})),
     "auth.Group": Watched(),
+    # A sign-in lock-out: deleting it lifts the lock-out, which is recorded; its creation is a failed sign-in, not
+    # an action, and the request data it keeps is left out.
+    "axes.AccessAttempt": Watched(ignored=frozenset({"get_data", "post_data", "http_accept"}), saves=False),
 }
 
 
@@ -61,7 +65,7 @@ def _watched(sender) -> Watched | None:
 def before_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
     watched = _watched(sender)
     instance._audit_before = None
-    if watched is None or raw or instance._state.adding or instance.pk is None:
+    if watched is None or not watched.saves or raw or instance._state.adding or instance.pk is None:
         return
     names = _fields(sender, watched, update_fields)
     if names:
@@ -70,7 +74,7 @@ def before_save(sender, instance, raw=False, update_fields=None, **kwargs) -> No
 
 def after_save(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
     watched = _watched(sender)
-    if watched is None or raw:
+    if watched is None or not watched.saves or raw:
         return
     if created:
         names = _fields(sender, watched)
@@ -104,6 +108,8 @@ def connect_all() -> None:
         except LookupError:  # an app this deployment does not install
             continue
         uid = f"audit-{label}"
+        post_delete.connect(after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+        if not WATCHED[label].saves:
+            continue
         pre_save.connect(before_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(after_save, sender=model, dispatch_uid=f"{uid}-post")
-        post_delete.connect(after_delete, sender=model, dispatch_uid=f"{uid}-delete")

@@ -169,3 +169,17 @@ def test_non_staff_cannot_see_or_export_the_trail():
     for url in (TRAIL, TRAIL + "export.csv"):
         response = web.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_lifting_a_sign_in_lock_out_in_the_admin_is_recorded(admin_web):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username="locked-out", ip_address="203.0.113.9", user_agent="curl", failures_since_start=5, post_data="x"
+    )
+    assert entries(object_type="axes.accessattempt") == [], "a failed sign-in is not an admin's action"
+    response = admin_web.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+    (lifted,) = entries(object_type="axes.accessattempt")
+    assert lifted.action == "delete" and lifted.actor == "admin:root"
+    assert lifted.changes["username"] == ["locked-out", None] and "post_data" not in lifted.changes
