@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,16 +25,15 @@ def revocation_generation_get() -> Generation:
 
 
 def revocation_generation_bump() -> None:
-    """Tell every worker that tokens may have stopped being valid; part of the caller's transaction."""
-    updated = RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON).update(
-        value=F("value") + 1, changed_at=timezone.now()
-    )
-    if updated:
+    """Tell every worker that tokens may have stopped being valid; part of the caller's transaction.
+
+    The row is created if missing with INSERT ... ON CONFLICT DO NOTHING rather than by catching a duplicate: a
+    caught error would need a savepoint, which Aurora DSQL does not have (the caller's transaction would be lost).
+    """
+    bumped = RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON)
+    if bumped.update(value=F("value") + 1, changed_at=timezone.now()):
         return
-    try:
-        with transaction.atomic():
-            RevocationGeneration.objects.create(pk=RevocationGeneration.SINGLETON, value=1)
-    except IntegrityError:  # another process created it first
-        RevocationGeneration.objects.filter(pk=RevocationGeneration.SINGLETON).update(
-            value=F("value") + 1, changed_at=timezone.now()
-        )
+    RevocationGeneration.objects.bulk_create(
+        [RevocationGeneration(pk=RevocationGeneration.SINGLETON, value=0)], ignore_conflicts=True
+    )
+    bumped.update(value=F("value") + 1, changed_at=timezone.now())
