@@ -20,6 +20,8 @@ import traceback
 import urllib.request
 from collections.abc import Callable
 
+from deploy.app_secret import load_app_secret
+
 RUNTIME_PATH = "/2018-06-01/runtime"
 
 
@@ -60,8 +62,6 @@ def zappa_handler(event: object, context: object) -> object:
     """Zappa's handler (handler.py at the package root), with the app secret read once per execution environment."""
     global _secret_loaded
     if not _secret_loaded:
-        from deploy.app_secret import load_app_secret
-
         load_app_secret()
         _secret_loaded = True
     # Imported here: handler.py is Zappa's, written at the zip's root by `zappa package`; it sets Django up.
@@ -71,8 +71,6 @@ def zappa_handler(event: object, context: object) -> object:
 
 
 def main() -> None:
-    from deploy.app_secret import load_app_secret
-
     load_app_secret()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sbcproject.settings")
     import django

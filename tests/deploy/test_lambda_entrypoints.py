@@ -77,7 +77,7 @@ def test_the_zappa_jobs_handler_reads_the_secret_once_then_runs_zappas_handler(m
         environ.setdefault("DJANGO_SECRET_KEY", "s" * 50)
 
     monkeypatch.setitem(sys.modules, "handler", zappa)
-    monkeypatch.setattr("deploy.app_secret.load_app_secret", fake_load)
+    monkeypatch.setattr(deploy.lambda_jobs, "load_app_secret", fake_load)
     monkeypatch.setattr(deploy.lambda_jobs, "_secret_loaded", False)
     assert zappa_handler({"manage": "migrate"}, None) == {"ran": {"manage": "migrate"}}
     assert zappa_handler({"detail-type": "Scheduled Event"}, None) == {"ran": {"detail-type": "Scheduled Event"}}

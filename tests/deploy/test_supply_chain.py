@@ -67,7 +67,12 @@ def test_the_image_and_the_zip_install_the_lock_with_hashes_only():
     assert installs == ["pip install --require-hashes --no-deps -r requirements/lock.txt "]
     makefile = (ROOT / "Makefile").read_text()
     assert "$(PACKAGE_VENV)/bin/pip install --quiet --require-hashes --no-deps -r $(LOCK)" in makefile
-    assert "VIRTUAL_ENV=$(abspath $(PACKAGE_VENV))" in makefile
+    # What the zip carries: the same lock, hash-checked, as wheels for Lambda's platform (the stage's architecture).
+    site = re.search(
+        r"pip install --quiet --require-hashes --no-deps --only-binary=:all: [^\n]*\\\n\s+--platform (\S+)", makefile
+    )
+    assert site and site[1] == "$(PACKAGE_PLATFORM)" and "-r $(LOCK)" in makefile[site.end() : site.end() + 200]
+    assert "VIRTUAL_ENV=$(abspath $(PACKAGE_SITE))" in makefile
     # The Web Adapter is pinned by version too.
     assert re.search(r"aws-lambda-adapter:\d+\.\d+\.\d+ ", dockerfile)
 
