@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from usage.models import UsageRecord
@@ -110,7 +110,16 @@ CLIENT_CLOSED_REQUEST = 499
 
 def usage_record_abandoned(request_id: str) -> int:
     """Mark a whole answer whose client went away before it was sent: status 499, disconnected (one UPDATE). The
-    tokens stay: Bedrock answered and bills them. How many records it changed."""
-    return UsageRecord.objects.filter(request_id=request_id, streamed=False).update(
-        status=CLIENT_CLOSED_REQUEST, disconnected=True
-    )
+    tokens stay: Bedrock answered and bills them. Runs outside a request, so the thread's connection is checked (and
+    replaced once if it was lost) first. How many records it changed."""
+    for attempt in (1, 2):
+        close_old_connections()  # outside a request: check the thread's connection before its first use
+        try:
+            return UsageRecord.objects.filter(request_id=request_id, streamed=False).update(
+                status=CLIENT_CLOSED_REQUEST, disconnected=True
+            )
+        except (OperationalError, InterfaceError) as exc:
+            connection.close()
+            if attempt == 2:
+                log.warning("Could not record %s as abandoned by its client (%s)", request_id, type(exc).__name__)
+    return 0
