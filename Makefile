@@ -122,6 +122,14 @@ coldstart: $(STAMP)
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
 
+# The gateway under faults (database stopped, connections killed, Redis stopped and hung, Bedrock errors, clients
+# leaving, a worker killed), on a PostgreSQL cluster and a Redis of its own (free loopback ports, a temp dir), every
+# answer matched to its usage record: one table, then `faults: N scenarios, M missing, D doubled, drift T tokens,
+# lockout S s`; non-zero when any is off. FAULTS_QUICK=1 shortens the outages, FAULTS_ONLY=name,name picks scenarios.
+.PHONY: faults
+faults: $(STAMP)
+	$(PY) -m bench.faults
+
 # The runtime dependencies, hash-pinned: the image and the Lambda zip install exactly these; the test lock adds the
 # test tools at the same versions for everything they share. `make lock` after changing pyproject.toml's
 # dependencies (tests/deploy/test_supply_chain.py fails until then).
