@@ -5,7 +5,8 @@ FAULTS_SETTLE_SECONDS (default 130: a crashed worker's reservations are reaped u
 after its last heartbeat, by workers that reap once a minute) is how long records and counters may take to agree;
 FAULTS_PG_PORT / FAULTS_REDIS_PORT the throwaway servers' ports (default: free ones); BENCH_KEEP_LOGS=1 keeps the
 servers' logs. Exits non-zero when any answer lacks its record, a record is doubled, a day counter differs
-from its records, an identity is locked out for more than 60 s, or /healthz fails while the database is up.
+from its records, an identity is locked out for more than 60 s, a client sees a 500, or /healthz fails while
+the database is up.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from bench.faults.ledger import Ledger, read
 from bench.faults.scenarios import HEALTH_MAY_FAIL, SCENARIOS, Case, plan, warm_up
 from bench.faults.services import FaultStack
-from bench.faults.traffic import probe_lockout
+from bench.faults.traffic import Outcome, probe_lockout
 
 LOCKOUT_LIMIT = 60.0
 # A crashed worker's reservations may be reaped 2 x QUOTA_LEASE_SECONDS (30) after its last heartbeat, by a worker
@@ -25,9 +26,14 @@ class Result:
     labels: Counter = field(default_factory=Counter)  # what the clients saw: "200", "503 db", "200 cut", ...
     ledger: Ledger = field(default_factory=Ledger)
     lockout: float = 0.0
-    health_failures: int = 0
+    health_failed: Counter = field(default_factory=Counter)  # /healthz answers other than 200 (0: none came)
     health_probes: int = 0
+    unseen_refusals: int = 0  # 503s for a database that was down, with no `response` event in the log
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def health_failures(self) -> int:
+        return sum(self.health_failed.values())
 
     @property
     def failures(self) -> list[str]:
@@ -42,10 +48,15 @@ class Result:
             found.append(f"day counters minus records: {self.ledger.drift}")
         if self.lockout > LOCKOUT_LIMIT:
             found.append(f"locked out for more than {LOCKOUT_LIMIT:.0f} s")
+        if self.unseen_refusals:
+            found.append(f"{self.unseen_refusals} database 503s without a response event")
         if self.labels["500"]:
             found.append(f"{self.labels['500']} answers were 500")
         if self.health_failures:
-            found.append(f"/healthz failed {self.health_failures} of {self.health_probes} times, database up")
+            answers = " ".join(f"{status or 'no answer'}:{count}" for status, count in self.health_failed.items())
+            found.append(
+                f"/healthz failed {self.health_failures} of {self.health_probes} times ({answers}), database up"
+            )
         return found
 
 
@@ -54,6 +65,21 @@ class Settings:
     quick: bool = False
     settle_seconds: float = SETTLE_SECONDS  # how long a scenario's records and counters may take to agree
     lockout_cap: float = LOCKOUT_LIMIT + 1
+
+
+def _unseen_refusals(stack: FaultStack, outcomes: list[Outcome]) -> int:
+    """Refusals that reached no record must still be seen: each has its `response` event in the gateway's log."""
+    refused = {outcome.request_id for outcome in outcomes if outcome.error == "database"}
+    if not refused:
+        return 0
+    seen = set()
+    for line in stack.gateway.log.read_text(errors="replace").splitlines():
+        if line.startswith('{"event":"response"'):
+            try:
+                seen.add(json.loads(line).get("request_id"))
+            except ValueError:
+                continue
+    return len(refused - seen)
 
 
 async def _scenario(stack: FaultStack, name: str, settings: Settings) -> Result:
@@ -85,15 +111,16 @@ async def _scenario(stack: FaultStack, name: str, settings: Settings) -> Result:
             case.notes.append(f"still apart {waited:.0f} s after the traffic")
             break
         await asyncio.sleep(1.0)
-    health_failures = 0 if name in HEALTH_MAY_FAIL else sum(1 for status in case.healthz if status != 200)
+    health_failed = Counter() if name in HEALTH_MAY_FAIL else Counter(s for s in case.healthz if s != 200)
     return Result(
         name,
         sent=len(case.outcomes),
         labels=Counter(outcome.label for outcome in case.outcomes),
         ledger=ledger,
         lockout=lockout,
-        health_failures=health_failures,
+        health_failed=health_failed,
         health_probes=len(case.healthz),
+        unseen_refusals=_unseen_refusals(stack, case.outcomes),
         notes=case.notes,
     )
 

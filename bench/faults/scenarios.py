@@ -227,7 +227,7 @@ async def worker_killed(case: Case) -> None:
         victim = case.stack.busiest_worker()
         case.fault_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
-        replaced = await asyncio.to_thread(case.stack.wait_workers, 2)
+        replaced = await asyncio.to_thread(case.stack.wait_workers, 2, victim)
         case.notes.append(f"worker replaced in {replaced:.2f} s")
 
     await case.traffic(2.5, kill, case.seconds(5), kinds=("stream", "stream", "plain"), stream=LONG_STREAM)

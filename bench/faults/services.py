@@ -243,11 +243,13 @@ class FaultStack(Stack):
 
         return max(self.gateway_workers(), key=held)
 
-    def wait_workers(self, count: int, timeout: float = 30.0) -> float:
-        """Seconds until the gateway has `count` workers again answering /healthz."""
+    def wait_workers(self, count: int, gone: int, timeout: float = 30.0) -> float:
+        """Seconds until the gateway has `count` workers again, `gone` not among them, answering /healthz."""
         started = time.monotonic()
-        while len(self.gateway_workers()) < count and time.monotonic() - started < timeout:
-            time.sleep(0.05)
+        while time.monotonic() - started < timeout:
+            if len([pid for pid in self.gateway_workers() if pid != gone]) >= count:
+                break
+            time.sleep(0.02)
         wait_ready(f"http://127.0.0.1:{self.gateway.port}/healthz", self.gateway.process, self.gateway.log)
         return time.monotonic() - started
 
