@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from audit.recorder import audit_revoked
 from gateway.selectors import model_table
 from tokens.models import ApiToken, Identity
 from tokens.quotas import limits_for
@@ -90,10 +89,7 @@ def portal_key_create(*, identity: Identity, user, name: str, ttl: str) -> Issue
 
 
 def portal_key_revoke(*, token: ApiToken, user) -> bool:
-    revoked = token_revoke(token=token, revoked_by=f"portal:{user.get_username()}")
-    if revoked:
-        audit_revoked(token)
-    return revoked
+    return token_revoke(token=token, revoked_by=f"portal:{user.get_username()}")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ adds this month's spend to both lists (`usage.spend_admin`).
 
 from __future__ import annotations
 
+import tomllib
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django import forms
@@ -20,12 +23,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from audit.recorder import audit_revoked
 from core.admin_search import BoundedSearchMixin
 from core.one_time import key_hold, key_take
 from tokens.models import ApiToken, Identity, Quota
 from tokens.offboarding_admin import register as register_user_admin
 from tokens.secrets_manager import get_mirror, secret_name
+from tokens.selectors import tokens_live
 from tokens.services import identity_revoke_all, identity_set_active, token_issue, token_revoke, ttl_validate
 from tokens.ttl import BadTTL
 
@@ -33,6 +36,7 @@ if TYPE_CHECKING:  # the type checker's own helper, not installed where the gate
     from django_stubs_ext import WithAnnotations
 
 TTL_CHOICES = ("1d", "7d", "30d", "90d", "180d", "365d")
+PRICE_TABLE = Path("deploy") / "cost" / "prices.toml"  # the table `make cost` prices every shape from
 TOKEN_FIELDS = (
     "token_id",
     "identity",
@@ -47,6 +51,27 @@ TOKEN_FIELDS = (
     "mirror_state",
     "mirror_error",
 )
+
+
+def secret_price() -> dict[str, Any] | None:
+    """Secrets Manager's price per secret a month, from the price table; None when this package has no table."""
+    try:
+        table = tomllib.loads((Path(settings.BASE_DIR) / PRICE_TABLE).read_text())
+        secret = table["price"]["secret"]
+        return {"usd": Decimal(str(secret["usd"])), "region": table["region"], "read": secret["read"]}
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return None
+
+
+def mirror_cost() -> dict[str, Any]:
+    """What the Secrets Manager mirror costs a month at today's count of live tokens (one secret each)."""
+    live, price = tokens_live().count(), secret_price()
+    return {
+        "enabled": get_mirror().enabled,
+        "live": live,
+        "price": price,
+        "monthly": price["usd"] * live if price else None,
+    }
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -151,12 +176,9 @@ class IdentityAdmin(BoundedSearchMixin, admin.ModelAdmin):
     def revoke_all_tokens(self, request, queryset):
         total = 0
         for identity in queryset:
-            started = timezone.now()
             count = identity_revoke_all(identity=identity, revoked_by=_who(request))
             if count:
                 self.log_change(request, identity, f"Revoked all {count} token(s)")
-                for token in identity.tokens.filter(revoked_at__gte=started, revoked_by=_who(request)):
-                    audit_revoked(token)
             total += count
         self.message_user(request, f"Revoked {total} token(s) of {queryset.count()} identities.", messages.SUCCESS)
 
@@ -180,6 +202,9 @@ class ApiTokenAdmin(BoundedSearchMixin, admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "mirror_cost": mirror_cost()})
+
     def get_urls(self):
         issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="tokens_apitoken_issue")
         issued = path("issued/", self.admin_site.admin_view(self.issued_view), name="tokens_apitoken_issued")
@@ -198,7 +223,6 @@ class ApiTokenAdmin(BoundedSearchMixin, admin.ModelAdmin):
         change_page = reverse("admin:tokens_apitoken_change", args=[token.pk])
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             if token_revoke(token=token, revoked_by=_who(request)):
-                audit_revoked(token)
                 self.log_change(request, token, "Revoked")
                 self.message_user(request, f"Token {token.token_id} is revoked.", messages.SUCCESS)
             else:
@@ -264,7 +288,6 @@ class ApiTokenAdmin(BoundedSearchMixin, admin.ModelAdmin):
         revoked = 0
         for token in queryset.select_related("identity"):
             if token_revoke(token=token, revoked_by=_who(request)):
-                audit_revoked(token)
                 self.log_change(request, token, "Revoked")
                 revoked += 1
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.recorder import audit_revoked
 from core.db_retry import retry_on_conflict
 from tokens import keyformat
 from tokens.authentication import token_cache_forget
@@ -130,6 +131,7 @@ def token_revoke(*, token: ApiToken, revoked_by: str = "") -> bool:
     token_cache_forget(token.digest)
     if updated:
         log.info("token revoked: token_id=%s by=%s", token.token_id, revoked_by)
+        audit_revoked(token)  # every revoke, whoever made it: admin, portal, CLI, sync, offboarding
     return bool(updated)
 
 

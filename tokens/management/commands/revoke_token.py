@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from audit.recorder import audit_revoked
 from tokens.keyformat import TOKEN_ID_RE, parse
 from tokens.models import ApiToken
 from tokens.secrets_manager import get_mirror
@@ -28,10 +26,7 @@ class Command(BaseCommand):
             identity = identity_get(name=options["identity"])
             if identity is None:
                 raise CommandError(f"Unknown identity {options['identity']!r}")
-            started = timezone.now()
             count = identity_revoke_all(identity=identity, revoked_by="cli")
-            for revoked in identity.tokens.filter(revoked_at__gte=started, revoked_by="cli"):
-                audit_revoked(revoked)
             self.stdout.write(f"✓ Revoked {count} token(s) of {identity.name}")
             return
         token_id = (options["token_id"] or "").strip()
@@ -46,9 +41,7 @@ class Command(BaseCommand):
         token = token_get(token_id=token_id)
         if token is None:
             raise CommandError(f"Unknown token id {token_id!r}")
-        if token_revoke(token=token, revoked_by="cli"):
-            audit_revoked(token)
-        else:
+        if not token_revoke(token=token, revoked_by="cli"):
             revoked_at = token.revoked_at  # set: token_revoke read it back after finding the token revoked
             when = f" at {revoked_at.isoformat(timespec='seconds')}" if revoked_at is not None else ""
             self.stdout.write(f"Token {token_id} was already revoked{when}")

@@ -6,8 +6,6 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.recorder import audit_revoked
-from tokens.models import ApiToken
 from tokens.secrets_manager import MirrorError, get_mirror
 from tokens.secrets_sync import secrets_sync
 
@@ -33,8 +31,6 @@ class Command(BaseCommand):
             report = secrets_sync()
         except MirrorError as exc:
             raise CommandError(str(exc)) from None
-        for token in ApiToken.objects.filter(token_id__in=report.revoked):
-            audit_revoked(token)
         if options["json"]:
             self.stdout.write(json.dumps({"mirror": "on", **report.as_dict()}))
         else:
