@@ -6,14 +6,17 @@ The same mechanisms against the running server are in test_durable_live.py.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
 from django.db.models import Sum
+from django.test import Client
 
 from core.db_breaker import breaker as database_breaker
 from core.errors import InvalidToken, RateLimited
+from tokens import authentication
 from tokens.authentication import token_authenticate
 from tokens.models import ApiToken, Identity
 from tokens.quotas import Limits
@@ -204,3 +207,29 @@ def test_while_the_database_is_down_a_remembered_token_is_not_enough(alice):
     with pytest.raises(InvalidToken):
         token_authenticate(issued.token)  # asked the database again
     assert not database_breaker.is_open()  # which answered: the breaker closed
+
+
+def test_a_request_refused_because_the_database_is_down_is_a_counted_response_event(alice, monkeypatch, caplog):
+    issued = token_issue(identity=alice, ttl="1d", name="")
+
+    def unreachable(parsed):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(authentication, "_lookup", unreachable)
+    caplog.set_level("INFO", logger="sbc.events")
+    answer = Client().post(
+        "/v1/chat/completions",
+        data={"model": "claude-4-sonnet", "messages": [{"role": "user", "content": "hi"}]},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {issued.token}"},
+    )
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "service_unavailable"
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "sbc.events"]
+    (refused,) = [e for e in events if e["event"] == "response"]
+    assert (refused["status"], refused["error_code"], refused["reached_bedrock"]) == (
+        503,
+        "database_unavailable",
+        False,
+    )
+    assert refused["request_id"] == answer["x-request-id"]
+    assert database_breaker.is_open() and not UsageRecord.objects.exists()
