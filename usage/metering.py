@@ -225,7 +225,7 @@ class Meter:
             if res is not None:
                 settlement_release(res, tokens=tokens, cost_micros=cost_micros)
         if how == "spooled" and settlement is not None and settlement.pending_request_id is not None:
-            heartbeat.track(self.request_id, res.identity_id, None, True)  # kept from the reaper until replayed
+            heartbeat.track(self.request_id, settlement.identity_id, None, True)  # kept from the reaper until replayed
 
     def settle(
         self,

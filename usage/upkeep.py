@@ -23,7 +23,7 @@ from usage.spool import spool_pending, spool_replay
 log = logging.getLogger("sbc.usage")
 REAP_EVERY_SECONDS = 60.0
 
-_state = {"thread": None}
+_state: dict[str, threading.Thread | None] = {"thread": None}
 _lock = threading.Lock()
 _wake = threading.Event()
 
