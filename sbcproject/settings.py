@@ -355,8 +355,14 @@ QUOTA_RESERVE_OUTPUT_TOKENS = _positive_int("QUOTA_RESERVE_OUTPUT_TOKENS", 4096)
 # A concurrency lease or pending reservation lives this long past its last heartbeat (every third of it): a stream
 # keeps its slot however long it runs, and a crashed worker's slots free within this.
 QUOTA_LEASE_SECONDS = _positive_int("QUOTA_LEASE_SECONDS", 30)
-# Settlements the database could not take are kept here (one file per process) until replayed.
-SPOOL_DIR = env.str("SPOOL_DIR", default="/tmp/sbc-spool" if RUNNING_ON_LAMBDA else str(BASE_DIR / ".run" / "spool"))
+# Settlements the database could not take are kept here (one file per process) until replayed: the checkout's .run/
+# locally, /tmp where the code's directory is read-only (Lambda, the container image).
+SPOOL_DIR = env.str(
+    "SPOOL_DIR",
+    default=str(BASE_DIR / ".run" / "spool")
+    if not RUNNING_ON_LAMBDA and os.access(BASE_DIR, os.W_OK)
+    else "/tmp/sbc-spool",  # noqa: S108 - one directory per instance; its files are created 0600
+)
 PRICE_CACHE_SECONDS = _positive_int("PRICE_CACHE_SECONDS", 60)
 
 LOGGING = {

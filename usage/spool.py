@@ -58,7 +58,7 @@ def spool_append(record: dict, settlement: Settlement | None) -> None:
         option=orjson.OPT_APPEND_NEWLINE,
     )
     directory = spool_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = _own_file()
     while True:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
