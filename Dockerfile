@@ -27,6 +27,7 @@ COPY gateway ./gateway
 COPY portal ./portal
 COPY templates ./templates
 COPY deploy/__init__.py deploy/app_secret.py deploy/lambda_jobs.py ./deploy/
+COPY deploy/cost/prices.toml ./deploy/cost/
 # Static files are collected at build time and served by WhiteNoise from the image. The key below only
 # lets settings load for collectstatic; it is not kept in the image's environment.
 RUN SBC_READ_DOT_ENV=0 DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \

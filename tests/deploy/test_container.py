@@ -59,6 +59,7 @@ def test_the_image_runs_as_a_non_root_user_with_a_health_check_and_no_secrets():
     assert {".env", ".venv", "db.sqlite3*", ".git", ".run", "bedrock_emulator"} <= set(ignored)
     copied = " ".join(instructions("COPY"))
     assert "bedrock_emulator" not in copied, "the Bedrock emulator is for tests and make run only"
+    assert "deploy/cost/prices.toml" in copied, "the admin prices the Secrets Manager mirror from it"
 
 
 def test_the_lambda_target_streams_through_the_web_adapter():

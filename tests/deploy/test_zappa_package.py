@@ -24,6 +24,7 @@ def test_it_builds_a_package_with_the_handler_the_settings_templates_and_static_
     assert {"handler.py", "zappa_settings.py", "django_zappa_app.py", "manage.py"} <= files
     assert {"sbcproject/settings.py", "sbcproject/wsgi.py", "sbcproject/scheduled.py", "gateway/urls.py"} <= files
     assert "staticfiles/staticfiles.json" in files
+    assert "deploy/cost/prices.toml" in files, "the admin prices the Secrets Manager mirror from it"
     assert any(re.fullmatch(r"staticfiles/admin/css/base\.[0-9a-f]{12}\.css", name) for name in files)
     assert "django/contrib/admin/templates/admin/login.html" in files
     assert any(name.startswith("zappa/") for name in files) and any(name.startswith("whitenoise/") for name in files)
