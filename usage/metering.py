@@ -91,7 +91,7 @@ def settlement_store(record: dict, settlement: Settlement | None) -> str:
                 settlement_write(settlement, record)
             database_breaker.succeeded()
             return "written"
-        except DatabaseError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the record must still be written somehow
             if not is_outage(exc):
                 if attempt == 2 and isinstance(exc, IntegrityError):
                     return "written"
@@ -102,7 +102,7 @@ def settlement_store(record: dict, settlement: Settlement | None) -> str:
             log.warning("Could not write the usage of %s (%s), attempt %d", request_id, type(exc).__name__, attempt)
     try:
         spool_append(record, settlement)
-    except OSError:
+    except Exception:  # noqa: BLE001 - a full or read-only disk, an unexpected value: logged, never raised
         log.exception("Could not spool the usage of %s: it is lost", request_id)
         return "lost"
     return "spooled"
