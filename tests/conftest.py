@@ -28,7 +28,23 @@ hypothesis_settings.register_profile("explore")
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
+# The end-to-end tests (`e2e`) here drive a real client (an agent, an SDK): marked `clients`, the set the unpinned
+# pass of `make test` runs again at each client's newest release (make test-latest).
+CLIENT_TESTS = (
+    "tests/clients/",
+    "tests/gateway/test_e2e_anthropic_sdk.py",
+    "tests/gateway/test_e2e_claude_code.py",
+    "tests/gateway/test_e2e_codex.py",
+    "tests/gateway/test_e2e_message_threads.py",
+    "tests/gateway/test_e2e_openai_agents.py",
+    "tests/gateway/test_e2e_tool_loops.py",
+)
+
+
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "clients: drives a real client; run again at its newest release (make test-latest)"
+    )
     (ROOT / ".run").mkdir(exist_ok=True)
     ARTIFACTS.mkdir(exist_ok=True)
 
@@ -40,7 +56,12 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Soak tests take minutes of steady load: they run only when asked for with --run-soak."""
+    """Soak tests take minutes of steady load: they run only when asked for with --run-soak. The client tests
+    get their marker."""
+    for item in items:
+        in_place = Path(item.path).as_posix().startswith(tuple(f"{ROOT.as_posix()}/{path}" for path in CLIENT_TESTS))
+        if in_place and "e2e" in item.keywords:
+            item.add_marker(pytest.mark.clients)
     if config.getoption("--run-soak"):
         return
     skip = pytest.mark.skip(reason="a soak test: run it with --run-soak (make soak)")

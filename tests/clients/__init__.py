@@ -2,7 +2,9 @@
 
 Each pinned version is its own npm alias (tests/clients/package.json), so several versions of one tool sit
 side by side. A test asks for a tool's command line and skips when the install step could not provide it.
-SBC_TOOLS_MODULES points the tests at another install of the same package.json (a private prefix).
+SBC_TOOLS_MODULES points the tests at another install, and SBC_TOOLS_PACKAGES at the package.json naming what it
+holds: the unpinned pass of `make test` (tests/clients/latest.py) installs each client's newest release under the
+same alias scheme and points both there, so the same tests run those versions.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 
 from tests.live import ROOT
 
-PACKAGES = Path(__file__).with_name("package.json")
+PACKAGES = Path(os.environ.get("SBC_TOOLS_PACKAGES") or Path(__file__).with_name("package.json"))
 MODULES = Path(os.environ.get("SBC_TOOLS_MODULES") or ROOT / ".tools" / "node_modules")
 RUN_TIMEOUT = 120
 _EXPORT = re.compile(r'^export (\w+)="([^"]*)"')
