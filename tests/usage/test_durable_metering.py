@@ -6,10 +6,13 @@ The same mechanisms against the running server are in test_durable_live.py.
 
 from __future__ import annotations
 
+import fcntl
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError
 from django.db.models import Sum
 from django.test import Client
@@ -233,3 +236,19 @@ def test_a_request_refused_because_the_database_is_down_is_a_counted_response_ev
     )
     assert refused["request_id"] == answer["x-request-id"]
     assert database_breaker.is_open() and not UsageRecord.objects.exists()
+
+
+def test_a_spool_file_another_worker_is_replaying_is_left_to_it(alice, clock, monkeypatch):
+    meter = started(alice, Limits(tokens_per_day=1_000_000), "req_locked")
+    with monkeypatch.context() as patch:
+        database_down(patch)
+        meter.settle(status=200, usage=USAGE)
+    (path,) = spool.spool_dir().iterdir()
+    with open(path, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another worker's replay holds it
+        assert spool.spool_replay() == (0, 0)
+    assert path.exists() and not UsageRecord.objects.filter(request_id="req_locked").exists()
+    out = io.StringIO()
+    call_command("replay_spool", stdout=out)
+    assert "Replayed 1 spooled settlement" in out.getvalue()
+    assert UsageRecord.objects.filter(request_id="req_locked").count() == 1 and not path.exists()
