@@ -63,3 +63,13 @@ def test_each_migration_an_app_ships_has_its_dsql_shaped_counterpart(app_label):
     shaped = importlib.import_module(f"core.dsql_migrations.{app_label}")
     names = {module.name for module in pkgutil.iter_modules(package.__path__)}
     assert names == {module.name for module in pkgutil.iter_modules(shaped.__path__)}
+
+
+def test_columns_added_to_existing_tables_hold_their_defaults(dsql_profile):
+    """Added in DSQL's steps (bare column, then the default filled in its own transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT structured_output, count(*) FROM gateway_modelalias GROUP BY structured_output")
+        seeded = dict(cursor.fetchall())
+    assert set(seeded) == {"native", "tool"} and seeded["tool"] > 0
+    added = {(table, column) for table, column, _, _ in columns("column_name IN ('revoked_by', 'adapted')")}
+    assert added == {("tokens_apitoken", "revoked_by"), ("usage_usagerecord", "adapted")}
