@@ -8,7 +8,7 @@ TEST_LOCK := requirements/test-lock.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(TEST_LOCK) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-dsql lint bench bench-peer coldstart soak install clean package lock terraform-scan cost
+.PHONY: run test test-sqlite test-postgres test-latest test-dsql lint bench bench-peer coldstart soak install clean package lock terraform-scan cost
 
 # The development virtualenv installs the hash-pinned test lock (runtime, deploy and test tools at the versions
 # CI used), then the project itself without resolving anything again.
@@ -64,9 +64,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m sbcproject.devrun
 
-# SQLite always; PostgreSQL as well when DATABASE_URL points at one (CI sets it).
+# SQLite always; then the client tests again at the clients' newest releases (never failing the run); PostgreSQL
+# as well when DATABASE_URL points at one (CI sets it), last, so its pytest summary closes the output.
 test: $(STAMP) $(TOOLS_STAMP) $(CHECKOV_STAMP) $(PACKAGE_STAMP)
 	$(MAKE) --no-print-directory test-sqlite
+	-@if [[ "$(LATEST)" != 0 ]]; then $(MAKE) --no-print-directory test-latest; fi
 	@if [[ "$$DATABASE_URL" == postgres* ]]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not PostgreSQL: skipped the PostgreSQL run"; fi
 
@@ -75,6 +77,36 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	env $(TEST_PATH) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The unpinned pass: the end-to-end client tests (marked `clients`, see tests/conftest.py) at each client's newest
+# published release, on SQLite: npm's into LATEST_TOOLS, the Python SDKs into LATEST_VENV (tests/clients/latest.py).
+# Reported apart, in one line (`newest releases: ...`), with the log in artifacts/; it never fails the run, and is
+# skipped, saying so, when no registry answers. At most LATEST_INSTALL_TIMEOUT seconds of installing, then
+# LATEST_TIMEOUT of tests (then stopped as by Ctrl-C, so the servers it started stop too). `make test LATEST=0`
+# leaves it out.
+LATEST_TOOLS := $(BUILD)/tools-latest
+LATEST_VENV := $(BUILD)/latest-venv
+LATEST_LOG := artifacts/newest-releases.log
+LATEST_TIMEOUT ?= 1200
+LATEST_INSTALL_TIMEOUT ?= 900
+LATEST ?= 1
+LATEST_ENV := SBC_TOOLS_MODULES=$(abspath $(LATEST_TOOLS))/node_modules \
+  SBC_TOOLS_PACKAGES=$(abspath $(LATEST_TOOLS))/package.json PATH=$(abspath $(LATEST_TOOLS))/node_modules/.bin:$$PATH
+LATEST_PYTEST := -m pytest -m clients -q -rfE -p no:cacheprovider tests/clients tests/gateway
+test-latest: $(STAMP)
+	@echo "==== Newest releases: the client tests at each client's newest version (unpinned, never fails the run) ===="
+	@mkdir -p $(dir $(LATEST_LOG))
+	@timeout $(LATEST_INSTALL_TIMEOUT) $(PY) tests/clients/latest.py install --tools $(LATEST_TOOLS) --venv $(LATEST_VENV); \
+	case $$? in \
+	0) \
+	  py=$(LATEST_VENV)/bin/python; test -x $$py || py=$(PY); \
+	  env -u DATABASE_URL $(LATEST_ENV) timeout --signal=INT --kill-after=60 $(LATEST_TIMEOUT) $$py $(LATEST_PYTEST) \
+	    >$(LATEST_LOG) 2>&1; \
+	  $(PY) tests/clients/latest.py summary $(LATEST_LOG);; \
+	3) ;; \
+	124) echo "newest releases: installing them took over $(LATEST_INSTALL_TIMEOUT)s: skipped (not failing the run)";; \
+	*) echo "newest releases: they could not be installed: skipped (not failing the run)";; \
+	esac; true
 
 # The database tests through AWS's Aurora DSQL adapter on the local PostgreSQL (tests/dsql/settings.py; another
 # server: DSQL_TEST_DATABASE_URL=dsql://user:password@host:5432/name): a statement DSQL refuses fails its test, and
