@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -44,9 +44,8 @@ def identity_for_user(*, user) -> Identity:
     if identity is not None:
         return identity
     name = identity_name_for(user)
-    try:
-        with transaction.atomic():
-            identity, _ = Identity.objects.get_or_create(name=name, defaults={"user": user})
+    try:  # get_or_create's own transaction, never nested in one of ours: Aurora DSQL has no savepoints
+        identity, _ = Identity.objects.get_or_create(name=name, defaults={"user": user})
     except IntegrityError:  # a concurrent first request linked one to this user already
         identity = Identity.objects.filter(user=user).first()
         if identity is not None:
