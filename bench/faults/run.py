@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bench.faults.ledger import Ledger, read
-from bench.faults.scenarios import HEALTH_MAY_FAIL, SCENARIOS, Case, plan, warm_up
+from bench.faults.scenarios import HEALTH_MAY_FAIL, HEALTH_PROBE_CUT, SCENARIOS, Case, plan, warm_up
 from bench.faults.services import FaultStack
 from bench.faults.traffic import Outcome, probe_lockout
 
@@ -111,7 +111,11 @@ async def _scenario(stack: FaultStack, name: str, settings: Settings) -> Result:
             case.notes.append(f"still apart {waited:.0f} s after the traffic")
             break
         await asyncio.sleep(1.0)
-    health_failed = Counter() if name in HEALTH_MAY_FAIL else Counter(s for s in case.healthz if s != 200)
+    health_failed = Counter(
+        status
+        for status in case.healthz
+        if status != 200 and name not in HEALTH_MAY_FAIL and not (status == 0 and name in HEALTH_PROBE_CUT)
+    )
     return Result(
         name,
         sent=len(case.outcomes),

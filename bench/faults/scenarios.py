@@ -246,3 +246,5 @@ SCENARIOS: dict[str, Callable[[Case], Awaitable[None]]] = {
 }
 # While these run the database is down on purpose: /healthz may fail then.
 HEALTH_MAY_FAIL = {"database-stopped"}
+# A probe on the killed worker's connection gets no answer: that says nothing of the database.
+HEALTH_PROBE_CUT = {"worker-killed"}
