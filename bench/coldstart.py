@@ -17,6 +17,9 @@ test tools); the report says which.
 (one vCPU at 1,769 MB, in proportion below it) with a CPU cgroup (cgroup v1 or v2, as root): an approximation of
 Lambda's CPU, not a measurement on Lambda.
 
+`--no-bytecode` starts the gateway without Python's compiled modules (`__pycache__`), as from a package that ships
+none on Lambda's read-only file system: every module is compiled from its source at each start.
+
 `--imports` adds one run that records every module the gateway's processes import (a `sitecustomize` on the
 gateway's path: `-X importtime` leaves out modules loaded by `importlib.import_module`, as Django loads apps,
 middleware and URLconfs) and times them under `-X importtime`, then lists the modules the answer did not need that
@@ -231,7 +234,13 @@ def cpu_share(share: float | None) -> Iterator[Path | None]:
 
 
 def cold_start(
-    env: dict[str, str], token: str, *, imports: bool = False, python: str = PYTHON, cgroup: Path | None = None
+    env: dict[str, str],
+    token: str,
+    *,
+    imports: bool = False,
+    python: str = PYTHON,
+    cgroup: Path | None = None,
+    bytecode: bool = True,
 ) -> ColdStart:
     """Start a fresh gateway with `env` (DATABASE_URL, the emulator's endpoint, a secret key...) over the Lambda
     image's environment, and time its first authenticated chat completion; the gateway is stopped afterwards.
@@ -240,6 +249,8 @@ def cold_start(
     run_env = {**env, **LAMBDA_ENV, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     workdir = Path(tempfile.mkdtemp(prefix="sbc-coldstart-"))
     log, recorded = workdir / "gateway.log", workdir / "modules.txt"
+    if not bytecode:  # compiled modules are looked for in an empty directory, and none are written
+        run_env.update(PYTHONPYCACHEPREFIX=str(workdir / "no-bytecode"), PYTHONDONTWRITEBYTECODE="1")
     if imports:
         (workdir / "sitecustomize.py").write_text(RECORDER)
         path = [str(workdir), run_env.get("PYTHONPATH", "")]
@@ -312,7 +323,7 @@ class _Prepared(Stack):
 
 
 def measure(
-    database: str, runs: int, imports: bool, python: str, share: float | None = None
+    database: str, runs: int, imports: bool, python: str, share: float | None = None, bytecode: bool = True
 ) -> tuple[Figures, ColdStart | None]:
     stack = _Prepared(database=database, workers=1).start()
     load = procstat.load_average()
@@ -320,7 +331,10 @@ def measure(
         with cpu_share(share) as cgroup:
             # A first start fills the OS's file cache (and Python's bytecode cache), as on a Lambda host that ran it.
             cold_start(stack.env(), stack.token, python=python)
-            starts = [cold_start(stack.env(), stack.token, python=python, cgroup=cgroup) for _ in range(runs)]
+            starts = [
+                cold_start(stack.env(), stack.token, python=python, cgroup=cgroup, bytecode=bytecode)
+                for _ in range(runs)
+            ]
             profiled = cold_start(stack.env(), stack.token, imports=True, python=python) if imports else None
     finally:
         stack.close()
@@ -344,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imports", action="store_true", help="also profile one start's imports")
     parser.add_argument("--python", default=packaged_python(), help="the gateway's interpreter")
     parser.add_argument("--lambda-memory", type=int, help="hold the gateway to Lambda's CPU share at this many MB")
+    parser.add_argument("--no-bytecode", action="store_true", help="start without compiled modules (__pycache__)")
     args = parser.parse_args(argv)
     share = args.lambda_memory / LAMBDA_MB_PER_VCPU if args.lambda_memory else None
     print(f"gateway interpreter: {args.python}", flush=True)
@@ -354,7 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         if database == "postgres" and not postgres_available():
             print("postgres: no PostgreSQL on 127.0.0.1:5432, skipped", flush=True)
             continue
-        figures, profiled = measure(database, max(1, args.runs), args.imports, args.python, share)
+        figures, profiled = measure(
+            database, max(1, args.runs), args.imports, args.python, share, bytecode=not args.no_bytecode
+        )
         print(figures.line(), flush=True)
         if profiled is not None:
             print(_profile(profiled), flush=True)
