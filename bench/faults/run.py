@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class Result:
     health_failed: Counter = field(default_factory=Counter)  # /healthz answers other than 200 (0: none came)
     health_probes: int = 0
     unseen_refusals: int = 0  # 503s for a database that was down, with no `response` event in the log
+    deaths: list[str] = field(default_factory=list)  # workers that died unasked, and of what signal
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -50,6 +52,8 @@ class Result:
             found.append(f"locked out for more than {LOCKOUT_LIMIT:.0f} s")
         if self.unseen_refusals:
             found.append(f"{self.unseen_refusals} database 503s without a response event")
+        if self.deaths:
+            found.append(f"a gateway worker died unasked ({', '.join(self.deaths)})")
         if self.labels["500"]:
             found.append(f"{self.labels['500']} answers were 500")
         if self.health_failures:
@@ -67,6 +71,12 @@ class Settings:
     lockout_cap: float = LOCKOUT_LIMIT + 1
 
 
+def _read_from(path, offset: int) -> str:
+    with open(path, "rb") as log:
+        log.seek(offset)
+        return log.read().decode(errors="replace")
+
+
 def _unseen_refusals(stack: FaultStack, outcomes: list[Outcome]) -> int:
     """Refusals that reached no record must still be seen: each has its `response` event in the gateway's log."""
     refused = {outcome.request_id for outcome in outcomes if outcome.error == "database"}
@@ -82,8 +92,19 @@ def _unseen_refusals(stack: FaultStack, outcomes: list[Outcome]) -> int:
     return len(refused - seen)
 
 
+DEATH = re.compile(r"Worker \(pid:(\d+)\) (?:was sent (SIG\w+)|exited with code (\d+))")
+
+
+def _deaths(log: str, killed: set[int]) -> list[str]:
+    """The workers gunicorn reported dead in `log`, other than those the scenario killed."""
+    return [
+        f"{match[1]}: {match[2] or 'exit ' + match[3]}" for match in DEATH.finditer(log) if int(match[1]) not in killed
+    ]
+
+
 async def _scenario(stack: FaultStack, name: str, settings: Settings) -> Result:
     case = Case(name, stack, settings.quick)
+    log_start = stack.gateway.log.stat().st_size
     stop_health = asyncio.Event()
     health = asyncio.create_task(case.watch_health(stop_health))
     try:
@@ -125,6 +146,7 @@ async def _scenario(stack: FaultStack, name: str, settings: Settings) -> Result:
         health_failed=health_failed,
         health_probes=len(case.healthz),
         unseen_refusals=_unseen_refusals(stack, case.outcomes),
+        deaths=_deaths(_read_from(stack.gateway.log, log_start), case.killed),
         notes=case.notes,
     )
 

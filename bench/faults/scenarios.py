@@ -35,6 +35,7 @@ class Case:
     fault_at: float | None = None  # when the fault began (monotonic), for the lockout
     healthz: list[int] = field(default_factory=list)  # /healthz answers while the database was up (0: none)
     notes: list[str] = field(default_factory=list)
+    killed: set[int] = field(default_factory=set)  # workers the scenario killed on purpose
 
     @property
     def base(self) -> str:
@@ -226,6 +227,7 @@ async def worker_killed(case: Case) -> None:
     async def kill() -> None:
         victim = case.stack.busiest_worker()
         case.fault_at = time.monotonic()
+        case.killed.add(victim)
         os.kill(victim, signal.SIGKILL)
         replaced = await asyncio.to_thread(case.stack.wait_workers, 2, victim)
         case.notes.append(f"worker replaced in {replaced:.2f} s")
