@@ -68,6 +68,7 @@ def read(url: str, outcomes: list[Outcome], identities: dict[str, int], abandone
     for name, count in abandoned.items():
         kept = statuses.get(identities[name], [])
         # A whole answer the client gave up on is recorded 499: one recorded otherwise, or not at all, is missing.
-        ledger.abandoned_not_499 = max(0, count - sum(1 for status in kept if status == 499))
-        ledger.missing += ledger.abandoned_not_499
+        short = max(0, count - sum(1 for status in kept if status == 499))
+        ledger.abandoned_not_499 += short
+        ledger.missing += short
     return ledger
