@@ -168,7 +168,7 @@ async def redis_hung(case: Case) -> None:
 
 
 async def bedrock_errors(case: Case) -> None:
-    """Bedrock throttles, then answers 503 (emulator faults); a quarter of the streams break mid-way."""
+    """Bedrock throttles, then answers 503 (emulator faults); three more clients send streams that break mid-way."""
     control = f"http://127.0.0.1:{case.stack.emulator.port}/_emulator"
     broken = Traffic(
         case.base,
