@@ -161,6 +161,22 @@ def test_with_redis_down_limits_fall_back_to_the_database(gateway_with, issue, u
     assert "Redis is unavailable" in (ARTIFACTS / "gateway-usage.log").read_text()
 
 
+def reserved_for(body: bytes, django_db_blocker) -> int:
+    """What admission reserves for this chat body: the prompt sent to Bedrock and its maxTokens."""
+    from django.conf import settings
+
+    from gateway.selectors import resolve_model
+    from gateway.translate.chat_request import to_converse_request, validate_chat_request
+    from gateway.views.base import output_reserved
+    from usage.metering import prompt_estimate_of
+
+    chat = validate_chat_request(json.loads(body), max_messages=settings.MAX_MESSAGES)
+    with django_db_blocker.unblock():
+        spec = resolve_model(chat.model)
+    call = to_converse_request(chat, spec)
+    return prompt_estimate_of(call.kwargs) + output_reserved(call.kwargs.get("inferenceConfig"), spec)
+
+
 def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(
     gateway_with, emulator, issue, unique_name, set_quota, records, django_db_blocker
 ):
@@ -179,7 +195,7 @@ def test_fifty_concurrent_requests_with_room_for_ten_admit_ten(
             "messages": [{"role": "user", "content": f"Go [[sbc:gate={gate}]]"}],
         }
     ).encode()
-    estimate = len(body) // 4 + 1 + 100  # what admission reserves for this body
+    estimate = reserved_for(body, django_db_blocker)
     identity = set_quota(name, tokens_per_day=estimate * 10 + estimate // 2)
     token = issue(name)
 
