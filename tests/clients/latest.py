@@ -8,8 +8,10 @@ the same alias scheme (`claude-code-<newest>`), and writes DIR/package.json nami
 tests (SBC_TOOLS_PACKAGES, SBC_TOOLS_MODULES) run those versions; Node.js stays at its pinned version (it runs
 the agents, it is not one). The Python SDKs (openai, anthropic, openai-agents) are upgraded in a virtualenv of
 their own that sees the pinned .venv's packages behind its own, so only they (and whatever they need newer) are
-installed. Each package is installed on its own: one that fails is reported and left out, its tests skipped.
-Nothing here fails the run; it runs with the standard library alone.
+installed; DIR/python names the interpreter the tests run with (that virtualenv's, or the pinned one's when the
+upgrade could not be made). npm's packages are installed together, else one by one: one that fails is reported
+and left out, its tests skipped; a registry that does not answer is skipped, saying so. Nothing here fails the
+run; it runs with the standard library alone.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PINNED = Path(__file__).with_name("package.json")
 PYTHON_SDKS = ("openai", "anthropic", "openai-agents")
 RUNTIMES = ("node22",)  # what the agents run on, kept at its pin
-PROBE_TIMEOUT = 60
+PROBE_TIMEOUT = 30
 INSTALL_TIMEOUT = 600
+PINNED_PYTHON = ROOT / ".venv" / "bin" / "python"
+PIP_QUIET = ("--quiet", "--disable-pip-version-check", "--retries", "1", "--timeout", "30")
 _SPEC = re.compile(r"^npm:(@?[^@]+)@(.+)$")
 _DESELECTED = re.compile(r", \d+ deselected|\d+ deselected, ")  # the tests that are not client tests
 _VERDICT = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+|no tests ran) in [\d.]+s")  # pytest's closing line
@@ -93,48 +97,52 @@ def install_npm(tools: Path) -> list[str]:
     return lines
 
 
-def install_python(venv: Path) -> list[str]:
-    """Upgrade the Python SDKs in `venv`, which reads the pinned .venv's packages after its own."""
+def install_python(venv: Path) -> tuple[list[str], Path]:
+    """Upgrade the Python SDKs in `venv`, which reads the pinned .venv's packages after its own: (report lines,
+    the interpreter to run the tests with, the pinned one when the upgrade could not be made)."""
     python = venv / "bin" / "python"
     if not python.exists():
         quiet([sys.executable, "-m", "venv", str(venv)], INSTALL_TIMEOUT)
-    if not python.exists():
-        return ["  the Python SDKs: no virtualenv could be made; they run at their pins"]
-    pinned = quiet(
-        [str(ROOT / ".venv" / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        PROBE_TIMEOUT,
-    )
-    own = quiet([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], PROBE_TIMEOUT)
+    purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    pinned = quiet([str(PINNED_PYTHON), "-c", purelib], PROBE_TIMEOUT)
+    own = quiet([str(python), "-c", purelib], PROBE_TIMEOUT) if python.exists() else None
     if not (pinned and own and pinned.returncode == own.returncode == 0):
-        return ["  the Python SDKs: the virtualenv cannot start; they run at their pins"]
+        return ["  the Python SDKs: no virtualenv could be made for them; they run at their pins"], PINNED_PYTHON
     # Behind the virtualenv's own packages: the pinned ones (and their .pth files: the project, installed editable).
     line = f"import site; site.addsitedir({pinned.stdout.strip()!r})\n"
     (Path(own.stdout.strip()) / "sbc-pinned.pth").write_text(line)
-    argv = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", *PYTHON_SDKS]
-    done = quiet(argv, INSTALL_TIMEOUT)
+    done = quiet([str(python), "-m", "pip", "install", *PIP_QUIET, "--upgrade", *PYTHON_SDKS], INSTALL_TIMEOUT)
     if not done or done.returncode != 0:
-        return ["  the Python SDKs: PyPI could not be reached or the upgrade failed; they run at their pins"]
+        return ["  the Python SDKs: the upgrade failed; they run at their pins"], PINNED_PYTHON
     show = "import importlib.metadata as m, sys; print(' '.join(m.version(n) for n in sys.argv[1:]))"
     newest = quiet([str(python), "-c", show, *PYTHON_SDKS], PROBE_TIMEOUT)
-    current = quiet([str(ROOT / ".venv" / "bin" / "python"), "-c", show, *PYTHON_SDKS], PROBE_TIMEOUT)
+    current = quiet([str(PINNED_PYTHON), "-c", show, *PYTHON_SDKS], PROBE_TIMEOUT)
     if not (newest and current and newest.returncode == current.returncode == 0):
-        return ["  the Python SDKs: their versions could not be read"]
+        return ["  the Python SDKs: their versions could not be read; they run at their pins"], PINNED_PYTHON
     pairs = zip(PYTHON_SDKS, newest.stdout.split(), current.stdout.split(), strict=True)
-    return [f"  {name} {version} (pinned {pin})" for name, version, pin in pairs]
-
-
-def reachable() -> bool:
-    """Whether npm's registry or PyPI answers."""
-    pip = [sys.executable, "-m", "pip", "index", "versions", "--disable-pip-version-check", PYTHON_SDKS[0]]
-    return newest_npm("npm") is not None or bool((done := quiet(pip, PROBE_TIMEOUT)) and done.returncode == 0)
+    return [f"  {name} {version} (pinned {pin})" for name, version, pin in pairs], python
 
 
 def install(tools: Path, venv: Path) -> int:
-    if not reachable():
+    """Install what each registry that answers has; tools/python names the interpreter the tests run with."""
+    npm_up = bool((ping := quiet(["npm", "ping"], PROBE_TIMEOUT)) and ping.returncode == 0)
+    pip = [str(PINNED_PYTHON), "-m", "pip", "index", "versions", *PIP_QUIET, PYTHON_SDKS[0]]
+    pypi_up = bool((index := quiet(pip, PROBE_TIMEOUT)) and index.returncode == 0)
+    if not (npm_up or pypi_up):
         print("newest releases: no package registry could be reached: skipped (not failing the run)")
         return 3
-    lines = install_npm(tools) + install_python(venv)
-    print("Clients at their newest releases:", *lines, sep="\n")
+    tools.mkdir(parents=True, exist_ok=True)
+    if npm_up:
+        lines = install_npm(tools)
+    else:
+        _manifest(tools, {})
+        lines = ["  npm's registry did not answer: the npm clients' tests are skipped"]
+    if pypi_up:
+        more, python = install_python(venv)
+    else:
+        more, python = ["  PyPI did not answer: the Python SDKs run at their pins"], PINNED_PYTHON
+    (tools / "python").write_text(f"{python.absolute()}\n")  # not resolved: a virtualenv is its link
+    print("Clients at their newest releases:", *lines, *more, sep="\n")
     return 0
 
 
