@@ -112,10 +112,12 @@ def free_credit(table: Table, lines: list[Line]) -> float:
 
 
 def _jobs(w: Workload) -> dict[str, float]:
-    """Scheduled commands a month: sync_secrets every 15 minutes (mirror on), purge hourly, sessions nightly."""
+    """Scheduled commands a month: sync_secrets every 15 minutes (mirror on), purge hourly, the reaper every six
+    hours, sessions nightly (the `all_jobs` of deploy/terraform/modules/app and zappa_settings.json's events)."""
     return {
         "sync_secrets": (4 * 24 * w.days) if w.mirrored else 0.0,
         "purge_responses": 24 * w.days,
+        "reap_reservations": 4 * w.days,
         "clearsessions": w.days,
     }
 

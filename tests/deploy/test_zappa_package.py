@@ -9,9 +9,11 @@ import zipfile
 from tests.deploy.conftest import ZAPPA_SETTINGS, stage_settings
 from tests.live import ROOT
 
-# Lambda: 250 MB unzipped (code and layers); Zappa warns above 50 MB zipped and suggests slim_handler.
+# Lambda: 250 MB unzipped, code and layers together (the Web Adapter's layer is about 5 MB; room is kept for it).
+# A zip over 50 MB cannot be uploaded directly, but Zappa and Terraform both deploy it from S3, where only the
+# unzipped size counts; Zappa still prints its advice to use slim_handler above 50 MB.
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
-ZAPPA_SLIM_THRESHOLD = 50 * 1024 * 1024
+LAYER_ROOM = 20 * 1024 * 1024
 
 
 def names(package) -> set[str]:
@@ -22,7 +24,7 @@ def names(package) -> set[str]:
 def test_it_builds_a_package_with_the_handler_the_settings_templates_and_static_files(lambda_package):
     files = names(lambda_package)
     assert {"handler.py", "zappa_settings.py", "django_zappa_app.py", "manage.py"} <= files
-    assert {"sbcproject/settings.py", "sbcproject/wsgi.py", "sbcproject/scheduled.py", "gateway/urls.py"} <= files
+    assert {"sbcproject/settings.pyc", "sbcproject/wsgi.pyc", "sbcproject/scheduled.pyc", "gateway/urls.pyc"} <= files
     assert "staticfiles/staticfiles.json" in files
     assert "deploy/cost/prices.toml" in files, "the admin prices the Secrets Manager mirror from it"
     assert any(re.fullmatch(r"staticfiles/admin/css/base\.[0-9a-f]{12}\.css", name) for name in files)
@@ -33,9 +35,18 @@ def test_it_builds_a_package_with_the_handler_the_settings_templates_and_static_
 def test_the_package_stays_within_lambda_limits_without_slim_handler(lambda_package):
     with zipfile.ZipFile(lambda_package) as archive:
         unzipped = sum(info.file_size for info in archive.infolist())
-    assert lambda_package.stat().st_size < ZAPPA_SLIM_THRESHOLD
-    assert unzipped < LAMBDA_UNZIPPED_LIMIT
+    assert unzipped < LAMBDA_UNZIPPED_LIMIT - LAYER_ROOM
     assert stage_settings()["slim_handler"] is False
+    assert stage_settings()["s3_bucket"], "deployed from S3, where a zip may be over 50 MB"
+
+
+def test_the_package_carries_bytecode_so_a_cold_start_compiles_nothing(lambda_package):
+    """/var/task is read-only: a module shipped as source is compiled again at every cold start."""
+    files = names(lambda_package)
+    for module in ("django/db/models/query", "rest_framework/views", "gateway/views/chat", "sbcproject/settings"):
+        assert f"{module}.pyc" in files and f"{module}.py" not in files, module
+    assert "sbcproject/gunicorn.conf.py" in files, "gunicorn reads its config file as source"
+    assert "gateway/migrations/0001_initial.py" in files, "migrations keep their sources"
 
 
 def test_it_leaves_out_tests_local_data_and_test_only_packages(lambda_package):
@@ -70,8 +81,9 @@ def test_it_holds_what_the_streaming_stage_starts_under_the_web_adapter(lambda_p
     """run.sh at the root (Zappa marks every file executable), the start module that reads the app secret, the
     jobs stages' handler, and the ASGI server gunicorn runs: every stage packs the same project and libraries."""
     files = names(lambda_package)
-    assert {"run.sh", "deploy/__init__.py", "deploy/app_secret.py", "deploy/lambda_jobs.py"} <= files
-    assert {"sbcproject/gunicorn.conf.py", "sbcproject/asgi.py", "sbcproject/asgi_worker.py"} <= files
+    assert "run.sh" in files
+    assert {"deploy/__init__.pyc", "deploy/app_secret.pyc", "deploy/lambda_jobs.pyc"} <= files
+    assert {"sbcproject/gunicorn.conf.py", "sbcproject/asgi.pyc", "sbcproject/asgi_worker.pyc"} <= files
     tops = {name.split("/")[0] for name in files}
     assert {"gunicorn", "uvicorn", "uvicorn_worker", "uvloop", "httptools"} <= tops
     # The deploy recipes stay out: nothing of Terraform, the IAM documents or the SAM template rides along.
@@ -151,6 +163,7 @@ def test_the_jobs_and_migrations_stages_use_zappas_handler_with_the_secret_read_
     assert {(event["function"], event["expression"]) for event in jobs["events"]} == {
         ("sbcproject.scheduled.sync_secrets", "rate(15 minutes)"),
         ("sbcproject.scheduled.purge_responses", "cron(41 * * * ? *)"),
+        ("sbcproject.scheduled.reap_reservations", "cron(47 */6 * * ? *)"),
         ("sbcproject.scheduled.clear_sessions", "cron(17 3 * * ? *)"),
     }
     assert not migrations["events"]

@@ -65,9 +65,10 @@ locals {
 
   # Scheduled jobs (sbcproject/scheduled.py, zappa_settings.json events): the management command and when.
   all_jobs = {
-    "sync-secrets"    = { command = "sync_secrets", schedule = "rate(15 minutes)" }
-    "clear-sessions"  = { command = "clearsessions", schedule = "cron(17 3 * * ? *)" }
-    "purge-responses" = { command = "purge_responses", schedule = "cron(41 * * * ? *)" }
+    "sync-secrets"      = { command = "sync_secrets", schedule = "rate(15 minutes)" }
+    "clear-sessions"    = { command = "clearsessions", schedule = "cron(17 3 * * ? *)" }
+    "purge-responses"   = { command = "purge_responses", schedule = "cron(41 * * * ? *)" }
+    "reap-reservations" = { command = "reap_reservations", schedule = "cron(47 */6 * * ? *)" }
   }
   jobs = { for key, job in local.all_jobs : key => job if var.secrets_mirror || key != "sync-secrets" }
 
