@@ -32,6 +32,9 @@ COPY deploy/cost/prices.toml ./deploy/cost/
 # lets settings load for collectstatic; it is not kept in the image's environment.
 RUN SBC_READ_DOT_ENV=0 DATABASE_URL=sqlite:///:memory: DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \
     python manage.py collectstatic --no-input -v 0
+# The project's bytecode is written now: the user below cannot write /app, nor can Lambda, so a module without it
+# would be compiled again at every start (pip already compiled the libraries).
+RUN python -m compileall -q --invalidation-mode unchecked-hash sbcproject core audit tokens usage gateway portal deploy
 
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin sbc
 USER 10001
