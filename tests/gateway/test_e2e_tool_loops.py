@@ -6,7 +6,8 @@ calls each after its signed thinking, and every result.
 
 Chat Completions and the Responses API run through the OpenAI Python SDK (the Responses API both ways a client
 carries a conversation: sending it all again, and `previous_response_id`), and through the OpenAI Agents SDK;
-Anthropic Messages through the Anthropic Python SDK's `tool_runner()`, threaded (its default) and not."""
+Anthropic Messages through the Anthropic Python SDK's `tool_runner()`, threaded (its default) and not; streamed
+too, through each SDK's own stream helper, wherever the SDK has one the loop can use."""
 
 from __future__ import annotations
 
@@ -129,13 +130,20 @@ CHAT_TOOLS = [
 ]
 
 
-def test_chat_completions_loop(gateway, token, emulator_log):
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_chat_completions_loop(gateway, token, emulator_log, stream):
+    """Streamed, through the SDK's own helper that puts the deltas together (`chat.completions.stream`)."""
     sdk = openai_client(gateway, token)
     messages: list = [{"role": "user", "content": TASK}]
     calls: list[str] = []
     rounds = []
     while True:
-        reply = sdk.chat.completions.create(model=MODEL, messages=messages, tools=CHAT_TOOLS, reasoning_effort="low")
+        options = dict(model=MODEL, messages=messages, tools=CHAT_TOOLS, reasoning_effort="low")
+        if stream:
+            with sdk.chat.completions.stream(**options) as events:
+                reply = events.get_final_completion()
+        else:
+            reply = sdk.chat.completions.create(**options)
         message = reply.choices[0].message
         if reply.choices[0].finish_reason != "tool_calls":
             break
@@ -173,7 +181,8 @@ def _round(response) -> list[str]:
     return [item.name for item in response.output if item.type == "function_call"]
 
 
-def test_responses_loop_sending_the_conversation_again(gateway, token, emulator_log):
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_responses_loop_sending_the_conversation_again(gateway, token, emulator_log, stream):
     """As stateless clients (Codex) do: nothing stored, signed reasoning carried in `encrypted_content`."""
     sdk = openai_client(gateway, token)
     given: list = [{"role": "user", "content": TASK}]
@@ -183,7 +192,11 @@ def test_responses_loop_sending_the_conversation_again(gateway, token, emulator_
         tools=RESPONSES_TOOLS, reasoning={"effort": "low"}, store=False, include=["reasoning.encrypted_content"]
     )
     while True:
-        response = sdk.responses.create(model=MODEL, input=given, **options)
+        if stream:
+            with sdk.responses.stream(model=MODEL, input=given, **options) as events:
+                response = events.get_final_response()
+        else:
+            response = sdk.responses.create(model=MODEL, input=given, **options)
         if not _round(response):
             break
         assert [item.type for item in response.output][0] == "reasoning"
@@ -286,8 +299,9 @@ def anthropic_tools(calls: list[str]) -> list:
     return [get_weather, get_time, get_news]
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 @pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "unthreaded"])
-def test_anthropic_tool_runner_loop(gateway, token, emulator_log, threaded):
+def test_anthropic_tool_runner_loop(gateway, token, emulator_log, threaded, stream):
     snippet = client("anthropic-python").text(root=gateway.url, key=token, model=MODEL)
     made: dict = {}
     exec(snippet[: snippet.index("\nreply = ")], made)  # the snippet's setup, before its own one-off call
@@ -299,9 +313,10 @@ def test_anthropic_tool_runner_loop(gateway, token, emulator_log, threaded):
         thinking={"type": "enabled", "budget_tokens": 1024},
         tools=anthropic_tools(calls),
         messages=[{"role": "user", "content": TASK}],
+        stream=stream,
         **({} if threaded else {"thread": False}),
     )
-    replies = list(runner)
+    replies = [each.get_final_message() for each in runner] if stream else list(runner)
     rounds = [[block.name for block in reply.content if block.type == "tool_use"] for reply in replies]
     assert rounds == [*ROUNDS, []] and calls == EXECUTED
     assert all(reply.content[0].type == "thinking" for reply in replies)
