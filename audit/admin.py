@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from audit.models import AuditEntry
+from core.admin_readonly import ReadOnlyMixin
 from core.admin_search import BoundedSearchMixin
 from core.csv_export import csv_response
 
@@ -58,7 +59,7 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyMixin, BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("when", "actor", "action", "kind", "object_repr", "before_after")
     list_filter = ("action", ObjectTypeFilter, ActorFilter, ("created_at", admin.DateFieldListFilter))
     search_fields = ("actor", "object_repr", "object_id")
@@ -68,15 +69,6 @@ class AuditEntryAdmin(BoundedSearchMixin, admin.ModelAdmin):
     fields = ("created_at", "actor", "action", "object_type", "object_id", "object_repr", "before_after")
     readonly_fields = fields
     change_list_template = "admin/audit/auditentry/change_list.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="UTC time", ordering="created_at")
     def when(self, entry: AuditEntry) -> str:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin_readonly import ReadOnlyMixin
 from core.admin_search import BoundedSearchMixin
 from core.csv_export import csv_response
 from usage import (
@@ -86,7 +87,7 @@ class AdaptedFilter(admin.SimpleListFilter):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class UsageRecordAdmin(ReadOnlyMixin, BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("when", "who", "asked_for", "answer", "tokens", "cost", "latency", "client")
     list_filter = (
         ("created_at", admin.DateFieldListFilter),
@@ -109,15 +110,6 @@ class UsageRecordAdmin(BoundedSearchMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 100
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     # Narrow columns, so the list fits a 1280-px screen: every field is on the record's own page.
     @admin.display(description="UTC time", ordering="created_at")
@@ -152,22 +144,13 @@ class UsageRecordAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(BudgetAlert)
-class BudgetAlertAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class BudgetAlertAdmin(ReadOnlyMixin, BoundedSearchMixin, admin.ModelAdmin):
     """The alerts raised so far (see usage.alerts): read-only, the record that each was told once."""
 
     list_display = ("created_at", "identity", "quota", "level", "used", "limit", "delivered_to", "error")
     list_filter = ("level", "quota", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("identity",)
     search_fields = ("identity__name",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ModelPrice)
@@ -184,17 +167,8 @@ class ModelPriceAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(UsageDashboard)
-class UsageDashboardAdmin(admin.ModelAdmin):
+class UsageDashboardAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Listed in the admin index as "Usage dashboard"; its page is the dashboard, not a change list."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return (
