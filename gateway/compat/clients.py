@@ -244,7 +244,7 @@ CLIENTS: tuple[Client, ...] = (
         '    model="{model}", max_tokens=1024, messages=[{{"role": "user", "content": "Hello!"}}]\n)\n'
         "print(reply.content[0].text)\n",
         "python",
-        versions="anthropic 2.16.0",
+        versions="anthropic 2.17.0",
         features={**EVERYTHING, "state": CLIENT},
     ),
     Client(

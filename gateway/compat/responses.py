@@ -27,6 +27,13 @@ TABLE = (
         "Codex",
     ),
     Policy(
+        "input: reasoning item by id alone",
+        HONOURED,
+        "A reasoning item sent back without `encrypted_content` (the OpenAI Agents SDK's default) is read back "
+        "from the stored response of that id, signature included, so thinking continues; when responses are "
+        "not kept it cannot be, and the item is left out and named `item:reasoning`.",
+    ),
+    Policy(
         "tools[].type=function / namespace",
         HONOURED,
         "Functions of a namespace reach Bedrock as `<namespace>__<name>` and come back with `namespace`.",

@@ -11,8 +11,9 @@ Item choices clients notice:
 * `function_call` / `function_call_output` pair up by `call_id`. An output given as content parts keeps its
   text; its images cannot sit inside a Converse tool result here, so they follow it in the same user turn.
 * `reasoning` items are replayed to Claude when their `encrypted_content` is one this gateway issued
-  (`REASONING_PREFIX`: the signed thinking, base64 JSON); any other reasoning item is ignored, since Claude
-  refuses thinking it did not sign.
+  (`REASONING_PREFIX`: the signed thinking, base64 JSON); one sent back by id alone (the OpenAI Agents SDK's way)
+  is the stored item of that id, signature included, when responses are kept. Any other reasoning item is left
+  out and named `item:reasoning`, since Claude refuses thinking it did not sign.
 * `item_reference` items become the stored item they name (`Stored.resolve`, one look-up for them all); an
   id that is not the caller's, or has expired, is a 404 naming `input[k].id`. Items a request continues
   (`previous_response_id`, `conversation`) come first, named by that field in errors.
@@ -193,9 +194,10 @@ def encode_reasoning(block: dict) -> str:
     return REASONING_PREFIX + base64.b64encode(json.dumps(block, separators=(",", ":")).encode()).decode()
 
 
-def _reasoning(item: dict, param: str) -> list[tuple[dict, _Origin]]:
+def _reasoning(item: dict, param: str, adaptations: Adaptations) -> list[tuple[dict, _Origin]]:
     block = decode_reasoning(item.get("encrypted_content"))
-    if block is None:
+    if block is None:  # not signed here, and not kept here: Claude cannot be shown thinking it cannot verify
+        adaptations.note("item:reasoning")
         return []
     return [({"role": "assistant", "content": None, "thinking_blocks": [block]}, _Origin(param))]
 
@@ -233,7 +235,6 @@ ITEM_CONVERTERS = {
     "message": _message,
     "function_call": _function_call,
     "function_call_output": _function_call_output,
-    "reasoning": _reasoning,
 }
 
 
@@ -246,13 +247,16 @@ def _item(item: object, param: str, adaptations: Adaptations) -> list[tuple[dict
         return []
     if kind in COMPACTION_TYPES:
         return _compaction(item, param, adaptations)
+    if kind == "reasoning":
+        return _reasoning(item, param, adaptations)
     if kind in UNSUPPORTED_ITEMS:
         raise InvalidRequest(
             f"Input items of type `{kind}` are not supported: {UNSUPPORTED_ITEMS[kind]}", param=f"{param}.type"
         )
     if kind not in ITEM_CONVERTERS:
         raise InvalidRequest(
-            f"Input items of type `{kind}` are not supported; expected one of: {', '.join(ITEM_CONVERTERS)}",
+            f"Input items of type `{kind}` are not supported; expected one of: "
+            f"{', '.join([*ITEM_CONVERTERS, 'reasoning'])}",
             param=f"{param}.type",
         )
     return ITEM_CONVERTERS[kind](item, param)
@@ -288,8 +292,24 @@ def _is_reference(item: object) -> bool:
     return isinstance(item, dict) and (item.get("type") == REFERENCE or (set(item) == {"id"}))
 
 
+def _is_bare_reasoning(item: object) -> bool:
+    """A reasoning item sent back by id without the signed thinking (the OpenAI Agents SDK replays them so)."""
+    return (
+        isinstance(item, dict)
+        and item.get("type") == "reasoning"
+        and isinstance(item.get("id"), str)
+        and decode_reasoning(item.get("encrypted_content")) is None
+    )
+
+
 def resolved_input(value: list, stored: Stored) -> list[object]:
-    """`input` (a list) with each `item_reference` replaced by the stored item it names."""
+    """`input` (a list) with each `item_reference` replaced by the stored item it names, and each reasoning item
+    sent by id alone by the stored one, which keeps Claude's signed thinking (when it is kept here)."""
+    bare = {k: item["id"] for k, item in enumerate(value) if stored.resolve is not None and _is_bare_reasoning(item)}
+    if bare:
+        assert stored.resolve is not None
+        found = stored.resolve(list(set(bare.values())))
+        value = [found.get(bare[k], item) if k in bare else item for k, item in enumerate(value)]
     wanted = {k: item.get("id") for k, item in enumerate(value) if _is_reference(item)}
     if not wanted:
         return list(value)

@@ -230,19 +230,10 @@ def test_responses_loop_by_previous_response_id(gateway, token, emulator_log):
 # ---- Responses API: the OpenAI Agents SDK -----------------------------------------------------------------
 
 
-# Replayed by id alone (the SDK's default), a reasoning item's signed thinking is not looked up in the store: the
-# later turns reach Bedrock without it and with thinking off. Asking for `reasoning.encrypted_content` carries it.
-UNREAD_REASONING = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a reasoning item replayed by id alone is not read back from the store: thinking is lost",
-)
-
-
 @pytest.mark.parametrize(
     "include",
     [
-        pytest.param([], id="defaults", marks=UNREAD_REASONING),
+        pytest.param([], id="defaults"),  # reasoning replayed by id alone: read back from the stored response
         pytest.param(["reasoning.encrypted_content"], id="encrypted"),
     ],
 )
