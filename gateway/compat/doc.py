@@ -76,6 +76,13 @@ def compat_section() -> str:
             "refused. What was adapted or dropped for a request is named (never its value) in the response "
             "header `x-sbc-adapted`, in the usage record's `adapted` column and in the `response` event's "
             "`adapted` list, so an admin can see why an answer differs.",
+            "Fields that carry conversation state are never dropped: dropping one would answer a conversation "
+            "the model never saw whole. `previous_response_id`, `conversation`, `item_reference`, reasoning items "
+            "sent back by id, and Anthropic's `thread` are served from what the gateway keeps per identity; "
+            "`context_management` compaction on the Responses API is honoured; `container` and `mcp_servers` "
+            "(state and tools only Anthropic's servers hold) are refused, and a thread the gateway cannot keep is "
+            "`thread_unsupported_request`, after which Anthropic's SDK sends the conversation whole. Only fields "
+            "that cannot carry state are dropped and named, which is what keeps new client releases working.",
             policy_tables(),
         ]
     )

@@ -114,7 +114,7 @@ TABLE = (
         "without the state or tools the client counts on, so the request is a 400 naming the field.",
     ),
     Policy(
-        "thread (`message-threads-2026-08-12` beta)",
+        "thread (message-threads-2026-08-12 beta)",
         HONOURED,
         "Anthropic's SDK runs `tool_runner()` over a thread by default. Each turn is kept per identity (as long as "
         "stored responses: RESPONSES_RETENTION_DAYS) under its reply's id; `continue` rebuilds the whole "
