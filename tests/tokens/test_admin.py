@@ -42,7 +42,13 @@ def issue_in_admin(staff, identity: Identity, **fields):
     return staff.post(ISSUE_URL, {"identity": identity.pk, "name": "laptop", "ttl": "30d", **fields})
 
 
+def new_log_entry(before: set[int]) -> LogEntry:
+    """The one admin log entry written since `before` (entries live tests committed earlier stay in the database)."""
+    return LogEntry.objects.exclude(pk__in=before).get()
+
+
 def test_the_issue_page_shows_the_token_once_and_never_stores_it_elsewhere(staff, jane):
+    logged = set(LogEntry.objects.values_list("pk", flat=True))
     assert staff.get(ISSUE_URL).status_code == 200
     posted = issue_in_admin(staff, jane)
     assert posted.status_code == 302 and posted["Location"] == reverse("admin:tokens_apitoken_issued")
@@ -57,7 +63,7 @@ def test_the_issue_page_shows_the_token_once_and_never_stores_it_elsewhere(staff
     again = staff.get(posted["Location"]).content.decode()
     assert token not in again and "This token is no longer shown" in again, "a reload shows it no more"
     assert ApiToken.objects.count() == 1, "and issues nothing"
-    entry = LogEntry.objects.get()
+    entry = new_log_entry(logged)
     assert entry.is_addition() and entry.object_repr == f"{ApiToken.objects.get().token_id} (jane.doe@dev)"
     assert token not in f"{entry.object_repr} {entry.change_message}"
     # Nothing shows it again: the changelist, the token page, the issue form.
@@ -100,6 +106,7 @@ def test_the_changelist_shows_status_and_filters_by_it(staff, jane):
 
 
 def test_revoke_selected_tokens(staff, jane):
+    logged = set(LogEntry.objects.values_list("pk", flat=True))
     issued = token_issue(identity=jane, ttl="1d")
     token_authenticate(issued.token)
     response = staff.post(
@@ -112,7 +119,7 @@ def test_revoke_selected_tokens(staff, jane):
         token_authenticate(issued.token)
     issued.record.refresh_from_db()
     assert issued.record.revoked_by == "admin:alice"
-    entry = LogEntry.objects.get()
+    entry = new_log_entry(logged)
     assert entry.is_change() and entry.change_message == "Revoked"
 
 
