@@ -57,6 +57,11 @@ class Reservation:
     held: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # day and month after admission
     limits: Limits | None = None  # kept when budget alerts are on
     pending: bool = False  # a PendingReservation row stands for it until its settlement
+    minute_tokens: int | None = None  # what the minute holds of `tokens`: at most the per-minute limit
+
+    @property
+    def minute_reserved(self) -> int:
+        return self.tokens if self.minute_tokens is None else self.minute_tokens
 
 
 def _redis_failed(exc: Exception) -> None:
@@ -163,7 +168,7 @@ def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> boo
         ok, used_requests, used_tokens = redis.minute_take(
             identity_id=res.identity_id,
             start=start,
-            tokens=res.tokens,
+            tokens=res.minute_reserved,
             max_requests=limits.requests_per_minute,
             max_tokens=limits.tokens_per_minute,
         )
@@ -249,15 +254,24 @@ def _database_take(
 
 
 def quota_admit(
-    *, identity_id: int, request_id: str, limits: Limits, tokens: int, cost_micros: int, seed: dict | None = None
+    *,
+    identity_id: int,
+    request_id: str,
+    limits: Limits,
+    tokens: int,
+    cost_micros: int,
+    seed: dict | None = None,
+    minute_tokens: int | None = None,
 ) -> Reservation:
     """Reserve `tokens` (and `cost_micros`) against every limit, or raise RateLimited / QuotaExceeded.
 
     `seed`: what the reaper needs to write the request's record if its process dies before settling it (the
     PendingReservation fields that describe the request); without it, no pending row is written.
+    `minute_tokens`: what the per-minute window reserves instead of `tokens`, when less (`meter_start` keeps the
+    day and month windows at the model's whole output, and the minute at the usual output reserve).
     """
     now = calendar.clock()
-    res = Reservation(identity_id=identity_id, request_id=request_id, tokens=tokens, cost_micros=cost_micros)
+    res = Reservation(identity_id, request_id, tokens=tokens, cost_micros=cost_micros, minute_tokens=minute_tokens)
     redis = redis_counters_if_up() if (limits.per_minute or limits.concurrent) else None
     try:
         takes = []
@@ -267,7 +281,7 @@ def quota_admit(
                     "minute",
                     minute_start(now),
                     requests=1,
-                    tokens=tokens,
+                    tokens=res.minute_reserved,
                     max_requests=limits.requests_per_minute,
                     max_tokens=limits.tokens_per_minute,
                 )
@@ -359,7 +373,7 @@ def settlement_of(res: Reservation, *, tokens: int, cost_micros: int, refund_req
                 period,
                 start,
                 requests=-1 if refund_request and period == "minute" else 0,
-                tokens=delta_tokens,
+                tokens=tokens - res.minute_reserved if period == "minute" else delta_tokens,
                 cost_micros=delta_cost if period != "minute" else 0,
             )
             for period, start in res.windows
@@ -395,7 +409,7 @@ def settlement_release(res: Reservation, *, tokens: int, cost_micros: int, refun
                     identity_id=res.identity_id,
                     start=res.redis_minute,
                     requests=-1 if refund_request else 0,
-                    tokens=delta_tokens,
+                    tokens=tokens - res.minute_reserved,
                 )
             if res.lease == "redis" and redis is not None:
                 redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)

@@ -372,6 +372,9 @@ def meter_start(
             tokens=tokens,
             cost_micros=cost,
             seed=meter.pending_seed(),
+            # A rate limit smooths throughput and its minute soon ends: it holds the usual output reserve, so a
+            # request for a model's whole output (no max_tokens) is not refused by a per-minute limit below it.
+            minute_tokens=origin.prompt_estimate + min(output, settings.QUOTA_RESERVE_OUTPUT_TOKENS),
         )
     except ApiError as error:
         error.headers.setdefault(headers.REQUEST_ID, meter.request_id)

@@ -68,3 +68,22 @@ def test_a_reasoning_request_reserves_the_output_it_may_use(
     assert "quota" in error["message"].lower() or error["code"], error
     assert len(emulator_log()) == calls, "Bedrock was not asked for up to 36,864 tokens on a 5,000-token budget"
     assert used_today(records, name) == 0
+
+
+def test_a_per_minute_limit_below_a_models_whole_output_still_admits_requests_without_max_tokens(
+    gateway, issue, unique_name, set_quota, records
+):
+    """Reserving a model's whole output (64,000 tokens for Claude 4 Sonnet) against a 20,000-token minute would refuse
+    every request without `max_tokens` for ever: the minute holds the usual output reserve instead."""
+    name = unique_name("per-minute")
+    set_quota(name, tokens_per_minute=20_000, tokens_per_day=1_000_000)
+    token = issue(name)
+    for _ in range(2):
+        answer = httpx.post(
+            f"{gateway.url}/v1/chat/completions",
+            json={"model": "claude-4-sonnet", "messages": [{"role": "user", "content": "Hello"}]},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+    assert [record["status"] for record in records(name)] == [200, 200]
