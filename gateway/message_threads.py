@@ -29,6 +29,7 @@ from django.utils import timezone
 from core.errors import InvalidRequest, ThreadNotFound, ThreadUnsupported
 from gateway.models import ThreadTurn
 from gateway.responses_store.store import STORAGE_OFF, retention
+from gateway.translate.anthropic_request.cache import cache_marks
 
 log = logging.getLogger("sbc.threads")
 
@@ -140,24 +141,12 @@ def _turns(identity_id: int, previous: str) -> list[ThreadTurn]:
     return [*(found[pk] for pk in head.chain), head]
 
 
-def _cache_points(value: Any) -> int:
-    """How many `cache_control` marks `value` holds, found without recursion."""
-    count, pending = 0, [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            count += "cache_control" in item
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return count
-
-
 def _with_cache_point(prior: list, rest: dict, fields: dict) -> list:
     """The kept turns as this request sends them: their own cache points dropped (each was set for the turn that
     sent it first), and one on their last cacheable block when the request has room for it."""
     turns = [_without_cache_control(message) for message in prior]
-    if _cache_points([rest.get("messages"), rest.get("system"), fields]) >= MAX_CACHE_POINTS:
+    marks = cache_marks([fields.get("tools"), fields.get("system"), rest.get("messages")])
+    if sum(1 for _ in marks) >= MAX_CACHE_POINTS:
         return turns
     for message in reversed(turns):
         blocks = message.get("content")

@@ -21,16 +21,16 @@ TTL_NOTE = "cache_control.ttl"
 MARK_KEYS = ("type", "ttl")  # Anthropic's `scope` (beta prompt-caching-scope-*) is unknown to Bedrock
 
 
-def _marks(value: Any) -> Iterator[dict[str, Any]]:
+def cache_marks(value: Any) -> Iterator[dict[str, Any]]:
     """Every `cache_control` object under `value`, in prompt order (tool results' inner blocks included)."""
     if isinstance(value, list):
         for item in value:
-            yield from _marks(item)
+            yield from cache_marks(item)
     elif isinstance(value, dict):
         if isinstance(value.get("cache_control"), dict):
             yield value["cache_control"]
         if isinstance(value.get("content"), list):
-            yield from _marks(value["content"])
+            yield from cache_marks(value["content"])
 
 
 def hour_ttl(spec: ModelSpec) -> bool:
@@ -41,7 +41,7 @@ def fit_ttls(body: dict[str, Any], spec: ModelSpec, notes: Adaptations) -> None:
     """Removes, in place, the TTLs the model would refuse and keys Bedrock does not know; each removal noted."""
     allowed = hour_ttl(spec)
     seen_short = False
-    for mark in _marks([body.get("tools"), body.get("system"), body.get("messages")]):
+    for mark in cache_marks([body.get("tools"), body.get("system"), body.get("messages")]):
         for key in [key for key in mark if key not in MARK_KEYS]:
             del mark[key]
             notes.note(f"cache_control.{key}")
