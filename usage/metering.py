@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,6 +26,7 @@ from core import headers
 from core.db_breaker import breaker as database_breaker
 from core.db_breaker import is_outage
 from core.errors import ApiError, PermissionDenied
+from core.ids import hex_id
 from core.model_ids import strip_profile
 from tokens.quotas import limits_for
 from usage import heartbeat
@@ -128,7 +128,7 @@ def client_from_user_agent(user_agent: str) -> str:
 
 
 def new_request_id() -> str:
-    return "req_" + uuid.uuid4().hex
+    return "req_" + hex_id()
 
 
 def prompt_estimate_for(body_bytes: int) -> int:

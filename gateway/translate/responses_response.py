@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import uuid
 from dataclasses import dataclass, field
 
+from core.ids import hex_id
 from gateway.translate.chat_request import ConverseCall
 from gateway.translate.chat_response import (
     finish_reason_of,
@@ -37,7 +37,7 @@ INCOMPLETE_REASONS: dict[str, str] = {
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
+    return f"{prefix}_{hex_id()}"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 from django.conf import settings
 from rest_framework.response import Response
 
+from core.ids import hex_id
 from gateway import bedrock
 from gateway.selectors import resolve_model
 from gateway.streaming import chat_events, sse_response
@@ -37,7 +37,7 @@ class ChatCompletions(ApiView):
             adapted=call.adaptations.names,
             sent=call.kwargs,
         )
-        completion_id, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
+        completion_id, created = "chatcmpl-" + hex_id(), int(time.time())
         if chat.stream:
             result = metered(meter, lambda: bedrock.converse_stream(spec, call.kwargs))
             translator = ChatStreamTranslator(
