@@ -162,7 +162,7 @@ def _may_fail_over(exc: Exception) -> bool:
 
 _clients: ProcessCache = ProcessCache("bedrock clients")  # region -> the SDK's client
 _transports: ProcessCache = ProcessCache("bedrock transports")  # region -> the client for HTTP_OPERATIONS
-_loop_transports: ProcessCache[AsyncBedrockClient] = ProcessCache("bedrock streams on the event loop")  # by region
+_loop_transports: ProcessCache[AsyncBedrockClient] = ProcessCache("bedrock calls on the event loop")  # by region
 _sessions: ProcessCache[botocore.session.Session] = ProcessCache("botocore session")
 _health: ProcessCache[RegionHealth] = ProcessCache("region health")
 _clients_lock = threading.Lock()  # a client is built once per region, not by every thread that misses
@@ -225,16 +225,20 @@ def transport_for(region: str, operation: str):
     return transport
 
 
-def streaming_transport_for(region: str, operation: str):
-    """Under the ASGI server, streamed operations on the lean transport are read on the serving loop."""
+def loop_transport_for(region: str, operation: str):
+    """Under the ASGI server, the lean transport's calls go out on the serving loop: streams everywhere, whole
+    answers except on Lambda, where a function serves one request at a time (no thread contends for the GIL) and a
+    cold start whose first answer is whole does not wait for aiohttp's import."""
     transport = transport_for(region, operation)
     loop = serving_loop()
-    if loop is None or operation not in STREAMED_OPERATIONS or not isinstance(transport, BedrockHttpClient):
+    if loop is None or not isinstance(transport, BedrockHttpClient):
+        return transport
+    if operation not in STREAMED_OPERATIONS and settings.RUNNING_ON_LAMBDA:
         return transport
     on_loop = _loop_transports.get(region)
     if on_loop is None or on_loop.loop is not loop:
-        # aiohttp with the first stream read on the loop: a process that never streams (a Lambda function whose
-        # first request is not a stream, the WSGI entry point) does not pay for its import.
+        # aiohttp with the first call on the loop: a process that never uses it (a Lambda function whose first
+        # request is not a stream, the WSGI entry point) does not pay for its import.
         from gateway.bedrock.aio import AsyncBedrockClient
 
         with _clients_lock:
@@ -272,7 +276,7 @@ def _call(operation: str, spec: ModelSpec, kwargs: dict) -> BedrockResult:
             time.sleep(delay)
         model_id = spec.model_id_for(region, settings.BEDROCK_INFERENCE_GEOGRAPHY)
         try:
-            response = getattr(streaming_transport_for(region, operation), operation)(modelId=model_id, **kwargs)
+            response = getattr(loop_transport_for(region, operation), operation)(modelId=model_id, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure is mapped below
             last_exc = exc
             if not _may_fail_over(exc):
@@ -312,7 +316,7 @@ def stream_events(result: BedrockResult) -> Iterator[dict]:
 
 def streams_on_loop(result: BedrockResult) -> bool:
     """Whether the stream's events are read on the serving event loop (`astream_events`), not in a thread."""
-    # Imported with the first stream, as in `streaming_transport_for`: a process that never streams skips aiohttp.
+    # Imported with the first stream, as in `loop_transport_for`: a process that never streams skips aiohttp.
     from gateway.bedrock.aio import AsyncEventStream
 
     return isinstance(result.response["stream"], AsyncEventStream)

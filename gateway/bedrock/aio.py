@@ -1,13 +1,15 @@
-"""Bedrock's streamed operations on the serving event loop, for the ASGI server.
+"""Bedrock's calls on the serving event loop, for the ASGI server.
 
 A stream held open for tens of seconds costs a thread under WSGI; here it costs a socket and a few
-objects on the worker's event loop, so one worker holds a thousand. The request is built and signed by
+objects on the worker's event loop, so one worker holds a thousand. A whole answer is fetched on the loop
+too: the request thread waits on a future instead of sitting in a socket read and then contending with the
+loop for the GIL to finish it. The request is built and signed by
 the lean client (`gateway.bedrock.http`), sent with aiohttp, and its event stream decoded by the same
 decoder; failures become the exceptions botocore would raise, so failover and the error table treat
 both transports alike.
 
-`open_stream` is called from a view's thread: it runs the request on the loop and waits there for
-Bedrock's answer headers (an error answer raises in the thread, where failover handles it). The events
+`call` is made from a view's thread: it runs the request on the loop and waits for Bedrock's answer headers
+(a stream) or its whole body; an error answer raises in the thread, where failover handles it. A stream's events
 are then read on the loop by the response's async iterator.
 """
 
@@ -20,14 +22,17 @@ from contextlib import contextmanager
 
 import aiohttp
 from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from multidict import CIMultiDictProxy
 
 from gateway.bedrock.http import (
+    OPERATIONS,
     STREAMED_OPERATIONS,
     BedrockHttpClient,
     EventStreamDecoder,
     client_error,
     stream_event,
     streamed_answer,
+    whole_answer,
 )
 
 READ_SIZE = 2**16
@@ -68,7 +73,7 @@ class AsyncEventStream:
 
 
 class AsyncBedrockClient:
-    """One region's streamed operations on one event loop, requests signed by `signer`."""
+    """One region's Bedrock calls on one event loop, requests signed by `signer`."""
 
     def __init__(self, signer: BedrockHttpClient, loop: asyncio.AbstractEventLoop) -> None:
         self.signer = signer
@@ -102,13 +107,26 @@ class AsyncBedrockClient:
         metadata = {"HTTPStatusCode": response.status, "RequestId": response.headers.get("x-amzn-requestid", "")}
         return streamed_answer(operation, AsyncEventStream(response, operation, url), metadata)
 
-    def open_stream(self, operation: str, model_id: str, params: dict) -> dict:
-        """From a thread other than the loop's: the streamed call's answer, once Bedrock's headers are in."""
+    async def _fetch(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, CIMultiDictProxy, bytes]:
+        if self._session is None:
+            self._session = self._new_session()
+        with botocore_errors(url):
+            async with self._session.post(url, data=body, headers=headers, allow_redirects=False) as response:
+                return response.status, response.headers, await response.read()
+
+    def call(self, operation: str, model_id: str, params: dict) -> dict:
+        """From a thread other than the loop's: the call's answer. A streamed one returns once Bedrock's headers
+        are in (its events are read on the loop); a whole one once its body is, decoded in the calling thread."""
         # Signed here, in the thread: refreshing expired credentials may wait on the network.
         url, body, headers = self.signer.request_for(operation, model_id, params)
-        return asyncio.run_coroutine_threadsafe(self._send(operation, url, body, headers), self.loop).result()
+        if operation in STREAMED_OPERATIONS:
+            return asyncio.run_coroutine_threadsafe(self._send(operation, url, body, headers), self.loop).result()
+        status, answer_headers, data = asyncio.run_coroutine_threadsafe(
+            self._fetch(url, body, headers), self.loop
+        ).result()
+        return whole_answer(operation, status, answer_headers, data)
 
     def __getattr__(self, operation: str):
-        if operation not in STREAMED_OPERATIONS:
+        if operation not in OPERATIONS:
             raise AttributeError(operation)
-        return lambda *, modelId, **params: self.open_stream(operation, modelId, params)
+        return lambda *, modelId, **params: self.call(operation, modelId, params)

@@ -234,6 +234,21 @@ def streamed_answer(operation: str, stream, metadata: dict) -> dict:
     return {key: stream, "ResponseMetadata": metadata}
 
 
+def whole_answer(operation: str, status: int, headers, data: bytes) -> dict:
+    """A whole (not streamed) operation's answer from its status, headers and body, as the SDK returns it; an error
+    answer raises the ClientError the SDK would."""
+    if status >= 300:
+        raise client_error(status, headers, data, operation)
+    metadata = {"HTTPStatusCode": status, "RequestId": headers.get("x-amzn-requestid", "")}
+    if operation == "invoke_model":
+        return {
+            "body": StreamingBody(data),
+            "contentType": headers.get("Content-Type", ""),
+            "ResponseMetadata": metadata,
+        }
+    return {**decode_blobs(orjson.loads(data)), "ResponseMetadata": metadata}
+
+
 class StreamingBody:
     """InvokeModel's `body`, already read (`read()` as on the SDK's StreamingBody)."""
 
@@ -314,7 +329,6 @@ class BedrockHttpClient:
             raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
-        metadata = {"HTTPStatusCode": response.status, "RequestId": response.headers.get("x-amzn-requestid", "")}
         if response.status >= 300 or not streamed:
             try:
                 data = response.read()
@@ -324,15 +338,8 @@ class BedrockHttpClient:
                 raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
             finally:
                 response.release_conn()
-            if response.status >= 300:
-                raise client_error(response.status, response.headers, data, operation)
-            if operation == "invoke_model":
-                return {
-                    "body": StreamingBody(data),
-                    "contentType": response.headers.get("Content-Type", ""),
-                    "ResponseMetadata": metadata,
-                }
-            return {**decode_blobs(orjson.loads(data)), "ResponseMetadata": metadata}
+            return whole_answer(operation, response.status, response.headers, data)
+        metadata = {"HTTPStatusCode": response.status, "RequestId": response.headers.get("x-amzn-requestid", "")}
         stream = EventStream(response, operation, url)
         return streamed_answer(operation, stream, metadata)
 
