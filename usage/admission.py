@@ -161,43 +161,34 @@ def _calendar_takes(res: Reservation, limits: Limits, now: datetime) -> list[Tak
     return takes
 
 
-def _redis_minute(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
-    """Take the minute in Redis: False when Redis failed (the database takes it instead)."""
-    start = minute_start(now)
+def _redis_admit(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
+    """Take the minute and the concurrency slot that Redis keeps, in one script: False when Redis failed (the
+    database takes both instead). A refusal takes neither."""
+    start = minute_start(now) if limits.per_minute else None
     try:
-        ok, used_requests, used_tokens = redis.minute_take(
+        admitted = redis.admit(
             identity_id=res.identity_id,
-            start=start,
+            minute=start,
             tokens=res.minute_reserved,
             max_requests=limits.requests_per_minute,
             max_tokens=limits.tokens_per_minute,
-        )
-    except CountersUnavailable as exc:
-        _redis_failed(exc)
-        return False
-    if not ok:
-        raise _minute_refused(res, limits, used_requests, used_tokens, now)
-    res.redis_minute = start
-    res.headers = rate_headers(limits, used_requests, used_tokens, now)
-    return True
-
-
-def _redis_lease(res: Reservation, limits: Limits, now: datetime, redis) -> bool:
-    """Take the concurrency slot in Redis: False when Redis failed (the database takes it instead)."""
-    try:
-        ok, _count = redis.lease_take(
-            identity_id=res.identity_id,
-            request_id=res.request_id,
-            limit=limits.concurrent,
+            lease_request_id=res.request_id if limits.concurrent else None,
+            lease_limit=limits.concurrent,
             now=now,
             ttl=settings.QUOTA_LEASE_SECONDS,
         )
     except CountersUnavailable as exc:
         _redis_failed(exc)
         return False
-    if not ok:
+    if start is not None:
+        res.headers = rate_headers(limits, admitted.requests, admitted.tokens, now)
+    if not admitted.ok:
+        if admitted.refused == "minute":
+            raise _minute_refused(res, limits, admitted.requests, admitted.tokens, now)
         raise _concurrency_refused(limits)
-    res.lease = "redis"
+    res.redis_minute = start
+    if limits.concurrent:
+        res.lease = "redis"
     return True
 
 
@@ -274,8 +265,9 @@ def quota_admit(
     res = Reservation(identity_id, request_id, tokens=tokens, cost_micros=cost_micros, minute_tokens=minute_tokens)
     redis = redis_counters_if_up() if (limits.per_minute or limits.concurrent) else None
     try:
+        in_redis = redis is not None and _redis_admit(res, limits, now, redis)
         takes = []
-        if limits.per_minute and (redis is None or not _redis_minute(res, limits, now, redis)):
+        if limits.per_minute and not in_redis:
             takes.append(
                 Take(
                     "minute",
@@ -289,11 +281,9 @@ def quota_admit(
         takes += _calendar_takes(res, limits, now)
         lease = (
             Lease(request_id, limits.concurrent, now, now + timedelta(seconds=settings.QUOTA_LEASE_SECONDS))
-            if limits.concurrent
+            if limits.concurrent and not in_redis
             else None
         )
-        if lease is not None and redis is not None and _redis_lease(res, limits, now, redis):
-            lease = None
         if takes or lease is not None:
             _database_take(res, limits, now, takes, lease, seed)
         elif seed is not None and (res.redis_minute is not None or res.lease == "redis"):
@@ -404,15 +394,14 @@ def settlement_release(res: Reservation, *, tokens: int, cost_micros: int, refun
         redis = redis_counters_if_up(even_if_tripped=True)
         try:
             # No Redis configured any more: as when it fails, the minute ends and the lease expires on their own.
-            if res.redis_minute is not None and redis is not None:
-                redis.minute_adjust(
+            if redis is not None:
+                redis.settle(
                     identity_id=res.identity_id,
-                    start=res.redis_minute,
+                    minute=res.redis_minute,
                     requests=-1 if refund_request else 0,
                     tokens=tokens - res.minute_reserved,
+                    lease_request_id=res.request_id if res.lease == "redis" else None,
                 )
-            if res.lease == "redis" and redis is not None:
-                redis.lease_release(identity_id=res.identity_id, request_id=res.request_id)
         except CountersUnavailable as exc:  # the minute ends and the lease expires on their own
             _redis_failed(exc)
     heartbeat.untrack(res.request_id)

@@ -1,12 +1,14 @@
-"""Per-minute and concurrency counters in Redis (when REDIS_URL is set): one Lua script per change.
+"""Per-minute and concurrency counters in Redis (when REDIS_URL is set): one Lua script per admission, one per
+settlement.
 
-Each script checks, increments and sets the key's expiry together, so a surge cannot overshoot and
-no key is left without a TTL. Any Redis error raises `CountersUnavailable`; the caller then uses the
-database counters (see `usage.admission`).
+Each script checks, increments and sets the keys' expiry together, so a surge cannot overshoot and no key is left
+without a TTL; a request's minute and its concurrency slot are taken together or not at all. Any Redis error
+raises `CountersUnavailable`; the caller then uses the database counters (see `usage.admission`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
@@ -14,33 +16,50 @@ import redis
 from core.cache import ProcessCache
 from core.redis import redis_if_up
 
-MINUTE_TAKE = """
-local r = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
-local t = tonumber(redis.call('HGET', KEYS[1], 't') or '0')
-local max_r, max_t = tonumber(ARGV[2]), tonumber(ARGV[3])
-if (max_r > 0 and r + 1 > max_r) or (max_t > 0 and t + tonumber(ARGV[1]) > max_t) then
-  return {0, r, t}
+# A request's admission: its minute (KEYS[1], when ARGV[1] is 1) and its concurrency slot (KEYS[2], when ARGV[5] is 1)
+# are both checked before either is taken, so a refusal leaves nothing behind. Returns {ok, refused, requests,
+# tokens}: refused is 'minute' or 'lease'; requests and tokens are the minute's after the admission (or as found).
+ADMIT = """
+local r, t = 0, 0
+local minute, lease = ARGV[1] == '1', ARGV[5] == '1'
+if minute then
+  r = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
+  t = tonumber(redis.call('HGET', KEYS[1], 't') or '0')
+  local max_r, max_t = tonumber(ARGV[3]), tonumber(ARGV[4])
+  if (max_r > 0 and r + 1 > max_r) or (max_t > 0 and t + tonumber(ARGV[2]) > max_t) then
+    return {0, 'minute', r, t}
+  end
 end
-r = redis.call('HINCRBY', KEYS[1], 'r', 1)
-t = redis.call('HINCRBY', KEYS[1], 't', ARGV[1])
-redis.call('EXPIRE', KEYS[1], 120)
-return {1, r, t}
+if lease then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
+  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[8]) then return {0, 'lease', r, t} end
+  redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
+  redis.call('EXPIRE', KEYS[2], ARGV[10])
+end
+if minute then
+  r = redis.call('HINCRBY', KEYS[1], 'r', 1)
+  t = redis.call('HINCRBY', KEYS[1], 't', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], 120)
+end
+return {1, '', r, t}
 """
-MINUTE_ADJUST = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], 'r', ARGV[1])
-  redis.call('HINCRBY', KEYS[1], 't', ARGV[2])
+# A request's settlement: its minute corrected (when the key is still there) and its slot released.
+SETTLE = """
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'r', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 't', ARGV[3])
 end
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 return 1
 """
-LEASE_TAKE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local n = redis.call('ZCARD', KEYS[1])
-if n >= tonumber(ARGV[3]) then return {0, n} end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return {1, n + 1}
-"""
+
+
+@dataclass(frozen=True)
+class Admitted:
+    ok: bool
+    refused: str  # "minute" or "lease" when not ok
+    requests: int  # the minute's requests and tokens, after the admission when it was made
+    tokens: int
 
 
 class CountersUnavailable(Exception):
@@ -52,9 +71,8 @@ class RedisCounters:
 
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
-        self._minute_take = self.client.register_script(MINUTE_TAKE)
-        self._minute_adjust = self.client.register_script(MINUTE_ADJUST)
-        self._lease_take = self.client.register_script(LEASE_TAKE)
+        self._admit = self.client.register_script(ADMIT)
+        self._settle = self.client.register_script(SETTLE)
 
     @staticmethod
     def _minute_key(identity_id: int, start: datetime) -> str:
@@ -66,24 +84,60 @@ class RedisCounters:
         except redis.RedisError as exc:
             raise CountersUnavailable(str(exc)) from exc
 
-    def minute_take(
-        self, *, identity_id: int, start: datetime, tokens: int, max_requests: int, max_tokens: int
-    ) -> tuple[bool, int, int]:
-        ok, used_requests, used_tokens = self._run(
-            self._minute_take, [self._minute_key(identity_id, start)], [tokens, max_requests, max_tokens]
-        )
-        return bool(ok), int(used_requests), int(used_tokens)
+    @staticmethod
+    def _lease_key(identity_id: int) -> str:
+        return f"sbc:leases:{identity_id}"
 
-    def minute_adjust(self, *, identity_id: int, start: datetime, requests: int, tokens: int) -> None:
-        if requests or tokens:
-            self._run(self._minute_adjust, [self._minute_key(identity_id, start)], [requests, tokens])
-
-    def lease_take(self, *, identity_id: int, request_id: str, limit: int, now: datetime, ttl: int) -> tuple[bool, int]:
+    def admit(
+        self,
+        *,
+        identity_id: int,
+        minute: datetime | None,
+        tokens: int,
+        max_requests: int,
+        max_tokens: int,
+        lease_request_id: str | None,
+        lease_limit: int,
+        now: datetime,
+        ttl: int,
+    ) -> Admitted:
+        """Take the minute starting at `minute` (unless None) and a concurrency slot for `lease_request_id` (unless
+        None) in one script: both or neither."""
         now_s = now.timestamp()
-        ok, count = self._run(
-            self._lease_take, [f"sbc:leases:{identity_id}"], [now_s, now_s + ttl, limit, request_id, ttl]
+        minute_key = self._minute_key(identity_id, minute) if minute is not None else ""
+        ok, refused, requests, used_tokens = self._run(
+            self._admit,
+            [minute_key, self._lease_key(identity_id)],
+            [
+                int(minute is not None),
+                tokens,
+                max_requests,
+                max_tokens,
+                int(lease_request_id is not None),
+                now_s,
+                now_s + ttl,
+                lease_limit,
+                lease_request_id or "",
+                ttl,
+            ],
         )
-        return bool(ok), int(count)
+        refused = refused.decode() if isinstance(refused, bytes) else refused
+        return Admitted(bool(ok), refused, int(requests), int(used_tokens))
+
+    def settle(
+        self, *, identity_id: int, minute: datetime | None, requests: int, tokens: int, lease_request_id: str | None
+    ) -> None:
+        """Correct the minute starting at `minute` (unless None) and release `lease_request_id`'s slot (unless None),
+        in one script."""
+        adjust = minute is not None and bool(requests or tokens)
+        if not adjust and lease_request_id is None:
+            return
+        minute_key = self._minute_key(identity_id, minute) if minute is not None else ""
+        self._run(
+            self._settle,
+            [minute_key, self._lease_key(identity_id)],
+            [int(adjust), requests, tokens, lease_request_id or ""],
+        )
 
     def leases_extend(self, by_identity: dict[int, list[str]], *, until: datetime, ttl: int) -> None:
         """One pipeline: each lease's expiry moved to `until` if it is still there (`XX`: one the take script already
@@ -91,7 +145,7 @@ class RedisCounters:
         try:
             pipe = self.client.pipeline(transaction=False)
             for identity_id, request_ids in by_identity.items():
-                key = f"sbc:leases:{identity_id}"
+                key = self._lease_key(identity_id)
                 pipe.zadd(key, dict.fromkeys(request_ids, until.timestamp()), xx=True)
                 pipe.expire(key, ttl)
             pipe.execute()
@@ -100,7 +154,7 @@ class RedisCounters:
 
     def lease_release(self, *, identity_id: int, request_id: str) -> None:
         try:
-            self.client.zrem(f"sbc:leases:{identity_id}", request_id)
+            self.client.zrem(self._lease_key(identity_id), request_id)
         except redis.RedisError as exc:
             raise CountersUnavailable(str(exc)) from exc
 
