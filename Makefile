@@ -8,7 +8,7 @@ TEST_LOCK := requirements/test-lock.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(TEST_LOCK) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-latest test-dsql lint bench bench-peer coldstart soak install clean package lock terraform-scan cost
+.PHONY: run test test-sqlite test-postgres test-latest test-dsql lint bench bench-peer coldstart profile soak install clean package lock terraform-scan cost
 
 # The development virtualenv installs the hash-pinned test lock (runtime, deploy and test tools at the versions
 # CI used), then the project itself without resolving anything again.
@@ -150,6 +150,27 @@ bench: $(STAMP) $(PEER_STAMP)
 # once `make package` has built them. COLDSTART_ARGS=--imports also lists what the first answer imported.
 coldstart: $(STAMP)
 	$(PY) -m bench.coldstart $(COLDSTART_ARGS)
+
+# About a minute: where one gateway worker's time goes at 16 clients, sampled by py-spy (pinned, in its own virtualenv
+# under .bench/) for PROFILE_SECONDS (default 20): a table, raw stacks and a flame graph in bench/results/profile-*.
+# PROFILE_DATABASE=postgres, PROFILE_STREAM=1, PROFILE_GIL=1 (bench/profile.py). py-spy needs ptrace (root or
+# CAP_SYS_PTRACE): without it, or when it cannot be installed, the target says why and fails.
+PY_SPY_VERSION := 0.4.3
+PY_SPY_VENV ?= .bench/py-spy-venv
+PY_SPY_STAMP := $(PY_SPY_VENV)/.installed-$(PY_SPY_VERSION)
+
+$(PY_SPY_STAMP):
+	@mkdir -p $(dir $(PY_SPY_VENV))
+	@echo "Installing py-spy==$(PY_SPY_VERSION) into $(PY_SPY_VENV) for the profile (once)"
+	@rm -f $(PY_SPY_VENV)/.installed-*
+	@if { test -x $(PY_SPY_VENV)/bin/python || $(PYTHON) -m venv $(PY_SPY_VENV); } >$(PY_SPY_VENV).log 2>&1 \
+	  && $(PY_SPY_VENV)/bin/python -m pip install --quiet --retries 2 "py-spy==$(PY_SPY_VERSION)" \
+	     >>$(PY_SPY_VENV).log 2>&1; then touch $@; \
+	else echo "py-spy could not be installed, so no profile: $$(grep -m1 ERROR $(PY_SPY_VENV).log || tail -n1 $(PY_SPY_VENV).log)"; \
+	  exit 1; fi
+
+profile: $(STAMP) $(PY_SPY_STAMP)
+	PROFILE_PY_SPY=$(PY_SPY_VENV)/bin/py-spy $(PY) -m bench.profile
 
 soak: $(STAMP)
 	$(PY) -m pytest -m soak --run-soak $(PYTEST_ARGS)
