@@ -24,8 +24,9 @@ Outputs, in bench/results/:
 Environment: PROFILE_PY_SPY (the py-spy to run; default: the one on PATH), PROFILE_SECONDS (default 20),
 PROFILE_DATABASE=sqlite|postgres (PostgreSQL, with Redis when it answers on 127.0.0.1:6379, as `make bench`;
 an error when PostgreSQL does not answer), PROFILE_STREAM=1 (unpaced streams read to `[DONE]` instead of plain
-requests; files named profile-<database>-stream.*), PROFILE_GIL=1 (`--gil`: only the thread holding the GIL
-is sampled, so the table is Python's own work alone; files named ...-gil.*). Exits non-zero, saying why, when
+requests; files named profile-<database>-stream.*), PROFILE_GIL=0 (every thread the kernel shows runnable is
+sampled instead of the GIL's holder alone, which counts threads just woken from a wait; files named
+...-runnable.*). Exits non-zero, saying why, when
 py-spy is missing or cannot attach to the worker (it needs ptrace: root, or CAP_SYS_PTRACE, and a ptrace_scope
 that allows it).
 """
@@ -62,7 +63,7 @@ COUNTED = {
         "one thread's stack at one 10 ms tick, read without stopping the worker (--nonblocking), for every thread "
         "the kernel shows running or runnable (no --idle, no --gil): threads asleep on a lock, a queue, select or "
         "the GIL are left out, but one just woken from a lock and waiting for a core or the GIL counts, at the "
-        "line that waited (PROFILE_GIL=1 counts the GIL's holder alone)"
+        "line that waited (the default, PROFILE_GIL=1, counts the GIL's holder alone)"
     ),
     True: (
         "the stack of the thread holding the GIL at one 10 ms tick, read without stopping the worker "
@@ -323,7 +324,7 @@ def profile(database: str, seconds: float, stream: bool, gil: bool, py_spy: str)
     version = py_spy_version(py_spy)
     redis = database == "postgres" and redis_available()
     label = "PostgreSQL + Redis" if redis else ("PostgreSQL" if database == "postgres" else "SQLite")
-    stem = f"profile-{database}" + ("-stream" if stream else "") + ("-gil" if gil else "")
+    stem = f"profile-{database}" + ("-stream" if stream else "") + ("" if gil else "-runnable")
     say(f"{label}: starting the emulator and the gateway (1 gunicorn worker)")
     stack = Stack(database=database, workers=1, redis=redis).start()
     try:
@@ -372,7 +373,7 @@ def main() -> int:
     database = os.environ.get("PROFILE_DATABASE", "sqlite").strip() or "sqlite"
     seconds = float(os.environ.get("PROFILE_SECONDS", "20"))
     stream = os.environ.get("PROFILE_STREAM") == "1"
-    gil = os.environ.get("PROFILE_GIL") == "1"
+    gil = os.environ.get("PROFILE_GIL", "1") != "0"  # the GIL's holder: Python's own work, without the waits
     # SIGTERM (and Ctrl-C) unwind through the `finally` that stops the servers.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
