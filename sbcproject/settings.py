@@ -369,9 +369,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # The per-request usage events: written by a background thread, not the request's (core.logwriter); on
+        # Lambda at once, since a frozen function would hold queued lines.
+        "events": {"class": "logging.StreamHandler", "formatter": "plain"}
+        if RUNNING_ON_LAMBDA
+        else {
+            "class": "core.logwriter.BackgroundStreamHandler",
+            "formatter": "plain",
+            "queue_size": max(1, _positive_int("EVENTS_QUEUE_SIZE", 10000)),
+        },
+    },
     "loggers": {
-        "sbc.events": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "sbc.events": {"handlers": ["events"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "sbc": {"handlers": ["stdout"], "level": LOG_LEVEL.upper(), "propagate": False},
     },
