@@ -31,6 +31,7 @@ from bench.targets import (
     MODEL,
     OPEN_RATE,
     Target,
+    hold_pace,
     targets,
     with_pace,
 )
@@ -55,7 +56,7 @@ FULL = Plan(
     latency_rounds=4,
     rps_seconds=8.0,
     first_chunk_streams=120,
-    stream_levels=(10, 25, 50, 100, 250, 500, 750, 1000),
+    stream_levels=(10, 25, 50, 100, 250, 500, 750, 1000, 1500),
     warmup=300,
 )
 QUICK = Plan(
@@ -171,11 +172,12 @@ def phase_streams(plan: Plan, gateway: Target, direct: Target) -> dict:
 
 def _held(target: Target, level: int) -> dict:
     """`level` streams opened at OPEN_RATE a second and held at once."""
-    held = with_pace(target.streamed, HOLD_PACE)
+    pace = hold_pace(level)
+    held = with_pace(target.streamed, pace)
     samples, client_cpu = asyncio.run(
         client.streams_concurrent(HOST, target.port, held, target.parser, level, ramp_s=level / OPEN_RATE)
     )
-    stats = _stream_stats(samples, HOLD_PACE[0])
+    stats = _stream_stats(samples, pace[0])
     stats["level"] = level
     stats["client_cpu_s"] = client_cpu
     stats["passed"] = stats["errors"] == 0 and stats["complete"] == level and (stats["max_gap_ms"] or 0) <= STALL_MS

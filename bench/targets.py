@@ -24,6 +24,14 @@ OPEN_RATE = int(os.environ.get("BENCH_OPEN_RATE", "100"))
 FIRST_CHUNK_PACE = (8, 20)  # shorter streams for first-chunk latency at concurrency 1
 
 
+def hold_pace(level: int) -> tuple[int, int]:
+    """HOLD_PACE, with more deltas when opening `level` streams takes longer than a stream lasts, less 2 s: every
+    stream of a level is then still open when the last one opens (1,500 at 100 a second: 170 deltas, 17 s)."""
+    deltas, every_ms = HOLD_PACE
+    opening_ms = 1000 * level / OPEN_RATE
+    return max(deltas, -(-int(opening_ms + 2000) // every_ms)), every_ms
+
+
 class Target:
     """One side of a comparison: where requests go, and how its answers are told complete and parsed.
 
