@@ -3,10 +3,9 @@
 A stream held open for tens of seconds costs a thread under WSGI; here it costs a socket and a few
 objects on the worker's event loop, so one worker holds a thousand. A whole answer is fetched on the loop
 too: the request thread waits on a future instead of sitting in a socket read and then contending with the
-loop for the GIL to finish it. The request is built and signed by
-the lean client (`gateway.bedrock.http`), sent with aiohttp, and its event stream decoded by the same
-decoder; failures become the exceptions botocore would raise, so failover and the error table treat
-both transports alike.
+loop for the GIL to finish it. The request is built and signed by the lean client (`gateway.bedrock.http`),
+sent with aiohttp, and its answer decoded by the same code (a stream's by the same decoder); failures become
+the exceptions botocore would raise, so failover and the error table treat both transports alike.
 
 `call` is made from a view's thread: it runs the request on the loop and waits for Bedrock's answer headers
 (a stream) or its whole body; an error answer raises in the thread, where failover handles it. A stream's events
