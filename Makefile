@@ -153,7 +153,7 @@ coldstart: $(STAMP)
 
 # About a minute: where one gateway worker's time goes at 16 clients, sampled by py-spy (pinned, in its own virtualenv
 # under .bench/) for PROFILE_SECONDS (default 20): a table, raw stacks and a flame graph in bench/results/profile-*.
-# PROFILE_DATABASE=postgres, PROFILE_STREAM=1, PROFILE_GIL=1 (bench/profile.py). py-spy needs ptrace (root or
+# PROFILE_DATABASE=postgres, PROFILE_STREAM=1, PROFILE_GIL=0 (bench/profile.py). py-spy needs ptrace (root or
 # CAP_SYS_PTRACE): without it, or when it cannot be installed, the target says why and fails.
 PY_SPY_VERSION := 0.4.3
 PY_SPY_VENV ?= .bench/py-spy-venv

@@ -26,9 +26,8 @@ PROFILE_DATABASE=sqlite|postgres (PostgreSQL, with Redis when it answers on 127.
 an error when PostgreSQL does not answer), PROFILE_STREAM=1 (unpaced streams read to `[DONE]` instead of plain
 requests; files named profile-<database>-stream.*), PROFILE_GIL=0 (every thread the kernel shows runnable is
 sampled instead of the GIL's holder alone, which counts threads just woken from a wait; files named
-...-runnable.*). Exits non-zero, saying why, when
-py-spy is missing or cannot attach to the worker (it needs ptrace: root, or CAP_SYS_PTRACE, and a ptrace_scope
-that allows it).
+...-runnable.*). Exits non-zero, saying why, when py-spy is missing or cannot attach to the worker (it needs
+ptrace: root, or CAP_SYS_PTRACE, and a ptrace_scope that allows it).
 """
 
 from __future__ import annotations
