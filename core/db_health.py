@@ -13,6 +13,7 @@ outage; Django drops the connection when that request ends, so the next one open
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.db import connections
 
@@ -24,11 +25,12 @@ HEALTH_CHECK_AFTER_IDLE = 1.0  # seconds since the connection's last request sta
 def health_checks_skip_when_busy(sender, **kwargs) -> None:
     """`request_started` receiver, after Django's own (`close_old_connections`, which arms the check)."""
     now = time.monotonic()
-    for connection in connections.all(initialized_only=True):
-        if not connection.health_check_enabled or connection.connection is None:
+    wrapper: Any  # Django's health-check attributes are not in its type stubs
+    for wrapper in connections.all(initialized_only=True):
+        if not wrapper.health_check_enabled or wrapper.connection is None:
             continue
-        last = getattr(connection, "sbc_request_started", None)
-        connection.sbc_request_started = now
-        if last is not None and now - last < HEALTH_CHECK_AFTER_IDLE and not connection.errors_occurred:
+        last = getattr(wrapper, "sbc_request_started", None)
+        wrapper.sbc_request_started = now
+        if last is not None and now - last < HEALTH_CHECK_AFTER_IDLE and not wrapper.errors_occurred:
             if not breaker.is_open():
-                connection.health_check_done = True
+                wrapper.health_check_done = True

@@ -63,7 +63,8 @@ def test_streams_still_open_on_the_loop(emulator, serving_loop):
             event.get("metadata", {}).pop("metrics", None)
         return found
 
-    assert asyncio.run_coroutine_threadsafe(read_all(), serving_loop).result(10) == events(sdk.converse_stream(**kwargs))
+    on_loop_events = asyncio.run_coroutine_threadsafe(read_all(), serving_loop).result(10)
+    assert on_loop_events == events(sdk.converse_stream(**kwargs))
 
 
 @pytest.mark.parametrize(
