@@ -125,6 +125,12 @@ class AsyncBedrockClient:
         ).result()
         return whole_answer(operation, status, answer_headers, data)
 
+    async def aclose(self) -> None:
+        """Close its pooled connections (a worker's client lives as long as its loop; a test closes its own)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
     def __getattr__(self, operation: str):
         if operation not in OPERATIONS:
             raise AttributeError(operation)

@@ -19,17 +19,25 @@ from tests.gateway.test_bedrock_http import REGION, events, lean, without_metada
 
 @pytest.fixture
 def serving_loop():
+    """An event loop running in its own thread, as a worker's, and the clients made on it closed at the end."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     yield loop
+    for client in _made.pop(loop, []):
+        asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(5)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
 
 
+_made: dict = {}
+
+
 def on_loop(url: str, loop, read_timeout: float = 10.0) -> AsyncBedrockClient:
-    return AsyncBedrockClient(lean(url, read_timeout=read_timeout), loop)
+    client = AsyncBedrockClient(lean(url, read_timeout=read_timeout), loop)
+    _made.setdefault(loop, []).append(client)
+    return client
 
 
 def test_a_whole_answer_fetched_on_the_loop_is_the_sdks(emulator, serving_loop):
