@@ -4,18 +4,13 @@
 JSON API never uses (about 0.1 ms of CPU per request); the admin, the portal and everything else keep
 the full `MIDDLEWARE`. Served by `sbcproject.wsgi` (Lambda, gthread) and `sbcproject.api_bridge` (ASGI).
 
-A connection reused within a second of its last /v1 request is not health-checked again (`core.db_health`).
-
 It resolves with the API's own URLconf (`gateway.urls`, the same routes the site's URLconf includes), so a /v1
 request never imports the admin's or the portal's modules: a fresh serverless function answers sooner.
 """
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_started
 from django.urls import set_urlconf
-
-from core.db_health import health_checks_skip_when_busy
 
 API_URLCONF = "gateway.urls"
 
@@ -39,6 +34,3 @@ class ApiHandler(WSGIHandler):
             return chain(request)
 
         self._middleware_chain = with_api_urlconf
-
-
-request_started.connect(health_checks_skip_when_busy, sender=ApiHandler, dispatch_uid="api-health-checks")
