@@ -1,9 +1,12 @@
-"""The lean Bedrock client gives what boto3 gives: the same answers, events, frames, blobs and errors."""
+"""The lean Bedrock client gives what boto3 gives: the same answers, events, frames, blobs and errors, whether it
+calls from the request thread or (under the ASGI server) on the worker's event loop (`gateway.bedrock.aio`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import threading
 
 import pytest
 from botocore.credentials import Credentials
@@ -15,6 +18,7 @@ from hypothesis import strategies as st
 from bedrock_emulator import eventstream
 from core.errors import GatewayTimeout, ServiceUnavailable
 from gateway import bedrock
+from gateway.bedrock.aio import AsyncBedrockClient
 from gateway.bedrock.http import BedrockHttpClient, EventStreamDecoder, decode_blobs, json_body
 from tests.bedrock_emulator.client import SONNET, WEATHER, client_in, fresh_emulator, user  # noqa: F401
 
@@ -38,6 +42,35 @@ def both(emulator):
     return client_in(emulator, REGION, validate=False), lean(emulator.url)
 
 
+@pytest.fixture
+def serving_loop():
+    """An event loop running in its own thread, as a worker's, and the clients made on it closed at the end."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    made: list[AsyncBedrockClient] = []
+    yield loop, made
+    for client in made:
+        asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+@pytest.fixture(params=["in the request thread", "on the event loop"])
+def whole(request):
+    """Makes the lean client as each serving path uses it for whole answers: `whole(url, read_timeout=...)`."""
+    if request.param == "in the request thread":
+        return lean
+    loop, made = request.getfixturevalue("serving_loop")
+
+    def on_loop(url: str, read_timeout: float = 10.0) -> AsyncBedrockClient:
+        made.append(AsyncBedrockClient(lean(url, read_timeout=read_timeout), loop))
+        return made[-1]
+
+    return on_loop
+
+
 def without_metadata(answer: dict) -> dict:
     """The answer without what differs between two calls: request metadata and the measured latency."""
     return {key: value for key, value in answer.items() if key not in ("ResponseMetadata", "metrics")}
@@ -52,8 +85,8 @@ def events(answer: dict, key: str = "stream") -> list[dict]:
 
 
 @pytest.mark.parametrize("text", ["Say hello.", "Use get_weather with city=Paris please."])
-def test_converse_answers_match_the_sdks(both, text):
-    sdk, ours = both
+def test_converse_answers_match_the_sdks(emulator, whole, text):
+    sdk, ours = client_in(emulator, REGION, validate=False), whole(emulator.url)
     kwargs = {"modelId": SONNET, "messages": [user(text)], "toolConfig": {"tools": [WEATHER]}}
     assert without_metadata(ours.converse(**kwargs)) == without_metadata(sdk.converse(**kwargs))
 
@@ -127,8 +160,8 @@ def test_invoke_model_and_its_stream_match_the_sdks(both):
     "fault",
     [{"error": "ThrottlingException"}, {"error": "ValidationException", "message": "Input is too long for the model."}],
 )
-def test_errors_carry_the_sdks_code_message_and_status(both, emulator, fault):
-    sdk, ours = both
+def test_errors_carry_the_sdks_code_message_and_status(emulator, whole, fault):
+    sdk, ours = client_in(emulator, REGION, validate=False), whole(emulator.url)
     caught = []
     for client in (sdk, ours):
         emulator.add_fault(count=1, **fault)
@@ -161,11 +194,40 @@ def test_an_unreachable_endpoint_is_a_connection_error():
     assert isinstance(bedrock.to_api_error(raised.value), ServiceUnavailable)
 
 
-def test_a_hung_answer_is_a_read_timeout(emulator):
+def test_a_hung_answer_is_a_read_timeout(emulator, whole):
     emulator.add_fault(hang_ms=3000, count=1)
     with pytest.raises(ReadTimeoutError) as raised:
-        lean(emulator.url, read_timeout=0.3).converse(modelId=SONNET, messages=[user("Hello")])
+        whole(emulator.url, read_timeout=0.3).converse(modelId=SONNET, messages=[user("Hello")])
     assert isinstance(bedrock.to_api_error(raised.value), GatewayTimeout)
+
+
+def test_a_whole_invoke_model_body_is_read_as_the_sdk_reads_it(emulator, whole):
+    sdk, ours = client_in(emulator, REGION, validate=False), whole(emulator.url)
+    body = json.dumps(
+        {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]}
+    )
+    kwargs = {"modelId": SONNET, "body": body, "contentType": "application/json", "accept": "application/json"}
+    answers = [client.invoke_model(**kwargs) for client in (sdk, ours)]
+    payloads = [json.loads(answer["body"].read()) for answer in answers]
+    assert payloads[1]["content"] == payloads[0]["content"]
+    assert answers[1]["contentType"] == answers[0]["contentType"]
+
+
+def test_streamed_events_read_on_the_loop_match_the_sdks(emulator, serving_loop):
+    loop, made = serving_loop
+    sdk = client_in(emulator, REGION, validate=False)
+    made.append(AsyncBedrockClient(lean(emulator.url), loop))
+    kwargs = {"modelId": SONNET, "messages": [user("Say hello.")]}
+    mine = made[-1].converse_stream(**kwargs)
+
+    async def read_all():
+        found = [event async for event in mine["stream"]]
+        for event in found:
+            event.get("metadata", {}).pop("metrics", None)
+        return found
+
+    on_loop_events = asyncio.run_coroutine_threadsafe(read_all(), loop).result(10)
+    assert on_loop_events == events(sdk.converse_stream(**kwargs))
 
 
 def test_blobs_are_base64_on_the_wire_and_bytes_in_python_and_nothing_else_is_decoded():
